@@ -1,0 +1,166 @@
+"""The migrations folder -> [Migration]: names, directives, checksums.
+
+The only module that reads migration files. Every problem with a file is an error that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .errors import ConfigError, MigrationFileError
+from .model import Migration
+
+FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
+NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
+DIRECTIVE_PREFIX = "-- audifi-db:"
+NO_TRANSACTION = "no-transaction"
+KNOWN_DIRECTIVES = {NO_TRANSACTION, "allow"}
+BOM = b"\xef\xbb\xbf"
+VERSION_FORMAT = "%Y%m%d%H%M%S"
+
+
+def normalise(data: bytes) -> bytes:
+    """The bytes a checksum is taken of: UTF-8 BOM dropped, CRLF turned into LF."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    return data.replace(b"\r\n", b"\n")
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(normalise(data)).hexdigest()
+
+
+def directives(text: str) -> list[tuple[int, str]]:
+    """(line, directive) pairs from the leading comment lines of a migration."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--"):
+            break
+        if stripped.startswith(DIRECTIVE_PREFIX):
+            found.append((number, stripped[len(DIRECTIVE_PREFIX) :].strip()))
+    return found
+
+
+def read_migration(path: Path) -> Migration:
+    match = FILENAME.match(path.name)
+    if not match:
+        raise MigrationFileError(
+            f"{path}: not a migration file name",
+            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MigrationFileError(f"{path}: cannot read: {exc.strerror}") from None
+    normalised = normalise(data)
+    try:
+        text = normalised.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MigrationFileError(
+            f"{path}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
+        ) from None
+    if not text.strip():
+        raise MigrationFileError(f"{path}: empty migration", "write its SQL or delete the file")
+    transactional = True
+    for line, directive in directives(text):
+        word = directive.split(maxsplit=1)[0] if directive else ""
+        if word not in KNOWN_DIRECTIVES:
+            raise MigrationFileError(
+                f"{path}:{line}: unknown directive {directive!r}",
+                f"known: {', '.join(sorted(KNOWN_DIRECTIVES))}",
+            )
+        if word == NO_TRANSACTION:
+            transactional = False
+    return Migration(
+        version=match["version"],
+        name=match["name"],
+        path=str(path),
+        checksum=hashlib.sha256(normalised).hexdigest(),
+        sql=text,
+        transactional=transactional,
+    )
+
+
+def _is_ignored(name: str) -> bool:
+    return name.startswith(".") or name.upper().startswith("README")
+
+
+def discover(folder: Path) -> list[Migration]:
+    """Every migration in `folder`, in version order."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"migrations folder {folder} does not exist",
+            "create it, run `audifi-db new NAME`, or set [migrations] dir in audifi-db.toml",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read migrations folder {folder}: {exc.strerror}") from None
+    migrations: dict[str, Migration] = {}
+    for entry in entries:
+        if _is_ignored(entry.name):
+            continue
+        migration = read_migration(Path(entry.path))
+        if migration.version in migrations:
+            raise MigrationFileError(
+                f"{entry.path}: version {migration.version} is also used by "
+                f"{migrations[migration.version].path}",
+                "give one of them a new version (`audifi-db new` picks a free one)",
+            )
+        migrations[migration.version] = migration
+    return [migrations[version] for version in sorted(migrations)]
+
+
+def next_version(existing: list[str], now: datetime) -> str:
+    """UTC now as YYYYMMDDHHMMSS, moved past every existing version."""
+    latest = max(existing, default="")
+    moment = now.astimezone(UTC)
+    if moment.strftime(VERSION_FORMAT) <= latest:
+        moment = datetime.strptime(latest, VERSION_FORMAT).replace(tzinfo=UTC)
+        moment += timedelta(seconds=1)
+    return moment.strftime(VERSION_FORMAT)
+
+
+HEADER = """-- Migration {version}_{name}
+-- Created {created} UTC. Runs in one transaction; forward-only: undo with a new migration.
+-- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction,
+-- put this directive on its own line above: -- audifi-db: no-transaction
+
+"""
+
+
+def create_migration(folder: Path, name: str, now: datetime | None = None) -> Path:
+    """Write a new, empty-bodied migration file with the next free version."""
+    if not NAME.match(name):
+        raise ConfigError(
+            f"migration name {name!r} is not snake_case",
+            "use lower-case letters, digits and underscores, e.g. add_users_table",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    while True:
+        existing = [m["version"] for p in folder.iterdir() if (m := FILENAME.match(p.name))]
+        version = next_version(existing, now)
+        # A reservation file makes the version unique even against a concurrent `new`
+        # that picks the same second for another name.
+        reservation = folder / f".{version}.reserved"
+        try:
+            reservation.touch(exist_ok=False)
+        except FileExistsError:
+            continue
+        try:
+            if any(p.name.startswith(f"{version}_") for p in folder.iterdir()):
+                continue
+            path = folder / f"{version}_{name}.sql"
+            created = now.strftime("%Y-%m-%d %H:%M:%S")
+            path.write_text(HEADER.format(version=version, name=name, created=created))
+            return path
+        finally:
+            reservation.unlink()

@@ -1,0 +1,206 @@
+"""The library API: one function per command, for the CLI and for scripts.
+
+Each takes Settings (and a sink where a run reports progress) and returns values; none prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import discovery, events
+from .config import Settings
+from .errors import MigrationFileError, PlanError, RefusedError
+from .model import Migration, MigrationStatus, Plan, State
+from .planning import is_in_sync, plan_deploy, statuses
+from .postgres import catalog
+from .postgres.connect import Connection, connect
+from .postgres.history import History
+from .postgres.lock import lock_key, migration_lock
+from .runner import Runner
+from .sql import Statement, is_transaction_control, no_transaction_reason, parse
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: the configured one, or the embedded server's (local only)."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from .postgres import embedded
+
+    return embedded.start(settings.embedded_data_dir, settings.embedded_database)
+
+
+@dataclass(frozen=True)
+class Session:
+    conn: Connection
+    history: History
+
+
+@contextmanager
+def open_session(settings: Settings, url: str) -> Iterator[Session]:
+    with connect(url, f"audifi-db ({settings.environment})") as conn:
+        history = History(
+            conn, settings.history_schema, settings.history_table, settings.environment
+        )
+        yield Session(conn, history)
+
+
+@contextmanager
+def locked_session(settings: Settings, url: str, sink: events.EventSink) -> Iterator[Session]:
+    """A session holding the migration lock (on a second, dedicated connection)."""
+    with open_session(settings, url) as session, connect(url, "audifi-db lock") as lock_conn:
+        key = lock_key(settings.history_schema, settings.history_table)
+        notify = lambda holder: sink.emit(  # noqa: E731
+            events.LockWaiting(holder.describe() if holder else None)
+        )
+        with migration_lock(lock_conn, key, settings.lock_wait_seconds, notify):
+            session.history.ensure()
+            yield session
+
+
+def parse_migration(migration: Migration) -> list[Statement]:
+    """The migration's statements, refusing what would break its transaction contract."""
+    statements = parse(migration.sql, migration.path)
+    if not statements:
+        raise MigrationFileError(
+            f"{migration.path}: no SQL statements (only comments)", "write the migration's SQL"
+        )
+    if migration.transactional:
+        for stmt in statements:
+            reason = no_transaction_reason(stmt)
+            if reason:
+                raise MigrationFileError(
+                    f"{migration.path}:{stmt.line}: {reason} cannot run inside a transaction",
+                    f"add the line `-- {discovery.DIRECTIVE_PREFIX[3:]} "
+                    f"{discovery.NO_TRANSACTION}` at the top of the file "
+                    "(and keep that migration to such statements)",
+                )
+            if is_transaction_control(stmt):
+                raise MigrationFileError(
+                    f"{migration.path}:{stmt.line}: transaction control ({stmt.text.split()[0]}) "
+                    "inside a migration",
+                    "remove it: each migration already runs in its own transaction",
+                )
+    return statements
+
+
+def _statements_to_run(items: Sequence[MigrationStatus]) -> dict[str, list[Statement]]:
+    needs = (State.PENDING, State.FAILED, State.IN_PROGRESS)
+    return {
+        item.version: parse_migration(item.migration)
+        for item in items
+        if item.state in needs and item.migration
+    }
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    plan: Plan
+    statements: dict[str, list[Statement]]
+    applied: int
+
+
+def deploy(settings: Settings, sink: events.EventSink, *, dry_run: bool = False) -> DeployResult:
+    """Apply every pending migration in version order, stopping at the first failure."""
+    migrations = discovery.discover(settings.migrations_dir)
+    url = database_url(settings)
+    if dry_run:
+        with open_session(settings, url) as session:
+            items = statuses(migrations, session.history.read())
+            statements = _statements_to_run(items)
+            return DeployResult(plan_deploy(items, statements), statements, 0)
+    with locked_session(settings, url, sink) as session:
+        items = statuses(migrations, session.history.read())
+        statements = _statements_to_run(items)
+        plan = plan_deploy(items, statements)
+        applied = Runner(session.conn, session.history, sink).run(plan.steps, statements)
+        return DeployResult(plan, statements, applied)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    environment: str
+    database: str
+    migrations: tuple[MigrationStatus, ...]
+
+    @property
+    def in_sync(self) -> bool:
+        return is_in_sync(self.migrations)
+
+    def counts(self) -> dict[str, int]:
+        counts = {state.value: 0 for state in State if state != State.ROLLED_BACK}
+        for item in self.migrations:
+            counts[item.state.value] += 1
+        return counts
+
+
+def status(settings: Settings) -> StatusReport:
+    """Every migration's state; read-only (creates nothing, takes no lock)."""
+    migrations = discovery.discover(settings.migrations_dir)
+    url = database_url(settings)
+    with open_session(settings, url) as session:
+        items = statuses(migrations, session.history.read())
+    return StatusReport(settings.environment, settings.url_for_humans, tuple(items))
+
+
+def validate(settings: Settings) -> list[MigrationStatus]:
+    """Applied migrations whose file changed or disappeared (empty when all match)."""
+    report = status(settings)
+    return [item for item in report.migrations if item.state in (State.CHANGED, State.MISSING)]
+
+
+def refuse_protected(settings: Settings, command: str) -> None:
+    if settings.protected:
+        raise RefusedError(
+            f"`{command}` is refused for the {settings.environment} environment",
+            "it is for local databases only",
+        )
+
+
+def reset(settings: Settings, sink: events.EventSink) -> DeployResult:
+    """Drop the managed schemas and the history, then apply every migration again."""
+    refuse_protected(settings, "reset")
+    migrations = discovery.discover(settings.migrations_dir)
+    for migration in migrations:
+        parse_migration(migration)
+    url = database_url(settings)
+    with locked_session(settings, url, sink) as session:
+        schemas = tuple(dict.fromkeys((*settings.managed_schemas, settings.history_schema)))
+        catalog.recreate_schemas(session.conn, schemas)
+        session.history.ensure()
+    return deploy(settings, sink)
+
+
+def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
+    """Record a human's verdict on a failed or in_progress migration."""
+    migrations = {m.version: m for m in discovery.discover(settings.migrations_dir)}
+    url = database_url(settings)
+    with locked_session(settings, url, events.NullSink()) as session:
+        items = {
+            item.version: item for item in statuses(migrations.values(), session.history.read())
+        }
+        item = items.get(version)
+        if item is None or item.state not in (State.FAILED, State.IN_PROGRESS):
+            found = item.state.value if item else "unknown"
+            raise PlanError(
+                f"migration {version} is {found}; only a failed or in_progress migration "
+                "can be resolved",
+                "see `audifi-db status`",
+            )
+        migration = migrations.get(version)
+        checksum = migration.checksum if migration else item.last.checksum  # type: ignore[union-attr]
+        session.history.resolve(item.last, state, checksum)  # type: ignore[arg-type]
+        rows = session.history.read()
+    return next(i for i in statuses(list(migrations.values()), rows) if i.version == version)
+
+
+def new(settings: Settings, name: str) -> Path:
+    return discovery.create_migration(settings.migrations_dir, name)
+
+
+def dev(settings: Settings, sink: events.EventSink) -> DeployResult:
+    """The local loop: deploy to a local database (refused for staging and production)."""
+    refuse_protected(settings, "dev")
+    return deploy(settings, sink)

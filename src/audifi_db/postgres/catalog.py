@@ -1,0 +1,44 @@
+"""What the catalog says, and the few catalog-level actions the runner needs."""
+
+from __future__ import annotations
+
+from .connect import Connection
+from .history import quote_ident
+
+
+def server_version(conn: Connection) -> int:
+    """The server's version as an integer, e.g. 150004."""
+    return int(conn.query_one("SHOW server_version_num")[0])
+
+
+def invalid_index(conn: Connection, schema: str | None, name: str) -> str | None:
+    """The qualified name of index `name` if it exists and is INVALID, else None."""
+    row = conn.query_one(
+        """
+        SELECT format('%%I.%%I', n.nspname, c.relname)
+          FROM pg_index i
+          JOIN pg_class c ON c.oid = i.indexrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = %s AND NOT i.indisvalid
+           AND (n.nspname = %s OR (%s IS NULL AND n.oid = ANY (current_schemas(false)::regnamespace[])))
+        """,
+        (name, schema, schema),
+    )
+    return row[0] if row else None
+
+
+def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
+    conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}")
+
+
+def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
+    """Drop every managed schema with all it holds, then create it empty again (reset only)."""
+    conn.execute("BEGIN")
+    for schema in schemas:
+        conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
+        if schema == "public":
+            conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
+        else:
+            conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+    conn.execute("COMMIT")

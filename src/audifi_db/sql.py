@@ -1,0 +1,148 @@
+"""SQL text -> statements with their place in the file, via pglast (PostgreSQL's own parser).
+
+Pure code: no I/O. Comments, string literals and dollar-quoted bodies are handled by the
+parser itself, so a `;` inside them never splits a statement.
+
+Each statement carries its parse tree as plain dicts (pglast's JSON form, which is several
+times cheaper to build than pglast's node objects). Node locations in that tree are byte
+offsets into the whole file's UTF-8 encoding; `Statement.position_of` turns one into a
+line and column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass, field
+
+from pglast import parser as _parser
+
+from .errors import SqlSyntaxError
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a file."""
+
+    index: int
+    text: str
+    line: int
+    column: int
+    node_type: str
+    node: dict = field(repr=False, compare=False, hash=False)
+    byte_start: int = 0
+    source: SourceText | None = field(default=None, repr=False, compare=False, hash=False)
+
+    def position_of(self, byte_location: int) -> tuple[int, int]:
+        """Line and column (1-based) of a node location (a byte offset in the file)."""
+        assert self.source is not None
+        return self.source.position(byte_location)
+
+    @property
+    def body(self) -> dict:
+        """The statement's node without its type wrapper, e.g. IndexStmt's fields."""
+        return self.node[self.node_type]
+
+
+class SourceText:
+    """Maps byte offsets of a file's UTF-8 encoding to 1-based lines and columns."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.encoded = text.encode("utf-8")
+        self._line_starts = [0]
+        start = self.encoded.find(b"\n")
+        while start != -1:
+            self._line_starts.append(start + 1)
+            start = self.encoded.find(b"\n", start + 1)
+
+    def position(self, byte_offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._line_starts, byte_offset)
+        line_start = self._line_starts[line - 1]
+        column = len(self.encoded[line_start:byte_offset].decode("utf-8", "replace")) + 1
+        return line, column
+
+
+def parse(text: str, path: str = "<sql>") -> list[Statement]:
+    """Split and parse `text`; raise SqlSyntaxError with the line and column of the error."""
+    source = SourceText(text)
+    try:
+        tree = json.loads(_parser.parse_sql_json(text))
+        slices = _parser.split(text, with_parser=True, only_slices=True)
+    except _parser.ParseError as exc:
+        message, char_offset = exc.args
+        line, column = _char_position(text, char_offset)
+        raise SqlSyntaxError(path, line, column, message) from None
+    statements = []
+    for index, (raw, piece) in enumerate(zip(tree["stmts"], slices, strict=True)):
+        node = raw["stmt"]
+        byte_start = len(text[: piece.start].encode("utf-8"))
+        line, column = source.position(byte_start)
+        statements.append(
+            Statement(
+                index=index,
+                text=text[piece],
+                line=line,
+                column=column,
+                node_type=next(iter(node)),
+                node=node,
+                byte_start=byte_start,
+                source=source,
+            )
+        )
+    return statements
+
+
+def _char_position(text: str, char_offset: int) -> tuple[int, int]:
+    """1-based line and column of a 0-based character offset (pglast's parse errors)."""
+    char_offset = max(0, min(char_offset, len(text)))
+    before = text[:char_offset]
+    line = before.count("\n") + 1
+    return line, char_offset - (before.rfind("\n") + 1) + 1
+
+
+def no_transaction_reason(statement: Statement) -> str | None:
+    """Why this statement cannot run inside a transaction block, or None if it can."""
+    kind, body = statement.node_type, statement.body
+    if kind == "IndexStmt" and body.get("concurrent"):
+        return "CREATE INDEX CONCURRENTLY"
+    if kind == "DropStmt" and body.get("concurrent"):
+        return "DROP INDEX CONCURRENTLY"
+    if kind == "ReindexStmt" and _has_option(body.get("params", []), "concurrently"):
+        return "REINDEX CONCURRENTLY"
+    if kind == "AlterTableStmt" and any(
+        cmd.get("AlterTableCmd", {}).get("subtype") == "AT_DetachPartition"
+        and cmd["AlterTableCmd"].get("def", {}).get("PartitionCmd", {}).get("concurrent")
+        for cmd in body.get("cmds", [])
+    ):
+        return "DETACH PARTITION CONCURRENTLY"
+    if kind == "VacuumStmt" and body.get("is_vacuumcmd"):
+        return "VACUUM"
+    return _ALWAYS_OUTSIDE_TRANSACTION.get(kind)
+
+
+_ALWAYS_OUTSIDE_TRANSACTION = {
+    "AlterSystemStmt": "ALTER SYSTEM",
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+    "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
+}
+
+
+def _has_option(params: list[dict], name: str) -> bool:
+    return any(p.get("DefElem", {}).get("defname") == name for p in params)
+
+
+def is_transaction_control(statement: Statement) -> bool:
+    """BEGIN, COMMIT, ROLLBACK, SAVEPOINT…: they would break a migration's own transaction."""
+    return statement.node_type == "TransactionStmt"
+
+
+def index_name(statement: Statement) -> tuple[str | None, str] | None:
+    """(schema, name) of the index a CREATE INDEX statement builds, if it names one."""
+    if statement.node_type != "IndexStmt" or not statement.body.get("idxname"):
+        return None
+    schema = statement.body.get("relation", {}).get("schemaname")
+    return schema, statement.body["idxname"]

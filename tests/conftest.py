@@ -1,0 +1,163 @@
+"""Test infrastructure: a real PostgreSQL, a fresh database per test, the real CLI.
+
+The server: TEST_DATABASE_URL if set, else 127.0.0.1:5432 if one answers, else an embedded
+server from pgserver (started once per test session). No test mocks the database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> str:
+    """An admin URL (database `postgres`) of the server the tests use."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    if _answers("127.0.0.1", 5432):
+        return LOCAL_SERVER
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    return server.get_uri()
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def admin(url: str):
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture
+def db_url(server_url) -> Iterator[str]:
+    """A fresh, empty database for this test, dropped afterwards."""
+    name = f"audifi_test_{uuid.uuid4().hex[:12]}"
+    with admin(server_url) as conn, conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    yield with_database(server_url, name)
+    conn = admin(server_url)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture
+def deployed_url(db_url) -> str:
+    """A fresh database with every migration of db/migrations applied by the real engine."""
+    from audifi_db import events, operations
+    from audifi_db.config import load_settings
+
+    settings = load_settings("local", db_url, cwd=REPO, environ={})
+    operations.deploy(settings, events.NullSink())
+    return db_url
+
+
+def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+class Project:
+    """A throwaway project folder with its own db/migrations, driven through the real CLI."""
+
+    def __init__(self, root: Path, url: str) -> None:
+        self.root, self.url = root, url
+        self.migrations = root / "db" / "migrations"
+        self.migrations.mkdir(parents=True)
+
+    def write(self, version: str, name: str, sql: str | bytes) -> Path:
+        path = self.migrations / f"{version}_{name}.sql"
+        if isinstance(sql, bytes):
+            path.write_bytes(sql)
+        else:
+            path.write_text(sql)
+        return path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AUDIFI_DB_") and not k.endswith("DATABASE_URL")
+        }
+        env.pop("GITHUB_ACTIONS", None)
+        env.update(extra)
+        return env
+
+    def cli(
+        self,
+        *args: str,
+        url: str | None = "default",
+        env: dict | None = None,
+        stdin: str | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess:
+        """Run `python -m audifi_db ARGS --database-url URL` in the project folder."""
+        command = [sys.executable, "-m", "audifi_db", *args]
+        if url is not None:
+            command += ["--database-url", self.url if url == "default" else url]
+        return subprocess.run(
+            command,
+            cwd=self.root,
+            env=env or self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def spawn(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        command = [sys.executable, "-m", "audifi_db", *args, "--database-url", self.url]
+        return subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=env or self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return query(self.url, sql, params)
+
+    def history(self) -> list[tuple]:
+        return self.query(
+            "SELECT version, state, statements_applied, statements_total, failed_line, error "
+            "FROM audifi_migrations ORDER BY id"
+        )
+
+
+@pytest.fixture
+def project(tmp_path, db_url) -> Project:
+    return Project(tmp_path / "project", db_url)

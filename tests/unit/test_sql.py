@@ -1,0 +1,55 @@
+import pytest
+
+from audifi_db import sql
+from audifi_db.errors import SqlSyntaxError
+
+
+def test_comments_strings_and_dollar_bodies_do_not_split():
+    text = (
+        "-- a comment; with a semicolon\n"
+        "select 'a;b';\n"
+        "/* block; comment */\n"
+        "create function f() returns int language plpgsql as $$\n"
+        "begin\n  perform 1; return 1;\nend $$;\n"
+        "select 2"
+    )
+    statements = sql.parse(text)
+    assert [s.node_type for s in statements] == ["SelectStmt", "CreateFunctionStmt", "SelectStmt"]
+    assert [(s.line, s.column) for s in statements] == [(2, 1), (4, 1), (8, 1)]
+    assert statements[1].text.endswith("end $$")
+
+
+def test_positions_count_characters_not_bytes():
+    statements = sql.parse("select 'éé'; select 'x';\nselect 3")
+    assert [(s.line, s.column) for s in statements] == [(1, 1), (1, 14), (2, 1)]
+
+
+def test_syntax_error_has_line_and_column():
+    with pytest.raises(SqlSyntaxError) as caught:
+        sql.parse("select 1;\ncreate tabel t (id int);", "m.sql")
+    assert (caught.value.line, caught.value.column) == (2, 8)
+    assert "m.sql:2:8" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "statement, reason",
+    [
+        ("create index concurrently i on t (a)", "CREATE INDEX CONCURRENTLY"),
+        ("drop index concurrently i", "DROP INDEX CONCURRENTLY"),
+        ("reindex index concurrently i", "REINDEX CONCURRENTLY"),
+        ("vacuum t", "VACUUM"),
+        ("alter system set work_mem = '8MB'", "ALTER SYSTEM"),
+        ("alter table t detach partition p concurrently", "DETACH PARTITION CONCURRENTLY"),
+        ("create index i on t (a)", None),
+        ("analyze t", None),
+        ("select 'create index concurrently i on t (a)'", None),
+    ],
+)
+def test_no_transaction_reason(statement, reason):
+    assert sql.no_transaction_reason(sql.parse(statement)[0]) == reason
+
+
+def test_index_name_and_transaction_control():
+    create = sql.parse("create index concurrently if not exists i on s.t (a)")[0]
+    assert sql.index_name(create) == ("s", "i")
+    assert sql.is_transaction_control(sql.parse("commit")[0])
