@@ -48,24 +48,23 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def admin(url: str):
+def admin_execute(url: str, sql: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
-    return conn
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
 
 
 @pytest.fixture
 def db_url(server_url) -> Iterator[str]:
     """A fresh, empty database for this test, dropped afterwards."""
     name = f"audifi_test_{uuid.uuid4().hex[:12]}"
-    with admin(server_url) as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    admin_execute(server_url, f'CREATE DATABASE "{name}"')
     yield with_database(server_url, name)
-    conn = admin(server_url)
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
+    admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -81,6 +80,7 @@ def deployed_url(db_url) -> str:
 
 def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
     conn = psycopg2.connect(url)
+    conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute(sql, params)

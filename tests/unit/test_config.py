@@ -64,8 +64,10 @@ def test_unknown_environment(tmp_path):
     [
         ("postgresql://bob:s3cret@db:5432/app", "postgresql://bob:***@db:5432/app"),
         ("postgresql://bob@db/app", "postgresql://bob@db/app"),
-        ("postgresql://db/app?password=s3cret&sslmode=require",
-         "postgresql://db/app?password=***&sslmode=require"),
+        (
+            "postgresql://db/app?password=s3cret&sslmode=require",
+            "postgresql://db/app?password=***&sslmode=require",
+        ),
     ],
 )
 def test_redact(url, shown):

@@ -25,7 +25,9 @@ def test_discovers_in_version_order_with_checksums(tmp_path):
 def test_crlf_and_bom_do_not_change_the_checksum(tmp_path):
     lf = write(tmp_path, "20260101000000_a.sql", b"create table t (id int);\nselect 1;\n")
     crlf = write(tmp_path, "20260101000001_a.sql", b"create table t (id int);\r\nselect 1;\r\n")
-    bom = write(tmp_path, "20260101000002_a.sql", b"\xef\xbb\xbfcreate table t (id int);\r\nselect 1;\r\n")
+    bom = write(
+        tmp_path, "20260101000002_a.sql", b"\xef\xbb\xbfcreate table t (id int);\r\nselect 1;\r\n"
+    )
     sums = {discovery.read_migration(p).checksum for p in (lf, crlf, bom)}
     assert len(sums) == 1
     edited = write(tmp_path, "20260101000003_a.sql", b"create table t (id bigint);\nselect 1;\n")
@@ -64,8 +66,11 @@ def test_missing_folder_is_a_config_error(tmp_path):
 
 
 def test_no_transaction_directive_in_leading_comments_only(tmp_path):
-    marked = write(tmp_path, "20260101000000_a.sql",
-                   b"-- build it online\n-- audifi-db: no-transaction\nselect 1;\n")
+    marked = write(
+        tmp_path,
+        "20260101000000_a.sql",
+        b"-- build it online\n-- audifi-db: no-transaction\nselect 1;\n",
+    )
     assert not discovery.read_migration(marked).transactional
     late = write(tmp_path, "20260101000001_b.sql", b"select 1;\n-- audifi-db: no-transaction\n")
     assert discovery.read_migration(late).transactional

@@ -9,14 +9,28 @@ from audifi_db.sql import parse
 
 
 def migration(version, sql="select 1", transactional=True, checksum=None):
-    return Migration(version, f"m{version[-2:]}", f"db/migrations/{version}_m.sql",
-                     checksum or f"sum-{version}", sql, transactional)
+    return Migration(
+        version,
+        f"m{version[-2:]}",
+        f"db/migrations/{version}_m.sql",
+        checksum or f"sum-{version}",
+        sql,
+        transactional,
+    )
 
 
 def row(id, version, state, checksum=None, transactional=True, applied=0, total=1):
-    return HistoryRow(id, version, f"m{version[-2:]}", checksum or f"sum-{version}", State(state),
-                      transactional, statements_applied=applied, statements_total=total,
-                      error="boom")
+    return HistoryRow(
+        id,
+        version,
+        f"m{version[-2:]}",
+        checksum or f"sum-{version}",
+        State(state),
+        transactional,
+        statements_applied=applied,
+        statements_total=total,
+        error="boom",
+    )
 
 
 A, B, C = "20260101000001", "20260101000002", "20260101000003"
@@ -74,15 +88,18 @@ def test_failed_no_transaction_migration_needs_resolve():
 
 
 def test_interrupted_no_transaction_migration_needs_resolve():
-    items = statuses([migration(A, transactional=False)],
-                     [row(1, A, "in_progress", transactional=False)])
+    items = statuses(
+        [migration(A, transactional=False)], [row(1, A, "in_progress", transactional=False)]
+    )
     with pytest.raises(PlanError, match="in_progress"):
         plan_deploy(items, {A: parse("vacuum")})
 
 
 def test_failed_concurrent_index_is_healed_and_resumed():
     sql = "create table t (a int); create unique index concurrently t_a on t (a); select 1"
-    items = statuses([migration(A, sql, transactional=False)],
-                     [row(1, A, "failed", transactional=False, applied=1, total=3)])
+    items = statuses(
+        [migration(A, sql, transactional=False)],
+        [row(1, A, "failed", transactional=False, applied=1, total=3)],
+    )
     step = plan_deploy(items, {A: parse(sql)}).steps[0]
     assert (step.start, step.heal_index) == (1, (None, "t_a"))

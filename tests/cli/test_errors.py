@@ -1,0 +1,117 @@
+"""Bad input gets one clear line, a documented exit code, no traceback, nothing applied."""
+
+import json
+
+import pytest
+
+GOOD = "create table users (id int);\n"
+
+
+def one_clear_line(result, code):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("audifi-db: error:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def test_unreachable_host(project):
+    project.write("20260101000001", "users", GOOD)
+    line = one_clear_line(project.cli("deploy", url="postgresql://postgres:pw@127.0.0.1:1/db"), 2)
+    assert "cannot reach PostgreSQL at 127.0.0.1:1" in line and "pw@" not in line
+
+
+def test_missing_database(project, server_url):
+    project.write("20260101000001", "users", GOOD)
+    url = server_url.rsplit("/", 1)[0] + "/audifi_no_such_db"
+    line = one_clear_line(project.cli("status", url=url), 2)
+    assert "does not exist" in line and "audifi_no_such_db" in line
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgresql://u:secretpw@localhost:notaport/db", "malformed database URL"),
+        ("mysql://u:secretpw@localhost/db", "scheme must be postgresql"),
+    ],
+)
+def test_malformed_url(project, url, expected):
+    project.write("20260101000001", "users", GOOD)
+    line = one_clear_line(project.cli("deploy", url=url), 2)
+    assert expected in line and "secretpw" not in line
+
+
+def test_missing_environment_variable_for_staging(project):
+    result = project.cli("status", "--env", "staging", url=None)
+    line = one_clear_line(result, 2)
+    assert "STAGING_DATABASE_URL is not set" in line
+
+
+def test_unreadable_migrations_folder(project):
+    project.migrations.rmdir()
+    project.migrations.write_text("not a folder")
+    line = one_clear_line(project.cli("deploy"), 2)
+    assert "cannot read migrations folder" in line
+
+
+@pytest.mark.parametrize(
+    "name, data, expected",
+    [
+        ("20260101000002_Bad-Name.sql", b"select 1;", "not a migration file name"),
+        ("20260101000002_empty.sql", b"", "empty migration"),
+        ("20260101000001_dup.sql", b"select 1;", "also used by"),
+        ("20260101000002_latin.sql", "select 'é';".encode("latin-1"), "not UTF-8"),
+        (
+            "20260101000002_syntax.sql",
+            b"select 1;\ncreate tabel x (id int);\n",
+            ":2:8: syntax error",
+        ),
+        ("20260101000002_comments.sql", b"-- nothing here\n", "no SQL statements"),
+    ],
+)
+def test_file_errors_name_the_file_and_apply_nothing(project, name, data, expected):
+    project.write("20260101000001", "users", GOOD)
+    (project.migrations / name).write_bytes(data)
+    line = one_clear_line(project.cli("deploy"), 2)
+    assert expected in line
+    assert name in line or "20260101000001_users.sql" in line
+    assert project.query("select to_regclass('users')") == [(None,)]
+
+
+def test_password_never_appears_in_any_output(project, server_url):
+    # the test server trusts local connections, so the password is accepted and ignored
+    url = server_url.replace("postgres@", "postgres:Sup3rS3cret@", 1).rsplit("/", 1)[0]
+    url += "/" + project.url.rsplit("/", 1)[1]
+    project.write("20260101000001", "users", GOOD)
+    project.write("20260101000002", "broken", "select 1/0;\n")
+    outputs = [
+        project.cli("deploy", url=url),
+        project.cli("status", "--json", url=url),
+        project.cli("status", url=url),
+        project.cli("deploy", "--json", url=url),
+        project.cli("deploy", "--dry-run", url=url),
+    ]
+    for result in outputs:
+        assert "Sup3rS3cret" not in result.stdout + result.stderr
+    assert "postgres:***@" in outputs[0].stderr
+    stored = project.query("select t::text from audifi_migrations t")
+    assert stored and all("Sup3rS3cret" not in row[0] for row in stored)
+
+
+def test_json_error_output_is_machine_readable(project):
+    result = project.cli("status", "--json", url="postgresql://u@127.0.0.1:1/db")
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["error"] == "ConnectError"
+
+
+def test_github_actions_gets_an_error_annotation(project):
+    env = project.env(GITHUB_ACTIONS="true")
+    result = project.cli("deploy", url="postgresql://u@127.0.0.1:1/db", env=env)
+    assert result.returncode == 2
+    assert "::error title=audifi-db::cannot reach PostgreSQL" in result.stderr
+
+
+def test_usage_error_exits_2(project):
+    result = project.cli("resolve", "20260101000001", url=None)
+    assert result.returncode == 2 and "--applied" in result.stderr

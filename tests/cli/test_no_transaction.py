@@ -1,0 +1,85 @@
+"""No-transaction migrations: refused without the directive, in_progress/failed, the index heal."""
+
+import json
+
+DIRECTIVE = "-- audifi-db: no-transaction\n"
+
+
+def test_concurrent_index_without_directive_is_refused_before_anything_runs(project):
+    project.write("20260101000001", "a", "create table a (id int);\n")
+    project.write("20260101000002", "idx", "create index concurrently a_id on a (id);\n")
+    result = project.cli("deploy")
+    assert result.returncode == 2
+    assert "20260101000002_idx.sql:1" in result.stderr and "no-transaction" in result.stderr
+    assert project.query("select to_regclass('a')") == [(None,)]
+
+
+def test_transaction_control_inside_a_migration_is_refused(project):
+    project.write("20260101000001", "a", "create table a (id int);\ncommit;\n")
+    result = project.cli("deploy")
+    assert result.returncode == 2 and "transaction control" in result.stderr
+
+
+def test_failed_concurrent_unique_index_is_healed_after_the_data_is_fixed(project):
+    project.write(
+        "20260101000001", "t", "create table t (a int);\ninsert into t values (1), (1);\n"
+    )
+    project.write(
+        "20260101000002",
+        "idx",
+        DIRECTIVE + "create unique index concurrently if not exists t_a on t (a);\nselect 1;\n",
+    )
+    failed = project.cli("deploy")
+    assert failed.returncode == 1 and "could not create unique index" in failed.stderr
+    assert project.query("select indisvalid from pg_index where indexrelid = 't_a'::regclass") == [
+        (False,)
+    ]
+    status = json.loads(project.cli("status", "--json").stdout)
+    assert status["migrations"][1]["state"] == "failed"
+    project.query("delete from t where ctid = (select max(ctid) from t); select 1")
+    healed = project.cli("deploy")
+    assert healed.returncode == 0, healed.stderr
+    assert "INVALID index" in healed.stderr
+    assert project.query("select indisvalid from pg_index where indexrelid = 't_a'::regclass") == [
+        (True,)
+    ]
+    assert project.history()[-1][:4] == ("20260101000002", "applied", 2, 2)
+
+
+def test_failed_no_transaction_migration_blocks_until_resolved(project):
+    project.write(
+        "20260101000001",
+        "vac",
+        DIRECTIVE + "create table v (id int);\nvacuum v;\nselect 1/0;\n",
+    )
+    project.write("20260101000002", "later", "create table later (id int);\n")
+    assert project.cli("deploy").returncode == 1
+    assert project.history()[0][:4] == ("20260101000001", "failed", 2, 3)
+    blocked = project.cli("deploy")
+    assert blocked.returncode == 1
+    assert "resolve 20260101000001 --applied" in blocked.stderr
+    assert project.query("select to_regclass('later')") == [(None,)]
+    resolved = project.cli("resolve", "20260101000001", "--applied")
+    assert resolved.returncode == 0, resolved.stderr
+    assert project.cli("deploy").returncode == 0
+    assert project.query("select to_regclass('later') is not null") == [(True,)]
+
+
+def test_resolve_rolled_back_reapplies(project):
+    project.write(
+        "20260101000001", "vac", DIRECTIVE + "create table if not exists v (id int);\nselect 1/0;\n"
+    )
+    project.cli("deploy")
+    project.write("20260101000001", "vac", DIRECTIVE + "create table if not exists v (id int);\n")
+    # the file changed after the failure: only a human can say what to do
+    assert project.cli("deploy").returncode == 1
+    assert project.cli("resolve", "20260101000001", "--rolled-back").returncode == 0
+    assert project.cli("deploy").returncode == 0
+    assert [r[1] for r in project.history()] == ["failed", "rolled_back", "applied"]
+
+
+def test_resolve_refuses_an_applied_migration(project):
+    project.write("20260101000001", "a", "create table a (id int);\n")
+    project.cli("deploy")
+    result = project.cli("resolve", "20260101000001", "--applied")
+    assert result.returncode == 1 and "only a failed or in_progress" in result.stderr

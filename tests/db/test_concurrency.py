@@ -1,0 +1,88 @@
+"""Two runners at once, a lock held too long, and a runner killed mid-migration."""
+
+import os
+import signal
+import time
+
+import psycopg2
+
+from audifi_db.postgres.lock import lock_key
+
+LOG = "create table if not exists applied_log (version text);\n"
+
+
+def wait_for(predicate, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_four_deploys_at_once_apply_each_migration_exactly_once(project):
+    project.write("20260101000000", "log", LOG)
+    versions = [f"202601010001{i:02d}" for i in range(12)]
+    for version in versions:
+        project.write(
+            version,
+            f"m{version[-2:]}",
+            f"create table t{version} (id int);\ninsert into applied_log values ('{version}');\n",
+        )
+    runners = [project.spawn("deploy") for _ in range(4)]
+    results = [(r.wait(timeout=120), r.stderr.read()) for r in runners]
+    assert all(code == 0 for code, _ in results), results
+    assert project.query("select version, count(*) from applied_log group by 1 order by 1") == [
+        (v, 1) for v in versions
+    ]
+    applied = project.query(
+        "select version, count(*) from audifi_migrations where state = 'applied' group by 1"
+    )
+    assert sorted(applied) == [(v, 1) for v in ["20260101000000", *versions]]
+
+
+def test_lock_timeout_names_the_holder(project):
+    project.write("20260101000000", "log", LOG)
+    holder = psycopg2.connect(project.url, application_name="on-call shell")
+    holder.autocommit = True
+    try:
+        with holder.cursor() as cur:
+            cur.execute("select pg_advisory_lock(%s)", (lock_key("public", "audifi_migrations"),))
+        result = project.cli("deploy", env=project.env(AUDIFI_DB_LOCK_WAIT_SECONDS="1"))
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert "holds the migration lock" in result.stderr
+    assert "pid" in result.stderr and "on-call shell" in result.stderr
+    assert project.query("select to_regclass('applied_log')") == [(None,)]
+
+
+def test_sigkill_mid_migration_leaves_nothing_and_next_deploy_finishes(project):
+    project.write("20260101000000", "log", LOG)
+    project.write(
+        "20260101000001",
+        "slow",
+        "create table slow (id int);\nselect pg_advisory_xact_lock(4242);\n"
+        "insert into applied_log values ('20260101000001');\n",
+    )
+    gate = psycopg2.connect(project.url)
+    gate.autocommit = True
+    with gate.cursor() as cur:
+        cur.execute("select pg_advisory_lock(4242)")
+    runner = project.spawn("deploy")
+    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_xact_lock(4242)%%' and wait_event_type = 'Lock'"
+    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait(timeout=10)
+    # the server notices the dead client and rolls its transaction back, releasing every lock
+    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
+    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
+    with gate.cursor() as cur:
+        cur.execute("select pg_advisory_unlock(4242)")
+    gate.close()
+    assert project.query("select to_regclass('slow')") == [(None,)]
+    assert [r[:2] for r in project.history()] == [("20260101000000", "applied")]
+    again = project.cli("deploy")
+    assert again.returncode == 0, again.stderr
+    assert project.query("select version from applied_log") == [("20260101000001",)]
+    assert [r[:2] for r in project.history()][-1] == ("20260101000001", "applied")
