@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import discovery, events
 from .config import Settings
@@ -20,7 +21,9 @@ from .postgres.connect import Connection, connect
 from .postgres.history import History
 from .postgres.lock import lock_key, migration_lock
 from .runner import Runner
-from .sql import Statement, is_transaction_control, no_transaction_reason, parse
+
+if TYPE_CHECKING:  # pglast is imported only when SQL is parsed
+    from .sql import Statement
 
 
 def database_url(settings: Settings) -> str:
@@ -62,6 +65,8 @@ def locked_session(settings: Settings, url: str, sink: events.EventSink) -> Iter
 
 def parse_migration(migration: Migration) -> list[Statement]:
     """The migration's statements, refusing what would break its transaction contract."""
+    from .sql import is_transaction_control, no_transaction_reason, parse
+
     statements = parse(migration.sql, migration.path)
     if not statements:
         raise MigrationFileError(

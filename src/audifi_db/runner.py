@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from . import events
 from .errors import MigrationFailed
@@ -16,7 +17,9 @@ from .model import Migration, Step
 from .postgres import catalog
 from .postgres.connect import Connection, ServerError
 from .postgres.history import History
-from .sql import Statement
+
+if TYPE_CHECKING:
+    from .sql import Statement
 
 
 def _elapsed_ms(since: float) -> int:

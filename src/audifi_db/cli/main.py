@@ -8,7 +8,7 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve"]
+COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "lint"]
 
 EPILOG = """exit codes:
   0  success (status: the database is in sync)
