@@ -30,10 +30,6 @@ def normalise(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n")
 
 
-def checksum(data: bytes) -> str:
-    return hashlib.sha256(normalise(data)).hexdigest()
-
-
 def directives(text: str) -> list[tuple[int, str]]:
     """(line, directive) pairs from the leading comment lines of a migration."""
     found = []
@@ -48,32 +44,44 @@ def directives(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def read_migration(path: Path) -> Migration:
-    match = FILENAME.match(path.name)
-    if not match:
-        raise MigrationFileError(
-            f"{path}: not a migration file name",
-            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
-        )
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_sql(path: Path) -> str:
+    """A SQL file's text, BOM dropped and CRLF turned into LF; errors name the file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MigrationFileError(f"{path}: cannot read: {exc.strerror}") from None
-    normalised = normalise(data)
+        raise MigrationFileError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
     try:
-        text = normalised.decode("utf-8")
+        return normalise(data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MigrationFileError(
-            f"{path}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
+            f"{display_path(path)}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
         ) from None
+
+
+def read_migration(path: Path) -> Migration:
+    match, shown = FILENAME.match(path.name), display_path(path)
+    if not match:
+        raise MigrationFileError(
+            f"{shown}: not a migration file name",
+            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
+        )
+    text = read_sql(path)
     if not text.strip():
-        raise MigrationFileError(f"{path}: empty migration", "write its SQL or delete the file")
+        raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
     transactional = True
     for line, directive in directives(text):
         word = directive.split(maxsplit=1)[0] if directive else ""
         if word not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
-                f"{path}:{line}: unknown directive {directive!r}",
+                f"{shown}:{line}: unknown directive {directive!r}",
                 f"known: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
         if word == NO_TRANSACTION:
@@ -81,8 +89,8 @@ def read_migration(path: Path) -> Migration:
     return Migration(
         version=match["version"],
         name=match["name"],
-        path=str(path),
-        checksum=hashlib.sha256(normalised).hexdigest(),
+        path=shown,
+        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         sql=text,
         transactional=transactional,
     )

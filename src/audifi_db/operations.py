@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from . import discovery, events
 from .config import Settings
-from .errors import MigrationFileError, PlanError, RefusedError
+from .errors import ConfigError, MigrationFailed, MigrationFileError, PlanError, RefusedError
 from .model import Migration, MigrationStatus, Plan, State
 from .planning import is_in_sync, plan_deploy, statuses
 from .postgres import catalog
-from .postgres.connect import Connection, connect
+from .postgres.connect import Connection, ServerError, connect
 from .postgres.history import History
 from .postgres.lock import lock_key, migration_lock
 from .runner import Runner
@@ -209,3 +209,46 @@ def dev(settings: Settings, sink: events.EventSink) -> DeployResult:
     """The local loop: deploy to a local database (refused for staging and production)."""
     refuse_protected(settings, "dev")
     return deploy(settings, sink)
+
+
+def seed(settings: Settings) -> list[tuple[str, int]]:
+    """Load db/seeds/*.sql into a local, fully migrated database, all in one transaction.
+
+    Returns (file, rows inserted) pairs. Refused for protected environments.
+    """
+    from .runner import error_line
+    from .sql import parse
+
+    refuse_protected(settings, "seed")
+    files = sorted(settings.seeds_dir.glob("*.sql"))
+    if not files:
+        raise ConfigError(f"no seed files in {settings.seeds_dir}", "add db/seeds/*.sql")
+    parsed = [
+        (display, parse(discovery.read_sql(path), display))
+        for path in files
+        for display in [discovery.display_path(path)]
+    ]
+    report = status(settings)
+    if not report.in_sync:
+        raise PlanError(
+            "the database is not in sync with the migrations", "run `audifi-db dev` first"
+        )
+    loaded = []
+    with open_session(settings, database_url(settings)) as session:
+        session.conn.execute("BEGIN")
+        for path, statements in parsed:
+            rows = 0
+            for stmt in statements:
+                try:
+                    rows += max(session.conn.execute(stmt.text), 0)
+                except ServerError as error:
+                    session.conn.execute("ROLLBACK")
+                    raise MigrationFailed(
+                        f"{path}:{error_line(stmt, error)}: seed failed: {error} "
+                        f"[SQLSTATE {error.sqlstate}]",
+                        "nothing was loaded; if the sample data is there already, "
+                        "`audifi-db reset --force` starts over",
+                    ) from None
+            loaded.append((path, rows))
+        session.conn.execute("COMMIT")
+    return loaded
