@@ -252,3 +252,15 @@ def seed(settings: Settings) -> list[tuple[str, int]]:
             loaded.append((path, rows))
         session.conn.execute("COMMIT")
     return loaded
+
+
+def erd(settings: Settings, *, keys_only: bool = True) -> str:
+    """A Mermaid ER diagram of the live database's managed schemas."""
+    from .erd import render_mermaid
+    from .postgres.introspect import read_schema
+
+    with open_session(settings, database_url(settings)) as session:
+        tables, foreign_keys = read_schema(
+            session.conn, settings.managed_schemas, settings.history_table
+        )
+    return render_mermaid(tables, foreign_keys, keys_only=keys_only)

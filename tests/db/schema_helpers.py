@@ -1,0 +1,212 @@
+"""Helpers for the AudiFi schema tests: connections, sample rows, refusals."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+
+WAIT_SECONDS = 10
+_counter = itertools.count(1)
+
+Connection = psycopg2.extensions.connection
+
+
+def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITTED") -> Connection:
+    """Open a connection with bounded lock and statement waits."""
+    conn = psycopg2.connect(url)
+    conn.set_session(isolation_level=isolation, autocommit=autocommit)
+    with conn.cursor() as cur:
+        cur.execute(
+            f"SET lock_timeout = '{WAIT_SECONDS}s'; SET statement_timeout = '{2 * WAIT_SECONDS}s'"
+        )
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+def scalar(conn: Connection, sql: str, params: Any = None) -> Any:
+    """Run a query and return the first column of its first row."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+@contextlib.contextmanager
+def refused(pgcode: str, constraint: str | None = None) -> Iterator[None]:
+    """Expect the database to refuse the block with SQLSTATE pgcode (and constraint)."""
+    with pytest.raises(psycopg2.Error) as caught:
+        yield
+    assert caught.value.pgcode == pgcode, caught.value.pgerror
+    if constraint is not None:
+        assert caught.value.diag.constraint_name == constraint, caught.value.pgerror
+
+
+def new_user(conn: Connection, role: str = "fan", email: str | None = None) -> str:
+    """Insert a user with unique email and handle; return its id."""
+    n = next(_counter)
+    return scalar(
+        conn,
+        "INSERT INTO users (email, handle, role) VALUES (%s, %s, %s) RETURNING id",
+        (email or f"user{n}@example.com", f"user_{n}", role),
+    )
+
+
+def new_master(conn: Connection, artist_id: str | None = None) -> str:
+    """Insert a master (with a new artist unless given); return its id."""
+    artist_id = artist_id or new_user(conn, role="artist")
+    return scalar(
+        conn,
+        "INSERT INTO masters (title, artist_id) VALUES ('A Song', %s) RETURNING id",
+        (artist_id,),
+    )
+
+
+def new_ipo(
+    conn: Connection, total_shares: int = 100, status: str = "open", master_id: str | None = None
+) -> str:
+    """Insert an IPO (for a new master unless given); return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO ipos (master_id, total_shares, share_price, start_date, end_date, status)"
+        " VALUES (%s, %s, 2.5, now(), now() + interval '30 days', %s) RETURNING id",
+        (master_id or new_master(conn), total_shares, status),
+    )
+
+
+def buy_sql(ipo_id: str, owner_id: str, shares: int) -> tuple[str, tuple[Any, ...]]:
+    """The statement buying shares of an IPO."""
+    return (
+        "INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price) VALUES (%s, %s, %s, 2.5)",
+        (ipo_id, owner_id, shares),
+    )
+
+
+def new_coin(
+    conn: Connection, symbol: str | None = None, decimals: int = 18, max_supply: Any = None
+) -> str:
+    """Insert a coin of a new artist; return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO coins (artist_id, symbol, name, decimals, max_supply)"
+        " VALUES (%s, %s, 'Test Coin', %s, %s) RETURNING id",
+        (new_user(conn, role="artist"), symbol or f"C{next(_counter)}", decimals, max_supply),
+    )
+
+
+def ledger_sql(
+    coin_id: str,
+    kind: str,
+    amount: Any,
+    *,
+    from_user: str | None = None,
+    to_user: str | None = None,
+    pool: str | None = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement recording one ledger row."""
+    return (
+        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (coin_id, kind, from_user, to_user, pool, amount),
+    )
+
+
+def execute(conn: Connection, statement: tuple[str, tuple[Any, ...]]) -> None:
+    """Execute a (sql, params) pair."""
+    with conn.cursor() as cur:
+        cur.execute(*statement)
+
+
+def balance(conn: Connection, coin_id: str, user_id: str) -> Decimal:
+    """A holder's balance, 0 when no row exists."""
+    return scalar(
+        conn,
+        "SELECT coalesce((SELECT balance FROM coin_balances WHERE coin_id = %s AND user_id = %s), 0)",
+        (coin_id, user_id),
+    )
+
+
+def wait_until_lock_wait(observer: Connection, pid: int) -> None:
+    """Poll until backend pid waits on a lock; fail after WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if scalar(
+            observer, "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ):
+            return
+        time.sleep(0.01)
+    pytest.fail(f"backend {pid} never waited on a lock")
+
+
+def interleave(
+    url: str,
+    first: Callable[[Connection], None],
+    second: Callable[[Connection], None],
+    isolation: str = "READ COMMITTED",
+) -> psycopg2.Error | None:
+    """Run first in an open transaction, start second until it blocks, commit first.
+
+    Returns the error of the second transaction, or None when it committed.
+    The first must commit; its failure fails the test.
+    """
+    observer = connect(url)
+    conn_a = connect(url, autocommit=False, isolation=isolation)
+    conn_b = connect(url, autocommit=False, isolation=isolation)
+    outcome: dict[str, psycopg2.Error] = {}
+
+    def run_second() -> None:
+        try:
+            second(conn_b)
+            conn_b.commit()
+        except psycopg2.Error as error:
+            conn_b.rollback()
+            outcome["error"] = error
+
+    try:
+        first(conn_a)
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        wait_until_lock_wait(observer, conn_b.get_backend_pid())
+        conn_a.commit()
+        thread.join(2 * WAIT_SECONDS)
+        assert not thread.is_alive(), "second transaction never finished"
+        return outcome.get("error")
+    finally:
+        for conn in (conn_a, conn_b, observer):
+            conn.close()
+
+
+def race(url: str, *work: Callable[[Connection], None]) -> list[psycopg2.Error | None]:
+    """Start one transaction per callable at the same instant; return each outcome."""
+    barrier = threading.Barrier(len(work))
+    outcomes: list[psycopg2.Error | None] = [None] * len(work)
+    conns = [connect(url, autocommit=False) for _ in work]
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(WAIT_SECONDS)
+            work[i](conns[i])
+            conns[i].commit()
+        except psycopg2.Error as error:
+            conns[i].rollback()
+            outcomes[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(2 * WAIT_SECONDS)
+        assert not any(thread.is_alive() for thread in threads), "a transaction never finished"
+        return outcomes
+    finally:
+        for conn in conns:
+            conn.close()
