@@ -64,33 +64,71 @@ class SourceText:
 
 
 def parse(text: str, path: str = "<sql>") -> list[Statement]:
-    """Split and parse `text`; raise SqlSyntaxError with the line and column of the error."""
-    source = SourceText(text)
+    """Split and parse `text`; raise SqlSyntaxError with the line and column of the error.
+
+    One parse gives both the trees and each statement's byte range (stmt_location and
+    stmt_len); a range starts after the previous `;`, so its leading blanks and comments are
+    skipped to find where the statement itself begins.
+    """
     try:
         tree = json.loads(_parser.parse_sql_json(text))
-        slices = _parser.split(text, with_parser=True, only_slices=True)
     except _parser.ParseError as exc:
         message, char_offset = exc.args
         line, column = _char_position(text, char_offset)
         raise SqlSyntaxError(path, line, column, message) from None
+    source = SourceText(text)
+    encoded = source.encoded
     statements = []
-    for index, (raw, piece) in enumerate(zip(tree["stmts"], slices, strict=True)):
+    for index, raw in enumerate(tree["stmts"]):
         node = raw["stmt"]
-        byte_start = len(text[: piece.start].encode("utf-8"))
-        line, column = source.position(byte_start)
+        location = raw.get("stmt_location", 0)
+        end = location + raw["stmt_len"] if raw.get("stmt_len") else len(encoded)
+        start = skip_trivia(encoded, location, end)
+        line, column = source.position(start)
         statements.append(
             Statement(
                 index=index,
-                text=text[piece],
+                text=encoded[start:end].decode("utf-8").rstrip(),
                 line=line,
                 column=column,
                 node_type=next(iter(node)),
                 node=node,
-                byte_start=byte_start,
+                byte_start=start,
                 source=source,
             )
         )
     return statements
+
+
+def skip_trivia(data: bytes, start: int, end: int) -> int:
+    """The offset of the first byte in data[start:end] that is not blank or a comment."""
+    i = start
+    while i < end:
+        if data[i] in b" \t\r\n\f\v":
+            i += 1
+        elif data.startswith(b"--", i):
+            newline = data.find(b"\n", i, end)
+            i = end if newline == -1 else newline + 1
+        elif data.startswith(b"/*", i):
+            i = _block_comment_end(data, i, end)
+        else:
+            break
+    return i
+
+
+def _block_comment_end(data: bytes, i: int, end: int) -> int:
+    """Past the block comment opening at i; PostgreSQL's block comments nest."""
+    depth = 0
+    while i < end:
+        if data.startswith(b"/*", i):
+            depth, i = depth + 1, i + 2
+        elif data.startswith(b"*/", i):
+            depth, i = depth - 1, i + 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return end
 
 
 def _char_position(text: str, char_offset: int) -> tuple[int, int]:
