@@ -44,6 +44,11 @@ def directives(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def is_transactional(text: str) -> bool:
+    """False when the leading comment lines hold `-- audifi-db: no-transaction`."""
+    return not any(d.split()[:1] == [NO_TRANSACTION] for _, d in directives(text))
+
+
 def display_path(path: Path) -> str:
     """The path as a user would type it: relative to the working folder when inside it."""
     try:
@@ -76,23 +81,19 @@ def read_migration(path: Path) -> Migration:
     text = read_sql(path)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
-    transactional = True
     for line, directive in directives(text):
-        word = directive.split(maxsplit=1)[0] if directive else ""
-        if word not in KNOWN_DIRECTIVES:
+        if (directive.split() or [""])[0] not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
                 f"{shown}:{line}: unknown directive {directive!r}",
                 f"known: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
-        if word == NO_TRANSACTION:
-            transactional = False
     return Migration(
         version=match["version"],
         name=match["name"],
         path=shown,
         checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         sql=text,
-        transactional=transactional,
+        transactional=is_transactional(text),
     )
 
 

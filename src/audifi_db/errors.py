@@ -75,6 +75,10 @@ class MigrationFailed(AudiFiDbError):
 
 
 class LintFailed(AudiFiDbError):
-    """Unacknowledged error-level lint findings."""
+    """Unacknowledged error-level lint findings; `findings` holds the whole report."""
 
     exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, hint: str, findings: list) -> None:
+        super().__init__(message, hint)
+        self.findings = findings

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from . import discovery, events
 from .config import Settings
-from .errors import ConfigError, MigrationFailed, MigrationFileError, PlanError, RefusedError
+from .errors import (
+    ConfigError,
+    LintFailed,
+    MigrationFailed,
+    MigrationFileError,
+    PlanError,
+    RefusedError,
+)
 from .model import Migration, MigrationStatus, Plan, State
 from .planning import is_in_sync, plan_deploy, statuses
 from .postgres import catalog
@@ -120,6 +127,9 @@ def deploy(settings: Settings, sink: events.EventSink, *, dry_run: bool = False)
         items = statuses(migrations, session.history.read())
         statements = _statements_to_run(items)
         plan = plan_deploy(items, statements)
+        if settings.protected:
+            version = settings.lint_server_version or catalog.server_version(session.conn)
+            refuse_lint_errors([step.migration for step in plan.steps], version)
         applied = Runner(session.conn, session.history, sink).run(plan.steps, statements)
         return DeployResult(plan, statements, applied)
 
@@ -206,9 +216,69 @@ def new(settings: Settings, name: str) -> Path:
 
 
 def dev(settings: Settings, sink: events.EventSink) -> DeployResult:
-    """The local loop: deploy to a local database (refused for staging and production)."""
+    """The local loop: lint the pending migrations, then deploy them to the local database.
+
+    Refused for staging and production."""
     refuse_protected(settings, "dev")
+    refuse_lint_errors(pending_migrations(settings), lint_server_version(settings))
     return deploy(settings, sink)
+
+
+def pending_migrations(settings: Settings) -> list[Migration]:
+    """The migrations not yet applied to the target (pending, failed or in_progress)."""
+    needs = (State.PENDING, State.FAILED, State.IN_PROGRESS)
+    return [i.migration for i in status(settings).migrations if i.state in needs and i.migration]
+
+
+def lint_server_version(settings: Settings) -> int:
+    """[lint] server_version if set, else the target database's own."""
+    if settings.lint_server_version:
+        return settings.lint_server_version
+    with open_session(settings, database_url(settings)) as session:
+        return catalog.server_version(session.conn)
+
+
+def lint_pending(settings: Settings, server_version: int | None = None) -> list:
+    """Findings of the migrations not yet applied to the target environment."""
+    from .lint.engine import lint_pending as lint_migrations
+
+    version = server_version or lint_server_version(settings)
+    return lint_migrations(pending_migrations(settings), version)
+
+
+def lint_files(paths: Sequence[str], server_version: int) -> list:
+    """Findings of SQL files given by path; no database needed."""
+    from .lint.parallel import fork_map
+
+    jobs = [(path, discovery.read_sql(Path(path)), server_version) for path in paths]
+    return fork_map(_lint_one, jobs)
+
+
+def _lint_one(job: tuple[str, str, int]) -> list:
+    from .lint.engine import lint_source
+
+    path, text, version = job
+    return lint_source(
+        path, text, transactional=discovery.is_transactional(text), server_version=version
+    )
+
+
+def refuse_lint_errors(migrations: Sequence[Migration], server_version: int) -> None:
+    """LintFailed (with the whole report) when a migration has an unacknowledged error."""
+    from .lint.engine import blocking
+    from .lint.engine import lint_pending as lint_migrations
+
+    findings = lint_migrations(migrations, server_version)
+    errors = blocking(findings)
+    if errors:
+        first = errors[0]
+        raise LintFailed(
+            f"{len(errors)} unacknowledged lint error(s), first {first.file}:{first.line} "
+            f"[{first.rule}]; nothing was applied",
+            "follow the recipe, or acknowledge with `-- audifi-db: allow <rule-id> <reason>` "
+            "on the line before the statement",
+            findings,
+        )
 
 
 def seed(settings: Settings) -> list[tuple[str, int]]:

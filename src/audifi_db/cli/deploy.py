@@ -30,16 +30,29 @@ def run(args) -> int:
 
 def run_and_render(args, settings, operation) -> int:
     """Run a deploy-like operation, printing progress (or one JSON object at the end)."""
-    from ..errors import AudiFiDbError
-    from .output import RunPrinter, RunRecorder, info, print_json, report_error
+    from ..errors import AudiFiDbError, LintFailed
+    from .output import (
+        RunPrinter,
+        RunRecorder,
+        findings_json,
+        info,
+        print_json,
+        report_error,
+        show_findings,
+    )
 
     info(f"{settings.environment}: {settings.url_for_humans}")
     sink = RunRecorder() if args.json else RunPrinter()
     try:
         result = operation(settings, sink)
     except AudiFiDbError as error:
+        if isinstance(error, LintFailed) and not args.json:
+            show_findings(error.findings)
         if args.json:
-            print_json({"ok": False, **error.to_json(), "events": sink.as_json()})
+            extra = (
+                {"findings": findings_json(error.findings)} if isinstance(error, LintFailed) else {}
+            )
+            print_json({"ok": False, **error.to_json(), **extra, "events": sink.as_json()})
             report_error(error)
             return error.exit_code
         raise

@@ -8,7 +8,7 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "lint"]
+COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
 
 EPILOG = """exit codes:
   0  success (status: the database is in sync)

@@ -37,6 +37,17 @@ def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
         print(f"::error title=audifi-db::{_escape(str(error))}", file=sys.stderr)
 
 
+def show_findings(findings: list) -> None:
+    """A lint report: annotations in GitHub Actions, text elsewhere."""
+    from ..lint import report
+
+    print(report.render(findings, "github" if in_github_actions() else "text"))
+
+
+def findings_json(findings: list) -> list[dict]:
+    return [finding.to_json() for finding in findings]
+
+
 def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -52,9 +63,15 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
             rich_table.add_row(*row)
         Console().print(rich_table)
         return
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    widths = [
+        max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
+    ]
     for row in [headers, *rows]:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
+        print(
+            "  ".join(
+                str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)
+            ).rstrip()
+        )
 
 
 class RunPrinter:

@@ -1,0 +1,100 @@
+"""Allow comments: `-- audifi-db: allow <rule-id> <reason>` right above a statement.
+
+Pure code. Comments are found with PostgreSQL's own scanner (pglast), so the text of a
+string literal or a dollar-quoted body is never taken for a comment. An allow applies to
+the statement that starts on the first line below it that is not a comment line; it
+acknowledges that statement's findings of that rule. An allow without a reason, or one
+that acknowledges nothing, is itself a finding.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, replace
+
+from pglast import parser as _parser
+
+from ..sql import Statement
+from .model import Finding
+from .rules import allow_missing_reason, unused_allow
+
+MARK = "audifi-db: allow"
+
+
+@dataclass(frozen=True)
+class Allow:
+    line: int
+    column: int
+    rule: str
+    reason: str
+    text: str
+
+
+def find_allows(text: str) -> tuple[list[Allow], set[int]]:
+    """The allow comments of a file and the lines that hold nothing but a `--` comment."""
+    if MARK not in text:
+        return [], set()
+    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    allows, comment_lines = [], set()
+    for token in _parser.scan(text):
+        if token.name != "SQL_COMMENT":
+            continue
+        line = bisect.bisect_right(line_starts, token.start)
+        column = token.start - line_starts[line - 1] + 1
+        if text[line_starts[line - 1] : token.start].strip():
+            continue
+        comment_lines.add(line)
+        body = text[token.start : token.end + 1].removeprefix("--").strip()
+        if body.startswith(MARK):
+            rule, _, reason = body.removeprefix(MARK).strip().partition(" ")
+            allows.append(Allow(line, column, rule, reason.strip(), body))
+    return allows, comment_lines
+
+
+def apply_allows(
+    path: str, text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+) -> list[Finding]:
+    """Mark acknowledged findings and add the findings about the allow comments themselves."""
+    allows, comment_lines = find_allows(text)
+    by_line = {}
+    for statement in reversed(statements):
+        by_line[statement.line] = statement.index
+    findings = [finding for _, finding in found]
+    extra = []
+    for allow in allows:
+        target = _target(allow.line, comment_lines, by_line)
+        if not allow.reason:
+            extra.append(_about_allow(path, allow, allow_missing_reason, "the allow has no reason"))
+            continue
+        matched = [
+            i for i, (index, f) in enumerate(found) if index == target and f.rule == allow.rule
+        ]
+        for i in matched:
+            findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
+        if not matched:
+            extra.append(
+                _about_allow(
+                    path, allow, unused_allow, f"no {allow.rule} finding on the next statement"
+                )
+            )
+    return sorted(findings + extra, key=lambda f: (f.line, f.column))
+
+
+def _target(line: int, comment_lines: set[int], by_line: dict[int, int]) -> int | None:
+    line += 1
+    while line in comment_lines and line not in by_line:
+        line += 1
+    return by_line.get(line)
+
+
+def _about_allow(path: str, allow: Allow, rule, message: str) -> Finding:
+    return Finding(
+        rule=rule.ID,
+        severity=rule.SEVERITY,
+        file=path,
+        line=allow.line,
+        column=allow.column,
+        message=f"{message}: {allow.text}",
+        recipe=f"-- {MARK} <rule-id> <why it is safe here>",
+        statement=f"-- {allow.text}",
+    )

@@ -1,0 +1,303 @@
+"""Which lock a statement takes on which relation, and whether it rewrites or scans the table.
+
+Pure code: a table of PostgreSQL's documented lock levels (the "Explicit Locking" chapter
+and `AlterTableGetLockLevel`), checked against `bench/online/lockprobe.sh` on PG15. Used by
+the rules to say which lock a finding is about, and by `audifi-db lint --explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+
+from ..sql import Statement
+from .nodes import (
+    alter_commands,
+    column_constraints,
+    column_default,
+    has_constraint,
+    object_names,
+    relation_name,
+    type_name,
+    unwrap,
+    volatile_calls,
+)
+
+FAST_DEFAULT_VERSION = 110000  # PostgreSQL 11 stores a constant default without a rewrite
+
+
+class LockMode(IntEnum):
+    """Table lock modes, weakest first; the values are LOCK TABLE's mode numbers."""
+
+    ACCESS_SHARE = 1
+    ROW_SHARE = 2
+    ROW_EXCLUSIVE = 3
+    SHARE_UPDATE_EXCLUSIVE = 4
+    SHARE = 5
+    SHARE_ROW_EXCLUSIVE = 6
+    EXCLUSIVE = 7
+    ACCESS_EXCLUSIVE = 8
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+    @property
+    def blocks_writes(self) -> bool:
+        return self >= LockMode.SHARE
+
+
+@dataclass(frozen=True)
+class LockEffect:
+    """One relation's lock, taken by one statement and held until its transaction ends."""
+
+    relation: str
+    mode: LockMode
+    rewrite: bool = False
+    scan: bool = False
+
+    def describe(self) -> str:
+        return f"{self.mode.label} on {self.relation}"
+
+
+def effects(statement: Statement, server_version: int) -> list[LockEffect]:
+    """The relation locks `statement` takes, strongest first (empty: no table lock)."""
+    reader = _READERS.get(statement.node_type)
+    found = reader(statement.body, server_version) if reader else []
+    return sorted(found, key=lambda e: -e.mode)
+
+
+def describe(statement: Statement, server_version: int) -> str:
+    """`ACCESS EXCLUSIVE on users; SHARE ROW EXCLUSIVE on artists`, or empty."""
+    return "; ".join(e.describe() for e in effects(statement, server_version))
+
+
+_ALTER_MODES = {
+    "AT_ValidateConstraint": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetStatistics": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_ClusterOn": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_DropCluster": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetRelOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_ResetRelOptions": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_AttachPartition": LockMode.SHARE_UPDATE_EXCLUSIVE,
+    "AT_EnableTrig": LockMode.SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrig": LockMode.SHARE_ROW_EXCLUSIVE,
+    "AT_EnableTrigAll": LockMode.SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrigAll": LockMode.SHARE_ROW_EXCLUSIVE,
+    "AT_EnableTrigUser": LockMode.SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrigUser": LockMode.SHARE_ROW_EXCLUSIVE,
+}
+_REWRITING_SUBTYPES = {"AT_SetLogged", "AT_SetUnLogged", "AT_SetTableSpace", "AT_SetAccessMethod"}
+_SERIAL_TYPES = {"smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"}
+_NO_REWRITE_TARGETS = {"text", "varchar", "numeric"}
+
+
+def _alter_table(body: dict, version: int) -> list[LockEffect]:
+    if "relation" not in body:
+        return []
+    table = relation_name(body["relation"])
+    mode, rewrite, scan, referenced = LockMode.ACCESS_SHARE, False, False, []
+    for cmd in alter_commands(body):
+        mode = max(mode, _command_mode(cmd))
+        rewrite = rewrite or command_rewrites(cmd, version)
+        scan = scan or _command_scans(cmd)
+        referenced.extend(_referenced_tables(cmd))
+    main = LockEffect(table, mode, rewrite, scan or rewrite)
+    return [main, *(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)]
+
+
+def _command_mode(cmd: dict) -> LockMode:
+    subtype = cmd["subtype"]
+    if subtype == "AT_AddConstraint":
+        contype = unwrap(cmd["def"])[1]["contype"]
+        if contype == "CONSTR_FOREIGN":
+            return LockMode.SHARE_ROW_EXCLUSIVE
+    if subtype == "AT_DetachPartition" and unwrap(cmd["def"])[1].get("concurrent"):
+        return LockMode.SHARE_UPDATE_EXCLUSIVE
+    return _ALTER_MODES.get(subtype, LockMode.ACCESS_EXCLUSIVE)
+
+
+def command_rewrites(cmd: dict, version: int) -> bool:
+    """Whether one ALTER TABLE subcommand rewrites every row of the table."""
+    subtype = cmd["subtype"]
+    if subtype == "AT_AddColumn":
+        return bool(column_rewrite_cause(unwrap(cmd["def"])[1], version))
+    if subtype == "AT_AlterColumnType":
+        return not is_binary_compatible_change(unwrap(cmd["def"])[1])
+    return subtype in _REWRITING_SUBTYPES
+
+
+def column_rewrite_cause(column_def: dict, version: int) -> str:
+    """Why adding this column rewrites the table, or empty if it does not."""
+    if is_identity_column(column_def):
+        return "a serial or identity column fills every row from a sequence"
+    if has_constraint(column_def, "CONSTR_GENERATED"):
+        return "a stored generated column is computed for every row"
+    default = column_default(column_def)
+    calls = volatile_calls(default)
+    if calls:
+        return f"the default calls {calls[0]}(), which is volatile: evaluated for every row"
+    if default is not None and version < FAST_DEFAULT_VERSION and not _is_null(default):
+        return "before PostgreSQL 11 any default is written into every row"
+    return ""
+
+
+def is_identity_column(column_def: dict) -> bool:
+    """A serial column or one `GENERATED … AS IDENTITY`."""
+    return type_name(column_def.get("typeName", {})) in _SERIAL_TYPES or has_constraint(
+        column_def, "CONSTR_IDENTITY"
+    )
+
+
+def is_binary_compatible_change(column_def: dict) -> bool:
+    """A type change PostgreSQL makes without a rewrite: to text, varchar or numeric, with
+    no USING (assumed to widen varchar/numeric or drop their limit)."""
+    type_node = column_def.get("typeName", {})
+    return (
+        "raw_default" not in column_def
+        and not type_node.get("arrayBounds")
+        and type_name(type_node) in _NO_REWRITE_TARGETS
+    )
+
+
+def _is_null(expr: dict) -> bool:
+    return expr.get("A_Const", {}).get("isnull", False)
+
+
+def _command_scans(cmd: dict) -> bool:
+    subtype = cmd["subtype"]
+    if subtype in ("AT_SetNotNull", "AT_ValidateConstraint"):
+        return True
+    if subtype == "AT_AddColumn":
+        column = unwrap(cmd["def"])[1]
+        return any(
+            c["contype"] in ("CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE")
+            for c in column_constraints(column)
+        )
+    if subtype == "AT_AddConstraint":
+        constraint = unwrap(cmd["def"])[1]
+        if constraint["contype"] in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
+            return not constraint.get("skip_validation", False)
+        return not constraint.get("indexname")
+    return False
+
+
+def _referenced_tables(cmd: dict) -> list[str]:
+    if cmd["subtype"] == "AT_AddConstraint":
+        constraints = [unwrap(cmd["def"])[1]]
+    elif cmd["subtype"] == "AT_AddColumn":
+        constraints = list(column_constraints(unwrap(cmd["def"])[1]))
+    else:
+        return []
+    return [relation_name(c["pktable"]) for c in constraints if c["contype"] == "CONSTR_FOREIGN"]
+
+
+def _create_table(body: dict, _version: int) -> list[LockEffect]:
+    found = [LockEffect(relation_name(body["relation"]) + " (new)", LockMode.ACCESS_EXCLUSIVE)]
+    for element in body.get("tableElts", []):
+        kind, value = unwrap(element)
+        constraints = [value] if kind == "Constraint" else list(column_constraints(value))
+        found.extend(
+            LockEffect(relation_name(c["pktable"]), LockMode.SHARE_ROW_EXCLUSIVE)
+            for c in constraints
+            if c.get("contype") == "CONSTR_FOREIGN"
+        )
+    return found
+
+
+def _index(body: dict, _version: int) -> list[LockEffect]:
+    mode = LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.SHARE
+    return [LockEffect(relation_name(body["relation"]), mode, scan=True)]
+
+
+_DROPPED_RELATIONS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE"}
+
+
+def _drop(body: dict, _version: int) -> list[LockEffect]:
+    kind = body["removeType"]
+    if kind == "OBJECT_INDEX":
+        mode = (
+            LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE
+        )
+        return [LockEffect(f"the table of index {name}", mode) for name in object_names(body)]
+    if kind in _DROPPED_RELATIONS:
+        return [LockEffect(name, LockMode.ACCESS_EXCLUSIVE) for name in object_names(body)]
+    return []
+
+
+def _rename(body: dict, version: int) -> list[LockEffect]:
+    if "relation" not in body:
+        return []
+    index = body["renameType"] == "OBJECT_INDEX" and version >= 120000
+    mode = LockMode.SHARE_UPDATE_EXCLUSIVE if index else LockMode.ACCESS_EXCLUSIVE
+    return [LockEffect(relation_name(body["relation"]), mode)]
+
+
+def _relations(body: dict, mode: LockMode, **flags: bool) -> list[LockEffect]:
+    return [
+        LockEffect(relation_name(unwrap(r)[1]), mode, **flags) for r in body.get("relations", [])
+    ]
+
+
+def _vacuum(body: dict, _version: int) -> list[LockEffect]:
+    full = any(unwrap(o)[1]["defname"] == "full" for o in body.get("options", []))
+    mode = LockMode.ACCESS_EXCLUSIVE if full else LockMode.SHARE_UPDATE_EXCLUSIVE
+    return [
+        LockEffect(relation_name(unwrap(r)[1]["relation"]), mode, rewrite=full, scan=True)
+        for r in body.get("rels", [])
+    ]
+
+
+def _reindex(body: dict, _version: int) -> list[LockEffect]:
+    concurrent = any(unwrap(p)[1]["defname"] == "concurrently" for p in body.get("params", []))
+    mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.SHARE
+    if "relation" not in body:
+        return []
+    name = relation_name(body["relation"])
+    if body["kind"] == "REINDEX_OBJECT_INDEX":
+        name = f"the table of index {name}"
+    return [LockEffect(name, mode, scan=True)]
+
+
+def _write(body: dict, _version: int) -> list[LockEffect]:
+    scan = "whereClause" not in body
+    return [LockEffect(relation_name(body["relation"]), LockMode.ROW_EXCLUSIVE, scan=scan)]
+
+
+def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, int], list[LockEffect]]:
+    def reader(body: dict, _version: int) -> list[LockEffect]:
+        return [LockEffect(relation_name(body["relation"]), mode, **flags)]
+
+    return reader
+
+
+_READERS: dict[str, Callable[[dict, int], list[LockEffect]]] = {
+    "AlterTableStmt": _alter_table,
+    "CreateStmt": _create_table,
+    "IndexStmt": _index,
+    "DropStmt": _drop,
+    "RenameStmt": _rename,
+    "TruncateStmt": lambda body, _v: _relations(body, LockMode.ACCESS_EXCLUSIVE),
+    "LockStmt": lambda body, _v: _relations(body, LockMode(body["mode"])),
+    "VacuumStmt": _vacuum,
+    "ClusterStmt": lambda body, v: (
+        _on_relation(LockMode.ACCESS_EXCLUSIVE, rewrite=True, scan=True)(body, v)
+        if "relation" in body
+        else []
+    ),
+    "ReindexStmt": _reindex,
+    "UpdateStmt": _write,
+    "DeleteStmt": _write,
+    "InsertStmt": _on_relation(LockMode.ROW_EXCLUSIVE),
+    "CreateTrigStmt": _on_relation(LockMode.SHARE_ROW_EXCLUSIVE),
+    "CreatePolicyStmt": lambda body, _v: [
+        LockEffect(relation_name(body["table"]), LockMode.ACCESS_EXCLUSIVE)
+    ],
+    "RuleStmt": _on_relation(LockMode.ACCESS_EXCLUSIVE),
+    "RefreshMatViewStmt": lambda body, v: _on_relation(
+        LockMode.EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE,
+        rewrite=True,
+        scan=True,
+    )(body, v),
+}

@@ -1,0 +1,91 @@
+"""The explicit list of lint rules: the only place a rule is switched on.
+
+`tests/unit/lint/test_registry.py` checks that every module in `rules/` is listed here,
+documented and tested.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from .rules import (
+    adding_check_constraint,
+    adding_column_with_volatile_default,
+    adding_enum_value_in_transaction,
+    adding_foreign_key_constraint,
+    adding_identity_column,
+    adding_primary_key,
+    adding_required_column,
+    adding_unique_constraint,
+    allow_missing_reason,
+    changing_column_type,
+    clustering_table,
+    creating_index_non_concurrently,
+    dropping_column,
+    dropping_index_non_concurrently,
+    dropping_table,
+    dropping_with_cascade,
+    granting_to_public,
+    lock_table,
+    missing_no_transaction_directive,
+    not_rerunnable,
+    reindexing_non_concurrently,
+    renaming_column,
+    renaming_table,
+    setting_not_null,
+    syntax_error,
+    transaction_control_in_migration,
+    truncating_table,
+    unused_allow,
+    update_or_delete_without_where,
+    vacuum_full,
+    validating_in_same_transaction,
+)
+
+# Rules that look at statements: ID, SEVERITY, NODE_TYPES, check(ctx, statement).
+STATEMENT_RULES: tuple[ModuleType, ...] = (
+    adding_required_column,
+    dropping_column,
+    renaming_column,
+    dropping_table,
+    creating_index_non_concurrently,
+    dropping_with_cascade,
+    not_rerunnable,
+    changing_column_type,
+    setting_not_null,
+    adding_foreign_key_constraint,
+    adding_check_constraint,
+    validating_in_same_transaction,
+    adding_unique_constraint,
+    adding_column_with_volatile_default,
+    dropping_index_non_concurrently,
+    adding_primary_key,
+    adding_identity_column,
+    renaming_table,
+    lock_table,
+    truncating_table,
+    vacuum_full,
+    clustering_table,
+    reindexing_non_concurrently,
+    update_or_delete_without_where,
+    transaction_control_in_migration,
+    missing_no_transaction_directive,
+    adding_enum_value_in_transaction,
+    granting_to_public,
+)
+
+# Rules the engine reports itself: ID, SEVERITY and a docstring.
+ENGINE_RULES: tuple[ModuleType, ...] = (unused_allow, allow_missing_reason, syntax_error)
+
+ALL_RULES = STATEMENT_RULES + ENGINE_RULES
+
+
+def _by_node_type() -> dict[str, tuple[ModuleType, ...]]:
+    table: dict[str, list[ModuleType]] = {}
+    for rule in STATEMENT_RULES:
+        for node_type in rule.NODE_TYPES:
+            table.setdefault(node_type, []).append(rule)
+    return {node_type: tuple(rules) for node_type, rules in table.items()}
+
+
+RULES_BY_NODE_TYPE = _by_node_type()

@@ -1,0 +1,143 @@
+"""Findings and lock explanations as text, JSON or GitHub workflow annotations.
+
+Pure code: each renderer returns a string; the CLI prints it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from .engine import Explained
+from .model import Finding, Severity
+
+MAX_STATEMENT_LINES = 8
+
+
+def render(findings: Sequence[Finding], fmt: str) -> str:
+    """`text`, `json` or `github`."""
+    return _RENDERERS[fmt](findings)
+
+
+def text(findings: Sequence[Finding]) -> str:
+    blocks = [_text_block(f) for f in findings]
+    return "\n\n".join([*blocks, _summary(findings)])
+
+
+def _text_block(finding: Finding) -> str:
+    status = f" (acknowledged: {finding.reason})" if finding.acknowledged else ""
+    lines = [
+        f"{finding.file}:{finding.line}:{finding.column}: {finding.severity} "
+        f"{finding.rule}: {finding.message}{status}"
+    ]
+    lines.extend(_marked_statement(finding))
+    if finding.lock:
+        lines.append(f"  lock: {finding.lock}")
+    if finding.recipe:
+        lines.append("  instead:")
+        lines.extend(f"    {line}" for line in finding.recipe.splitlines())
+    return "\n".join(lines)
+
+
+def _marked_statement(finding: Finding) -> list[str]:
+    """The statement's lines with a gutter, and a caret under the offending part."""
+    if not finding.statement:
+        return []
+    source = finding.statement.splitlines()
+    source[0] = " " * (finding.column - 1) + source[0]
+    mark_line, mark_column = finding.mark or (finding.line, finding.column)
+    last = max(mark_line, finding.line + min(len(source), MAX_STATEMENT_LINES) - 1)
+    width = len(str(last))
+    out = []
+    for number in range(finding.line, last + 1):
+        out.append(f"  {number:>{width}} | {source[number - finding.line]}")
+        if number == mark_line:
+            out.append(f"  {'':>{width}} | {' ' * (mark_column - 1)}^")
+    return out
+
+
+def _summary(findings: Sequence[Finding]) -> str:
+    open_findings = [f for f in findings if not f.acknowledged]
+    errors = sum(1 for f in open_findings if f.severity is Severity.ERROR)
+    warnings = len(open_findings) - errors
+    acknowledged = len(findings) - len(open_findings)
+    return f"{errors} error(s), {warnings} warning(s), {acknowledged} acknowledged"
+
+
+def json_list(findings: Sequence[Finding]) -> str:
+    return json.dumps([f.to_json() for f in findings], indent=2)
+
+
+def github(findings: Sequence[Finding]) -> str:
+    """One workflow command per finding; acknowledged ones as notices."""
+    return "\n".join(_annotation(f) for f in findings)
+
+
+def _annotation(finding: Finding) -> str:
+    level = "notice" if finding.acknowledged else str(finding.severity)
+    body = finding.message
+    if finding.acknowledged:
+        body += f" (acknowledged: {finding.reason})"
+    if finding.lock:
+        body += f"\nlock: {finding.lock}"
+    if finding.recipe:
+        body += f"\ninstead:\n{finding.recipe}"
+    properties = ",".join(
+        f"{key}={_escape_property(value)}"
+        for key, value in (
+            ("file", finding.file),
+            ("line", str(finding.line)),
+            ("col", str(finding.column)),
+            ("title", finding.rule),
+        )
+    )
+    return f"::{level} {properties}::{_escape_data(body)}"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+_RENDERERS = {"text": text, "json": json_list, "github": github}
+FORMATS = tuple(_RENDERERS)
+
+
+def explain(path: str, explained: Sequence[Explained], fmt: str = "text") -> str:
+    """`--explain`: per statement, the lock on each relation and rewrite/scan."""
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "file": path,
+                    "line": e.statement.line,
+                    "statement": e.statement.text,
+                    "locks": [
+                        {
+                            "relation": x.relation,
+                            "mode": x.mode.label,
+                            "rewrite": x.rewrite,
+                            "scan": x.scan,
+                        }
+                        for x in e.effects
+                    ],
+                }
+                for e in explained
+            ],
+            indent=2,
+        )
+    return "\n".join(_explain_text(path, e) for e in explained)
+
+
+def _explain_text(path: str, explained: Explained) -> str:
+    first = explained.statement.text.splitlines()[0]
+    lines = [f"{path}:{explained.statement.line}: {first[:90]}"]
+    for effect in explained.effects:
+        work = "rewrites the table" if effect.rewrite else "scans the table" if effect.scan else ""
+        lines.append(f"    {effect.describe()}" + (f"  ({work})" if work else ""))
+    if not explained.effects:
+        lines.append("    no table lock")
+    return "\n".join(lines)

@@ -1,0 +1,7 @@
+"""One module per lint rule.
+
+Each statement rule module has `ID` (stable, kebab-case), `SEVERITY`, `NODE_TYPES` (the
+statement kinds it looks at) and `check(ctx, statement) -> Iterator[Hit]`; its docstring is
+the user-facing documentation (`docs/rules.md`). Rules the engine itself reports (allow
+comments, syntax errors) have `ID`, `SEVERITY` and a docstring only.
+"""

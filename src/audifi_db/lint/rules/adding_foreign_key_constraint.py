@@ -1,0 +1,39 @@
+"""Adding a foreign key without `NOT VALID`.
+
+Adding a foreign key checks every existing row while it holds SHARE ROW EXCLUSIVE locks
+on both tables: writes to both wait for the whole scan. Add it `NOT VALID` (instant; new
+rows are checked from then on) and `VALIDATE CONSTRAINT` in a later migration, which takes
+only SHARE UPDATE EXCLUSIVE. A `REFERENCES` clause inside `ADD COLUMN` cannot be `NOT
+VALID`: add the column first, then the constraint. A foreign key on a table created earlier
+in the same migration is fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...sql import Statement
+from ..context import Context
+from ..model import Hit, Severity
+from ..nodes import dotted, location_of, relation_name
+
+ID = "adding-foreign-key-constraint"
+SEVERITY = Severity.ERROR
+NODE_TYPES = ("AlterTableStmt",)
+
+
+def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
+    for table, constraint, columns in ctx.added_constraints(statement, "CONSTR_FOREIGN"):
+        if constraint.get("skip_validation"):
+            continue
+        referenced = relation_name(constraint["pktable"])
+        name = constraint.get("conname") or f"{table.rpartition('.')[2]}_{columns}_fkey"
+        keys = dotted(constraint.get("pk_attrs", [])) or "id"
+        yield Hit(
+            f"the foreign key to {referenced} scans {table} while writes to both tables wait",
+            f"""ALTER TABLE {table} ADD CONSTRAINT {name}
+  FOREIGN KEY ({columns}) REFERENCES {referenced} ({keys}) NOT VALID;
+-- in the next migration:
+ALTER TABLE {table} VALIDATE CONSTRAINT {name};""",
+            at=location_of(constraint),
+        )

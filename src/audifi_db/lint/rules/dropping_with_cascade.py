@@ -1,0 +1,36 @@
+"""`DROP … CASCADE`.
+
+CASCADE silently drops whatever depends on the object: views, foreign keys, defaults,
+sometimes whole tables' worth of meaning. The seed's DON'T list bans it in production. Drop
+the dependent objects explicitly, each by name, then drop the object without CASCADE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...sql import Statement
+from ..context import Context
+from ..model import Hit, Severity
+from ..nodes import alter_commands, object_names
+
+ID = "dropping-with-cascade"
+SEVERITY = Severity.ERROR
+NODE_TYPES = ("DropStmt", "AlterTableStmt")
+
+
+def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
+    body = statement.body
+    if statement.node_type == "DropStmt":
+        cascades = body.get("behavior") == "DROP_CASCADE"
+        names = ", ".join(object_names(body))
+    else:
+        cascades = any(c.get("behavior") == "DROP_CASCADE" for c in alter_commands(body))
+        names = ", ".join(c.get("name", "") for c in alter_commands(body))
+    if cascades:
+        yield Hit(
+            f"CASCADE also drops every object that depends on {names}",
+            "-- list what depends on it:\n"
+            "SELECT * FROM pg_depend WHERE refobjid = '<object>'::regclass;\n"
+            "-- drop those explicitly, by name, then drop the object without CASCADE",
+        )

@@ -1,0 +1,67 @@
+"""One registry: every rule module is registered, documented, tested; docs/rules.md is current."""
+
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+from audifi_db.cli.lint import FORMATS as CLI_FORMATS
+from audifi_db.lint import docs, report, rules
+from audifi_db.lint.model import Severity
+from audifi_db.lint.registry import ALL_RULES, ENGINE_RULES, STATEMENT_RULES
+
+ROOT = Path(__file__).resolve().parents[3]
+TESTS = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+MODULES = sorted(m.name for m in pkgutil.iter_modules(rules.__path__))
+
+
+def test_every_rule_module_is_registered_once():
+    registered = [r.__name__.rpartition(".")[2] for r in ALL_RULES]
+    assert sorted(registered) == MODULES
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.ID)
+def test_rule_has_id_severity_and_documentation(rule):
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.ID)
+    assert rule.ID.replace("-", "_") == rule.__name__.rpartition(".")[2]
+    assert isinstance(rule.SEVERITY, Severity)
+    assert rule.__doc__ and len(rule.__doc__.strip()) > 80
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.ID)
+def test_rule_is_tested(rule):
+    assert f'"{rule.ID}"' in TESTS
+
+
+@pytest.mark.parametrize("rule", STATEMENT_RULES, ids=lambda r: r.ID)
+def test_statement_rule_has_node_types_and_check(rule):
+    assert rule.NODE_TYPES and all(t.endswith("Stmt") for t in rule.NODE_TYPES)
+    assert callable(rule.check)
+
+
+def test_engine_rules_have_no_check():
+    assert not any(hasattr(rule, "check") for rule in ENGINE_RULES)
+
+
+def test_ids_are_unique():
+    assert len({r.ID for r in ALL_RULES}) == len(ALL_RULES)
+
+
+def test_docs_rules_md_is_generated_from_the_rules():
+    assert (ROOT / "docs" / "rules.md").read_text() == docs.render(), (
+        "run: python -m audifi_db.lint.docs > docs/rules.md"
+    )
+
+
+def test_cli_formats_match_the_report():
+    assert CLI_FORMATS == report.FORMATS
+
+
+def test_audifi_migrations_pass_with_no_finding():
+    from audifi_db.discovery import is_transactional
+    from audifi_db.lint.engine import lint_source
+
+    for path in sorted((ROOT / "db" / "migrations").glob("*.sql")):
+        text = path.read_text()
+        assert lint_source(str(path), text, transactional=is_transactional(text)) == []
