@@ -7,7 +7,6 @@ place a database URL is made safe to show.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +107,8 @@ def load_settings(
 def _read_file(path: Path) -> dict:
     if not path.is_file():
         return {}
+    import tomllib  # only when there is a file: 5 ms of every command otherwise
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -71,8 +71,9 @@ def read_sql(path: Path) -> str:
         ) from None
 
 
-def read_migration(path: Path) -> Migration:
-    match, shown = FILENAME.match(path.name), display_path(path)
+def read_migration(path: Path, shown: str | None = None) -> Migration:
+    """One migration file; `shown` is how messages name it (default: display_path)."""
+    match, shown = FILENAME.match(path.name), shown or display_path(path)
     if not match:
         raise MigrationFileError(
             f"{shown}: not a migration file name",
@@ -113,13 +114,14 @@ def discover(folder: Path) -> list[Migration]:
     except OSError as exc:
         raise ConfigError(f"cannot read migrations folder {folder}: {exc.strerror}") from None
     migrations: dict[str, Migration] = {}
+    shown_folder = display_path(folder)  # once: resolving every file's path costs 20 ms per 1,000
     for entry in entries:
         if _is_ignored(entry.name):
             continue
-        migration = read_migration(Path(entry.path))
+        migration = read_migration(Path(entry.path), f"{shown_folder}/{entry.name}")
         if migration.version in migrations:
             raise MigrationFileError(
-                f"{entry.path}: version {migration.version} is also used by "
+                f"{migration.path}: version {migration.version} is also used by "
                 f"{migrations[migration.version].path}",
                 "give one of them a new version (`audifi-db new` picks a free one)",
             )

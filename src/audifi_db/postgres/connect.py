@@ -20,7 +20,7 @@ from ..errors import ConfigError, ConnectError
 
 CONNECT_TIMEOUT_SECONDS = 10
 # libpq reports start-up failures without a SQLSTATE, so these are told apart by phase:
-# the URL is checked first, then the TCP reachability, and only then the server's refusal.
+# the URL is checked first; after a failure, TCP reachability; only then the server's refusal.
 _STARTUP_REFUSALS = (
     (
         "password authentication failed",
@@ -147,7 +147,6 @@ def _probe(url: str) -> None:
 def connect(url: str, application_name: str = "audifi-db") -> Connection:
     """Open an autocommit connection, turning every failure into one clear ConnectError."""
     check_url(url)
-    _probe(url)
     try:
         raw = psycopg2.connect(
             url,
@@ -155,6 +154,7 @@ def connect(url: str, application_name: str = "audifi-db") -> Connection:
             application_name=f"{application_name} {__version__}",
         )
     except psycopg2.OperationalError as exc:
+        _probe(url)  # only after a failure: tells "unreachable" from "refused us"
         raise _startup_error(url, str(exc)) from None
     except psycopg2.ProgrammingError:
         raise ConfigError(
