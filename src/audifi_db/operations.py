@@ -246,23 +246,6 @@ def lint_pending(settings: Settings, server_version: int | None = None) -> list:
     return lint_migrations(pending_migrations(settings), version)
 
 
-def lint_files(paths: Sequence[str], server_version: int) -> list:
-    """Findings of SQL files given by path; no database needed."""
-    from .lint.parallel import fork_map
-
-    jobs = [(path, discovery.read_sql(Path(path)), server_version) for path in paths]
-    return fork_map(_lint_one, jobs)
-
-
-def _lint_one(job: tuple[str, str, int]) -> list:
-    from .lint.engine import lint_source
-
-    path, text, version = job
-    return lint_source(
-        path, text, transactional=discovery.is_transactional(text), server_version=version
-    )
-
-
 def refuse_lint_errors(migrations: Sequence[Migration], server_version: int) -> None:
     """LintFailed (with the whole report) when a migration has an unacknowledged error."""
     from .lint.engine import blocking

@@ -40,7 +40,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import discovery
     from ..lint import engine, report
-    from ..operations import lint_files, lint_pending
+    from ..lint.files import lint_files
 
     fmt = args.format or ("json" if args.json else "text")
     if args.explain:
@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if args.paths:
         findings = lint_files(args.paths, _server_version(args))
     else:
+        from ..operations import lint_pending
+
         findings = lint_pending(settings_from(args), _flag_version(args))
     output = report.render(findings, fmt)
     if output:

@@ -26,6 +26,9 @@ class Context:
     created_indexes: set[str] = field(default_factory=set)
     not_valid: dict[tuple[str, str], dict] = field(default_factory=dict)
     proven_not_null: set[tuple[str, str]] = field(default_factory=set)
+    # ALTER TABLE subcommands of the statement last asked about: most of the rules look at
+    # each ALTER TABLE, so its commands are collected once, not once per rule.
+    _altered: tuple[int, list[tuple[str, dict]]] = (-1, [])
 
     def is_new(self, range_var: dict) -> bool:
         """Whether the table was created earlier in this file (so no one else uses it yet).
@@ -36,16 +39,19 @@ class Context:
         """`is_new` for a name, `schema.table` or `table`."""
         return name.rpartition(".")[2] in self.created_tables
 
-    def altered(self, statement: Statement, *subtypes: str) -> Iterator[tuple[str, dict]]:
+    def altered(self, statement: Statement, *subtypes: str) -> list[tuple[str, dict]]:
         """(table, subcommand) for an ALTER TABLE's subcommands of these kinds, when the table
         existed before this file (what is done to a new table is safe)."""
+        if self._altered[0] != statement.index:
+            self._altered = (statement.index, self._existing_table_commands(statement))
+        return [(table, cmd) for table, cmd in self._altered[1] if cmd["subtype"] in subtypes]
+
+    def _existing_table_commands(self, statement: Statement) -> list[tuple[str, dict]]:
         body = statement.body
         if "relation" not in body or self.is_new(body["relation"]):
-            return
+            return []
         table = relation_name(body["relation"])
-        for cmd in alter_commands(body):
-            if cmd["subtype"] in subtypes:
-                yield table, cmd
+        return [(table, cmd) for cmd in alter_commands(body)]
 
     def added_constraints(
         self, statement: Statement, contype: str

@@ -1,11 +1,17 @@
-"""Spread a short burst of CPU work (linting many files) over the machine's cores."""
+"""Lint many files at once: read them (through discovery, the reader of SQL files) and
+spread the work over the machine's cores. The one module of lint/ that touches files."""
 
 from __future__ import annotations
 
 import os
 import pickle
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
+
+from .. import discovery
+from .engine import lint_source
+from .model import Finding
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -46,3 +52,16 @@ def fork_map(work: Callable[[J], list[R]], jobs: Sequence[J]) -> list[R]:
             raise part
         results.extend(part)
     return results
+
+
+def lint_files(paths: Sequence[str], server_version: int) -> list[Finding]:
+    """Findings of SQL files given by path, in order; no database needed."""
+    jobs = [(path, discovery.read_sql(Path(path)), server_version) for path in paths]
+    return fork_map(_lint_one, jobs)
+
+
+def _lint_one(job: tuple[str, str, int]) -> list[Finding]:
+    path, text, version = job
+    return lint_source(
+        path, text, transactional=discovery.is_transactional(text), server_version=version
+    )
