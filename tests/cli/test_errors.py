@@ -1,8 +1,10 @@
 """Bad input gets one clear line, a documented exit code, no traceback, nothing applied."""
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from conftest import with_database
 
 GOOD = "create table users (id int);\n"
 
@@ -23,7 +25,7 @@ def test_unreachable_host(project):
 
 def test_missing_database(project, server_url):
     project.write("20260101000001", "users", GOOD)
-    url = server_url.rsplit("/", 1)[0] + "/audifi_no_such_db"
+    url = with_database(server_url, "audifi_no_such_db")
     line = one_clear_line(project.cli("status", url=url), 2)
     assert "does not exist" in line and "audifi_no_such_db" in line
 
@@ -80,8 +82,10 @@ def test_file_errors_name_the_file_and_apply_nothing(project, name, data, expect
 
 def test_password_never_appears_in_any_output(project, server_url):
     # the test server trusts local connections, so the password is accepted and ignored
-    url = server_url.replace("postgres@", "postgres:Sup3rS3cret@", 1).rsplit("/", 1)[0]
-    url += "/" + project.url.rsplit("/", 1)[1]
+    parts = urlsplit(project.url)
+    user = parts.netloc.rpartition("@")[0].partition(":")[0]
+    host = parts.netloc.rpartition("@")[2]
+    url = urlunsplit(parts._replace(netloc=f"{user}:Sup3rS3cret@{host}"))
     project.write("20260101000001", "users", GOOD)
     project.write("20260101000002", "broken", "select 1/0;\n")
     outputs = [
