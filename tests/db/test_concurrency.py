@@ -86,3 +86,32 @@ def test_sigkill_mid_migration_leaves_nothing_and_next_deploy_finishes(project):
     assert again.returncode == 0, again.stderr
     assert project.query("select version from applied_log") == [("20260101000001",)]
     assert [r[:2] for r in project.history()][-1] == ("20260101000001", "applied")
+
+
+def test_sigkill_mid_no_transaction_migration_leaves_in_progress_until_resolved(project):
+    project.write(
+        "20260101000001",
+        "online",
+        "-- audifi-db: no-transaction\ncreate table if not exists online (id int);\n"
+        "select pg_advisory_lock(4243);\nselect pg_advisory_unlock(4243);\n",
+    )
+    gate = psycopg2.connect(project.url)
+    gate.autocommit = True
+    with gate.cursor() as cur:
+        cur.execute("select pg_advisory_lock(4243)")
+    runner = project.spawn("deploy")
+    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_lock(4243)%%' and wait_event_type = 'Lock'"
+    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait(timeout=10)
+    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
+    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
+    gate.close()
+    assert project.history() == [("20260101000001", "in_progress", 1, 3, None, None)]
+    refused = project.cli("deploy")
+    assert refused.returncode == 1 and "in_progress" in refused.stderr
+    assert "resolve 20260101000001" in refused.stderr
+    assert project.cli("resolve", "20260101000001", "--rolled-back").returncode == 0
+    again = project.cli("deploy")
+    assert again.returncode == 0, again.stderr
+    assert [r[1] for r in project.history()] == ["in_progress", "rolled_back", "applied"]
