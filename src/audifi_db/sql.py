@@ -85,10 +85,13 @@ def parse(text: str, path: str = "<sql>") -> list[Statement]:
         end = location + raw["stmt_len"] if raw.get("stmt_len") else len(encoded)
         start = skip_trivia(encoded, location, end)
         line, column = source.position(start)
+        statement_text = encoded[start:end].decode("utf-8").rstrip()
+        if not raw.get("stmt_len"):  # the last statement runs to the end of the file
+            statement_text = _without_trailing_comments(statement_text)
         statements.append(
             Statement(
                 index=index,
-                text=encoded[start:end].decode("utf-8").rstrip(),
+                text=statement_text,
                 line=line,
                 column=column,
                 node_type=next(iter(node)),
@@ -98,6 +101,11 @@ def parse(text: str, path: str = "<sql>") -> list[Statement]:
             )
         )
     return statements
+
+
+def _without_trailing_comments(text: str) -> str:
+    tokens = [t for t in _parser.scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    return text[: tokens[-1].end + 1] if tokens else text
 
 
 def skip_trivia(data: bytes, start: int, end: int) -> int:

@@ -53,3 +53,9 @@ def test_index_name_and_transaction_control():
     create = sql.parse("create index concurrently if not exists i on s.t (a)")[0]
     assert sql.index_name(create) == ("s", "i")
     assert sql.is_transaction_control(sql.parse("commit")[0])
+
+
+def test_trailing_comments_are_not_part_of_the_last_statement():
+    statements = sql.parse("SELECT 1;\nSELECT 2 -- end\n/* trailing */\n")
+    assert [s.text for s in statements] == ["SELECT 1", "SELECT 2"]
+    assert sql.parse("SELECT '-- kept'")[0].text == "SELECT '-- kept'"
