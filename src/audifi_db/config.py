@@ -6,11 +6,12 @@ place a database URL is made safe to show.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 from .errors import ConfigError
 
@@ -81,6 +82,11 @@ def load_settings(
         known = ", ".join(sorted(environments))
         raise ConfigError(f"unknown environment {environment!r}", f"use one of: {known}")
     env = environments[environment]
+    if not env["url_variable"] and not database_url:
+        raise ConfigError(
+            f"environment {environment!r} has no url_variable",
+            f"set [environments.{environment}] url_variable in {CONFIG_FILE}, or pass --database-url",
+        )
     url = database_url or environ.get(env["url_variable"]) or None
     if url is None and environment != "local":
         raise ConfigError(
@@ -96,12 +102,21 @@ def load_settings(
         managed_schemas=tuple(values["migrations"]["schemas"]),
         history_schema=values["history"]["schema"],
         history_table=values["history"]["table"],
-        lock_wait_seconds=float(values["lock"]["wait_seconds"]),
+        lock_wait_seconds=_wait_seconds(values["lock"]["wait_seconds"]),
         lint_server_version=int(values["lint"]["server_version"]),
         seeds_dir=root / values["seeds"]["dir"],
         embedded_data_dir=root / values["embedded"]["data_dir"],
         embedded_database=values["embedded"]["database"],
     )
+
+
+def _wait_seconds(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(
+            f"[lock] wait_seconds = {value!r} must be a finite number of seconds, 0 or more",
+            "e.g. AUDIFI_DB_LOCK_WAIT_SECONDS=60",
+        )
+    return value
 
 
 def _read_file(path: Path) -> dict:
@@ -221,21 +236,24 @@ def _type_name(default: object) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced by ***, safe to print or store."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable database URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:***@{hostport}" if has_password else f"{user}@{hostport}"
-    query = parts.query
-    if query:
+    """The URL with any password replaced by ***, safe to print or store.
+
+    Errs on the side of hiding: the user part is taken up to the *last* `@` (a password may
+    hold `/`, `?`, `#` or `@` unescaped), and text that is not a postgresql:// URL is shown
+    only as far as it is certainly free of a password.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "<database URL not shown: not a postgresql:// URL>"
+    userinfo, at, after = rest.rpartition("@")
+    if at:
+        user = userinfo.partition(":")[0]
+        rest = f"{user}:***@{after}" if ":" in userinfo else f"{user}@{after}"
+    base, question, query = rest.partition("?")
+    if question:
         pairs = [
             (k, "***" if k.lower() in {"password", "sslpassword"} else v)
             for k, v in parse_qsl(query, keep_blank_values=True)
         ]
-        query = urlencode(pairs, safe="/*:")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        base = f"{base}?{urlencode(pairs, safe='/*:')}"
+    return f"{scheme}://{base}"

@@ -57,17 +57,18 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def read_sql(path: Path) -> str:
+def read_sql(path: Path, shown: str | None = None) -> str:
     """A SQL file's text, BOM dropped and CRLF turned into LF; errors name the file."""
+    shown = shown or display_path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MigrationFileError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
+        raise MigrationFileError(f"{shown}: cannot read: {exc.strerror}") from None
     try:
         return normalise(data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MigrationFileError(
-            f"{display_path(path)}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
+            f"{shown}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
         ) from None
 
 
@@ -79,7 +80,7 @@ def read_migration(path: Path, shown: str | None = None) -> Migration:
             f"{shown}: not a migration file name",
             "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
         )
-    text = read_sql(path)
+    text = read_sql(path, shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
     for line, directive in directives(text):

@@ -68,6 +68,12 @@ class LockTimeout(AudiFiDbError):
     exit_code = EXIT_FAILED
 
 
+class LockLost(AudiFiDbError):
+    """The migration lock's connection ended mid-run; the run stopped between migrations."""
+
+    exit_code = EXIT_FAILED
+
+
 class MigrationFailed(AudiFiDbError):
     """A statement of a migration failed on the server."""
 

@@ -26,8 +26,12 @@ class MigrationStarted:
 
 @dataclass(frozen=True)
 class IndexHealed:
+    """An INVALID index from a failed CREATE INDEX CONCURRENTLY was dropped for a retry, or
+    a valid one was found and its statement skipped."""
+
     version: str
     index: str
+    dropped: bool
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ Each takes Settings (and a sink where a run reports progress) and returns values
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from .planning import is_in_sync, plan_deploy, statuses
 from .postgres import catalog
 from .postgres.connect import Connection, ServerError, connect
 from .postgres.history import History
-from .postgres.lock import lock_key, migration_lock
+from .postgres.lock import ensure_held, lock_key, migration_lock
 from .runner import Runner
 
 if TYPE_CHECKING:  # pglast is imported only when SQL is parsed
@@ -46,6 +46,7 @@ def database_url(settings: Settings) -> str:
 class Session:
     conn: Connection
     history: History
+    ensure_locked: Callable[[], None] = lambda: None
 
 
 @contextmanager
@@ -67,7 +68,7 @@ def locked_session(settings: Settings, url: str, sink: events.EventSink) -> Iter
         )
         with migration_lock(lock_conn, key, settings.lock_wait_seconds, notify):
             session.history.ensure()
-            yield session
+            yield replace(session, ensure_locked=lambda: ensure_held(lock_conn, key))
 
 
 def parse_migration(migration: Migration) -> list[Statement]:
@@ -79,22 +80,22 @@ def parse_migration(migration: Migration) -> list[Statement]:
         raise MigrationFileError(
             f"{migration.path}: no SQL statements (only comments)", "write the migration's SQL"
         )
-    if migration.transactional:
-        for stmt in statements:
-            reason = no_transaction_reason(stmt)
-            if reason:
-                raise MigrationFileError(
-                    f"{migration.path}:{stmt.line}: {reason} cannot run inside a transaction",
-                    f"add the line `-- {discovery.DIRECTIVE_PREFIX[3:]} "
-                    f"{discovery.NO_TRANSACTION}` at the top of the file "
-                    "(and keep that migration to such statements)",
-                )
-            if is_transaction_control(stmt):
-                raise MigrationFileError(
-                    f"{migration.path}:{stmt.line}: transaction control ({stmt.text.split()[0]}) "
-                    "inside a migration",
-                    "remove it: each migration already runs in its own transaction",
-                )
+    for stmt in statements:
+        reason = no_transaction_reason(stmt)
+        if reason and migration.transactional:
+            raise MigrationFileError(
+                f"{migration.path}:{stmt.line}: {reason} cannot run inside a transaction",
+                f"add the line `-- {discovery.DIRECTIVE_PREFIX[3:]} "
+                f"{discovery.NO_TRANSACTION}` at the top of the file "
+                "(and keep that migration to such statements)",
+            )
+        if is_transaction_control(stmt):
+            raise MigrationFileError(
+                f"{migration.path}:{stmt.line}: transaction control ({stmt.text.split()[0]}) "
+                "inside a migration",
+                "remove it: audifi-db runs each migration in its own transaction, or "
+                "statement by statement with the no-transaction directive",
+            )
     return statements
 
 
@@ -130,7 +131,8 @@ def deploy(settings: Settings, sink: events.EventSink, *, dry_run: bool = False)
         if settings.protected:
             version = settings.lint_server_version or catalog.server_version(session.conn)
             refuse_lint_errors([step.migration for step in plan.steps], version)
-        applied = Runner(session.conn, session.history, sink).run(plan.steps, statements)
+        runner = Runner(session.conn, session.history, sink, session.ensure_locked)
+        applied = runner.run(plan.steps, statements)
         return DeployResult(plan, statements, applied)
 
 

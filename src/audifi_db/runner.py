@@ -7,7 +7,7 @@ The caller holds the migration lock for the whole run.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -27,13 +27,21 @@ def _elapsed_ms(since: float) -> int:
 
 
 class Runner:
-    def __init__(self, conn: Connection, history: History, sink: events.EventSink) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        history: History,
+        sink: events.EventSink,
+        ensure_locked: Callable[[], None] = lambda: None,
+    ) -> None:
         self.conn, self.history, self.sink = conn, history, sink
+        self.ensure_locked = ensure_locked
 
     def run(self, steps: Sequence[Step], statements: Mapping[str, Sequence[Statement]]) -> int:
         """Apply every step in order; stop at the first failure (MigrationFailed)."""
         began = time.perf_counter()
         for step in steps:
+            self.ensure_locked()
             stmts = statements[step.migration.version]
             self.sink.emit(
                 events.MigrationStarted(
@@ -49,12 +57,13 @@ class Runner:
                 self._run_transactional(step.migration, stmts)
             else:
                 self._run_statement_by_statement(step, stmts)
+            self.conn.reset_session()
         self.sink.emit(events.RunFinished(len(steps), _elapsed_ms(began)))
         return len(steps)
 
     def _run_transactional(self, migration: Migration, stmts: Sequence[Statement]) -> None:
         started_at, began = datetime.now(UTC), time.perf_counter()
-        rows = 0
+        rows, committing = 0, False
         self.conn.execute("BEGIN")
         stmt = stmts[0]
         try:
@@ -62,38 +71,49 @@ class Runner:
                 rows += max(self.conn.execute(stmt.text), 0)
             duration = _elapsed_ms(began)
             self.history.record_applied(migration, started_at, duration, len(stmts), rows)
+            committing = True
             self.conn.execute("COMMIT")
         except ServerError as error:
             self.conn.execute("ROLLBACK")
             duration = _elapsed_ms(began)
+            failure = _failure(stmt, error, committing)
+            applied = len(stmts) if committing else stmt.index
             self.history.record_failed(
-                migration, started_at, duration, len(stmts), stmt.index, _failure(stmt, error)
+                migration, started_at, duration, len(stmts), applied, failure
             )
-            self._fail(migration, stmt, len(stmts), error, duration, transactional=True)
+            self._fail(migration, stmt, len(stmts), error, duration, committing)
         self._applied(migration, duration, len(stmts), rows)
 
     def _run_statement_by_statement(self, step: Step, stmts: Sequence[Statement]) -> None:
         migration, began, rows = step.migration, time.perf_counter(), 0
+        start = step.start
         if step.heal_index is not None:
-            self._heal(migration, *step.heal_index)
-        row_id = self.history.start(migration, len(stmts), step.start)
-        for stmt in stmts[step.start :]:
+            start += self._heal(migration, *step.heal_index)
+        row_id = self.history.start(migration, len(stmts), start)
+        for stmt in stmts[start:]:
             try:
                 rows += max(self.conn.execute(stmt.text), 0)
             except ServerError as error:
                 duration = _elapsed_ms(began)
                 self.history.fail(row_id, duration, _failure(stmt, error))
-                self._fail(migration, stmt, len(stmts), error, duration, transactional=False)
+                self._fail(migration, stmt, len(stmts), error, duration)
             self.history.progress(row_id, stmt.index + 1, rows)
         duration = _elapsed_ms(began)
         self.history.finish(row_id, duration)
         self._applied(migration, duration, len(stmts), rows)
 
-    def _heal(self, migration: Migration, schema: str | None, name: str) -> None:
-        invalid = catalog.invalid_index(self.conn, schema, name)
-        if invalid is not None:
-            catalog.drop_index_concurrently(self.conn, invalid)
-            self.sink.emit(events.IndexHealed(migration.version, invalid))
+    def _heal(self, migration: Migration, schema: str | None, name: str) -> int:
+        """Before retrying a CREATE INDEX CONCURRENTLY: drop the INVALID index it left (0:
+        retry it), or skip it if the index was built after all (1: its run was cut short
+        after the build, before the history said so)."""
+        found = catalog.find_index(self.conn, schema, name)
+        if found is None:
+            return 0
+        qualified, valid = found
+        if not valid:
+            catalog.drop_index_concurrently(self.conn, qualified)
+        self.sink.emit(events.IndexHealed(migration.version, qualified, dropped=not valid))
+        return 1 if valid else 0
 
     def _applied(self, migration: Migration, duration: int, total: int, rows: int) -> None:
         self.sink.emit(
@@ -107,8 +127,7 @@ class Runner:
         total: int,
         error: ServerError,
         duration: int,
-        *,
-        transactional: bool,
+        at_commit: bool = False,
     ) -> None:
         line = error_line(stmt, error)
         self.sink.emit(
@@ -124,19 +143,34 @@ class Runner:
                 duration,
             )
         )
-        if transactional:
-            hint = "the migration was rolled back as a whole; fix it and run deploy again"
-        else:
-            hint = (
-                f"statements 1-{stmt.index} stayed applied (no-transaction migration); fix the "
-                f"cause, then `audifi-db resolve {migration.version} --applied` or "
-                "`--rolled-back` after checking the database"
-            )
-        raise MigrationFailed(
-            f"{migration.path}:{line}: migration {migration.version} failed at statement "
-            f"{stmt.index + 1} of {total}: {error} [SQLSTATE {error.sqlstate}]",
-            hint,
+        where = (
+            "COMMIT (a deferred constraint or trigger)"
+            if at_commit
+            else (f"statement {stmt.index + 1} of {total}")
         )
+        raise MigrationFailed(
+            f"{migration.path}:{line}: migration {migration.version} failed at {where}: "
+            f"{error} [SQLSTATE {error.sqlstate}]",
+            _next_step(migration, stmt),
+        )
+
+
+def _next_step(migration: Migration, stmt: Statement) -> str:
+    """What the human does after a failure, by kind of migration and statement."""
+    from .sql import index_name
+
+    if migration.transactional:
+        return "the migration was rolled back as a whole; fix it and run deploy again"
+    if stmt.body.get("concurrent") and index_name(stmt):
+        return (
+            "fix the cause (e.g. duplicate values); the next deploy drops the INVALID index "
+            "this left and retries the statement"
+        )
+    return (
+        f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
+        f"check the database, then `audifi-db resolve {migration.version} --applied` or "
+        "`--rolled-back`"
+    )
 
 
 def error_line(stmt: Statement, error: ServerError) -> int:
@@ -146,9 +180,9 @@ def error_line(stmt: Statement, error: ServerError) -> int:
     return stmt.line + stmt.text[: error.position - 1].count("\n")
 
 
-def _failure(stmt: Statement, error: ServerError) -> dict:
+def _failure(stmt: Statement, error: ServerError, at_commit: bool = False) -> dict:
     return {
-        "failed_statement": stmt.text,
+        "failed_statement": "COMMIT" if at_commit else stmt.text,
         "failed_line": error_line(stmt, error),
         "error": f"{error} [SQLSTATE {error.sqlstate}]",
     }

@@ -134,3 +134,31 @@ def test_new_creates_unique_versions(project):
     files = sorted(p.name for p in project.migrations.iterdir())
     assert len(files) == 2 and files[0][:14] != files[1][:14]
     assert first.stdout.strip().endswith(files[0])
+
+
+def test_session_settings_do_not_leak_into_the_next_migration(project):
+    project.write(
+        "20260101000001",
+        "a",
+        "create schema app;\nset search_path to app;\ncreate table a (id int);\n",
+    )
+    project.write("20260101000002", "b", "create table b (id int);\n")
+    assert project.cli("deploy").returncode == 0
+    assert project.query(
+        "select to_regclass('app.a') is not null, to_regclass('public.b') is not null"
+    ) == [(True, True)]
+
+
+def test_a_failure_at_commit_is_reported_as_such(project):
+    project.write(
+        "20260101000001",
+        "deferred",
+        "create table p (id int primary key);\n"
+        "create table c (id int, pid int references p deferrable initially deferred);\n"
+        "insert into c values (1, 42);\n",
+    )
+    result = project.cli("deploy")
+    assert result.returncode == 1
+    assert "failed at COMMIT" in result.stderr and "foreign key" in result.stderr
+    assert project.query("select to_regclass('p')") == [(None,)]
+    assert project.history()[0][:4] == ("20260101000001", "failed", 3, 3)

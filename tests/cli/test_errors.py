@@ -119,3 +119,49 @@ def test_github_actions_gets_an_error_annotation(project):
 def test_usage_error_exits_2(project):
     result = project.cli("resolve", "20260101000001", url=None)
     assert result.returncode == 2 and "--applied" in result.stderr
+
+
+def test_a_server_refusal_of_our_own_query_is_one_line(project):
+    project.write("20260101000001", "users", GOOD)
+    project.query("create table audifi_migrations (id int)")
+    line = one_clear_line(project.cli("status"), 2)
+    assert "the server refused" in line and "SQLSTATE" in line
+
+
+def test_transaction_control_is_refused_in_no_transaction_migrations_too(project):
+    project.write(
+        "20260101000001",
+        "tx",
+        "-- audifi-db: no-transaction\ncreate table t (id int);\nbegin;\ninsert into t values (1);\n",
+    )
+    line = one_clear_line(project.cli("deploy"), 2)
+    assert ":3: transaction control (begin)" in line
+    assert project.query("select to_regclass('t')") == [(None,)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:pa/ss@127.0.0.1/db",
+        "postgresql://u:se#cret@127.0.0.1/db",
+        "postgresql://localhost/db?port=abc&password=pa55",
+        "host=127.0.0.1 password=pa55 dbname=x",
+    ],
+)
+def test_odd_urls_never_show_the_password(project, url):
+    line = one_clear_line(project.cli("status", url=url), 2)
+    assert "pa/ss" not in line and "se#cret" not in line and "pa55" not in line
+
+
+@pytest.mark.parametrize(
+    "environ, toml, expected",
+    [
+        ({"AUDIFI_DB_LOCK_WAIT_SECONDS": "nan"}, "", "finite number"),
+        ({}, "[environments.qa]\nprotected = true\n", "has no url_variable"),
+    ],
+)
+def test_bad_settings_are_one_line(project, environ, toml, expected):
+    (project.root / "audifi-db.toml").write_text(toml)
+    args = ["status", "--env", "qa"] if "qa" in toml else ["status"]
+    line = one_clear_line(project.cli(*args, url=None, env=project.env(**environ)), 2)
+    assert expected in line

@@ -115,3 +115,56 @@ def test_sigkill_mid_no_transaction_migration_leaves_in_progress_until_resolved(
     again = project.cli("deploy")
     assert again.returncode == 0, again.stderr
     assert [r[1] for r in project.history()] == ["in_progress", "rolled_back", "applied"]
+
+
+def test_a_lost_lock_stops_the_run_between_migrations(project):
+    project.write(
+        "20260101000001",
+        "first",
+        "create table first (id int);\nselect pg_advisory_xact_lock(4244);\n",
+    )
+    project.write("20260101000002", "second", "create table second (id int);\n")
+    gate = psycopg2.connect(project.url)
+    gate.autocommit = True
+    with gate.cursor() as cur:
+        cur.execute("select pg_advisory_lock(4244)")
+    runner = project.spawn("deploy")
+    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_xact_lock(4244)%%' and wait_event_type = 'Lock'"
+    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
+    project.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity "
+        "where application_name like 'audifi-db lock%%'"
+    )
+    with gate.cursor() as cur:
+        cur.execute("select pg_advisory_unlock(4244)")
+    gate.close()
+    runner.wait(timeout=60)
+    assert runner.returncode == 1
+    assert "lost the migration lock" in runner.stderr.read()
+    assert project.query("select to_regclass('first') is not null, to_regclass('second')") == [
+        (True, None)
+    ]
+    assert project.cli("deploy").returncode == 0
+    assert project.query("select to_regclass('second') is not null") == [(True,)]
+
+
+def test_an_index_built_before_the_history_said_so_is_skipped(project):
+    from audifi_db.discovery import read_migration
+
+    assert project.cli("deploy").returncode == 0  # no migrations yet: creates the history
+    path = project.write(
+        "20260101000001",
+        "idx",
+        "-- audifi-db: no-transaction\ncreate index concurrently if not exists t_a on t (a);\n",
+    )
+    # a runner built the index, then died before recording that statement
+    project.query("create table t (a int); create index t_a on t (a)")
+    project.query(
+        "insert into audifi_migrations (version, name, checksum, state, transactional, "
+        "statements_applied, statements_total) values (%s, 'idx', %s, 'in_progress', false, 0, 1)",
+        ("20260101000001", read_migration(path).checksum),
+    )
+    result = project.cli("deploy")
+    assert result.returncode == 0, result.stderr
+    assert "built after all" in result.stderr
+    assert project.history()[-1][:4] == ("20260101000001", "applied", 1, 1)

@@ -26,7 +26,9 @@ def imported(tree: ast.Module) -> set[str]:
 
 def test_only_the_postgres_package_imports_the_driver():
     for name, tree in modules():
-        uses_driver = any(n.split(".")[0] in {"psycopg2", "psycopg", "pgserver"} for n in imported(tree))
+        uses_driver = any(
+            n.split(".")[0] in {"psycopg2", "psycopg", "pgserver"} for n in imported(tree)
+        )
         assert not uses_driver or name.startswith("postgres/"), name
 
 

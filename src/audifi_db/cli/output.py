@@ -83,11 +83,13 @@ class RunPrinter:
         elif isinstance(event, events.MigrationStarted) and (event.retry or event.start):
             where = f" from statement {event.start + 1}" if event.start else ""
             info(f"retrying {event.version}_{event.name}{where} (its last attempt failed)")
-        elif isinstance(event, events.IndexHealed):
+        elif isinstance(event, events.IndexHealed) and event.dropped:
             info(
                 f"healed: dropped INVALID index {event.index} left by a failed "
                 "CREATE INDEX CONCURRENTLY; retrying it"
             )
+        elif isinstance(event, events.IndexHealed):
+            info(f"index {event.index} was built after all; skipping its CREATE INDEX")
         elif isinstance(event, events.MigrationApplied):
             print(
                 f"applied  {event.version}_{event.name}  {event.duration_ms} ms  "

@@ -11,20 +11,20 @@ def server_version(conn: Connection) -> int:
     return int(conn.query_one("SHOW server_version_num")[0])
 
 
-def invalid_index(conn: Connection, schema: str | None, name: str) -> str | None:
-    """The qualified name of index `name` if it exists and is INVALID, else None."""
+def find_index(conn: Connection, schema: str | None, name: str) -> tuple[str, bool] | None:
+    """(qualified name, is valid) of index `name`, or None if there is none."""
     row = conn.query_one(
         """
-        SELECT format('%%I.%%I', n.nspname, c.relname)
+        SELECT format('%%I.%%I', n.nspname, c.relname), i.indisvalid
           FROM pg_index i
           JOIN pg_class c ON c.oid = i.indexrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relname = %s AND NOT i.indisvalid
+         WHERE c.relname = %s
            AND (n.nspname = %s OR (%s IS NULL AND n.oid = ANY (current_schemas(false)::regnamespace[])))
         """,
         (name, schema, schema),
     )
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:

@@ -8,17 +8,27 @@ so a no-transaction migration and a transactional one go through the same path.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg2
 import psycopg2.extensions
+import psycopg2.extras
 
 from .. import __version__
 from ..config import redact
-from ..errors import ConfigError, ConnectError
+from ..errors import AudiFiDbError, ConfigError, ConnectError
 
 CONNECT_TIMEOUT_SECONDS = 10
+# Wait for the server with select(): Ctrl-C then cancels the running statement on the server
+# (it fails with SQLSTATE 57014 and is recorded) instead of waiting for it to finish.
+psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+# Keepalives so a long run on a quiet lock connection is not cut by a firewall.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 # libpq reports start-up failures without a SQLSTATE, so these are told apart by phase:
 # the URL is checked first; after a failure, TCP reachability; only then the server's refusal.
 _STARTUP_REFUSALS = (
@@ -32,23 +42,37 @@ _STARTUP_REFUSALS = (
 )
 
 
-@dataclass(frozen=True)
-class ServerError(Exception):
-    """A statement failed on the server: SQLSTATE, message, detail, hint, position (1-based)."""
+class ServerError(AudiFiDbError):
+    """A statement failed on the server: SQLSTATE, message, detail, hint, position (1-based).
 
-    sqlstate: str
-    message: str
-    detail: str | None = None
-    hint: str | None = None
-    position: int | None = None
+    The runner turns one raised by a migration's statement into MigrationFailed; raised by
+    audifi-db's own queries (history, lock, catalog), it is reported as it is.
+    """
+
+    def __init__(
+        self,
+        sqlstate: str,
+        message: str,
+        detail: str | None = None,
+        hint: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.sqlstate, self.detail, self.server_hint, self.position = (
+            sqlstate,
+            detail,
+            hint,
+            position,
+        )
+        parts = [message, f"DETAIL: {detail}" if detail else "", f"HINT: {hint}" if hint else ""]
+        super().__init__(
+            f"the server refused: {' '.join(p for p in parts if p)} [SQLSTATE {sqlstate}]",
+            "check the database role's privileges and the history table "
+            "(`audifi-db status` shows what applied)",
+        )
+        self.server_message = " ".join(p for p in parts if p)
 
     def __str__(self) -> str:
-        parts = [self.message]
-        if self.detail:
-            parts.append(f"DETAIL: {self.detail}")
-        if self.hint:
-            parts.append(f"HINT: {self.hint}")
-        return " ".join(parts)
+        return self.server_message
 
 
 class Connection:
@@ -73,6 +97,21 @@ class Connection:
     def query_one(self, sql: str, params: tuple | dict | None = None) -> tuple | None:
         self.execute(sql, params)
         return self._cursor.fetchone()
+
+    def reset_session(self) -> None:
+        """Undo what a migration SET for the session (search_path, role, timeouts…), so the
+        next migration starts as it would in a run of its own."""
+        self.execute("RESET ALL")
+        self.execute("RESET ROLE")
+        self._apply_session_settings()
+
+    def _apply_session_settings(self) -> None:
+        if self._raw.server_version >= 140000:
+            # A killed runner's backend notices the dead client within a second instead of
+            # running on (and holding its locks) until the current statement ends; and a
+            # quiet lock connection is never ended by idle_session_timeout.
+            self.execute("SET client_connection_check_interval = 1000")
+            self.execute("SET idle_session_timeout = 0")
 
     def close(self) -> None:
         if not self._raw.closed:
@@ -107,6 +146,12 @@ def check_url(url: str) -> None:
             f"malformed database URL {redact(url)}: {exc}",
             "use postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
         ) from None
+    port_param = parse_qs(parts.query).get("port", ["5432"])[0]
+    if not port_param.isdigit():
+        raise ConfigError(
+            f"malformed database URL {redact(url)}: port={port_param!r} is not a number",
+            "use postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+        )
     if parts.scheme not in ("postgresql", "postgres"):
         raise ConfigError(
             f"malformed database URL {redact(url)}: scheme must be postgresql://",
@@ -152,6 +197,7 @@ def connect(url: str, application_name: str = "audifi-db") -> Connection:
             url,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name=f"{application_name} {__version__}",
+            **KEEPALIVES,
         )
     except psycopg2.OperationalError as exc:
         _probe(url)  # only after a failure: tells "unreachable" from "refused us"
@@ -163,10 +209,7 @@ def connect(url: str, application_name: str = "audifi-db") -> Connection:
         ) from None
     raw.autocommit = True
     conn = Connection(raw)
-    if raw.server_version >= 140000:
-        # A killed runner's backend notices the dead client within a second instead of
-        # running on (and holding its locks) until the current statement ends.
-        conn.execute("SET client_connection_check_interval = 1000")
+    conn._apply_session_settings()
     return conn
 
 

@@ -59,6 +59,13 @@ class History:
             )
             """
         )
+        # A version is applied once: a second runner that somehow got past the lock fails
+        # on this index instead of recording the same migration twice.
+        once = quote_ident(f"{self.table}_applied_once")
+        self.conn.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (version) "
+            "WHERE state = 'applied'"
+        )
 
     def read(self) -> list[HistoryRow]:
         if not self.exists():

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import LockTimeout
+from ..errors import AudiFiDbError, LockLost, LockTimeout
 from .connect import Connection
 
 FIRST_POLL_SECONDS = 0.05
@@ -54,6 +54,25 @@ def holder(conn: Connection, key: int) -> LockHolder | None:
         ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF),
     )
     return LockHolder(*row) if row else None
+
+
+def ensure_held(conn: Connection, key: int) -> None:
+    """LockLost unless this connection still holds the lock (checked before each migration)."""
+    try:
+        held = conn.query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid = pg_backend_pid() AND objsubid = 1 AND classid = %s::bigint::oid "
+            "AND objid = %s::bigint::oid",
+            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF),
+        )[0]
+    except AudiFiDbError:
+        held = 0
+    if not held:
+        raise LockLost(
+            "lost the migration lock (its connection ended); stopped between migrations so "
+            "that no other run applies the same one",
+            "run deploy again: `audifi-db status` shows what was applied",
+        )
 
 
 @contextmanager
