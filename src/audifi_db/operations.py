@@ -24,7 +24,7 @@ from .errors import (
 from .model import Migration, MigrationStatus, Plan, State
 from .planning import is_in_sync, plan_deploy, statuses
 from .postgres import catalog
-from .postgres.connect import Connection, ServerError, connect
+from .postgres.connect import Connection, ServerError, cancel_on_interrupt, connect
 from .postgres.history import History
 from .postgres.lock import ensure_held, lock_key, migration_lock
 from .runner import Runner
@@ -61,6 +61,7 @@ def open_session(settings: Settings, url: str) -> Iterator[Session]:
 @contextmanager
 def locked_session(settings: Settings, url: str, sink: events.EventSink) -> Iterator[Session]:
     """A session holding the migration lock (on a second, dedicated connection)."""
+    cancel_on_interrupt()
     with open_session(settings, url) as session, connect(url, "audifi-db lock") as lock_conn:
         key = lock_key(settings.history_schema, settings.history_table)
         notify = lambda holder: sink.emit(  # noqa: E731
@@ -68,7 +69,7 @@ def locked_session(settings: Settings, url: str, sink: events.EventSink) -> Iter
         )
         with migration_lock(lock_conn, key, settings.lock_wait_seconds, notify):
             session.history.ensure()
-            yield replace(session, ensure_locked=lambda: ensure_held(lock_conn, key))
+            yield replace(session, ensure_locked=lambda: ensure_held(lock_conn))
 
 
 def parse_migration(migration: Migration) -> list[Statement]:

@@ -57,7 +57,8 @@ class Runner:
                 self._run_transactional(step.migration, stmts)
             else:
                 self._run_statement_by_statement(step, stmts)
-            self.conn.reset_session()
+            if any(_changes_session(stmt) for stmt in stmts):
+                self.conn.reset_session()
         self.sink.emit(events.RunFinished(len(steps), _elapsed_ms(began)))
         return len(steps)
 
@@ -171,6 +172,11 @@ def _next_step(migration: Migration, stmt: Statement) -> str:
         f"check the database, then `audifi-db resolve {migration.version} --applied` or "
         "`--rolled-back`"
     )
+
+
+def _changes_session(stmt: Statement) -> bool:
+    """A SET (not SET LOCAL) or RESET: its effect would outlive the migration's transaction."""
+    return stmt.node_type == "VariableSetStmt" and not stmt.body.get("is_local")
 
 
 def error_line(stmt: Statement, error: ServerError) -> int:

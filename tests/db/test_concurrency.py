@@ -168,3 +168,16 @@ def test_an_index_built_before_the_history_said_so_is_skipped(project):
     assert result.returncode == 0, result.stderr
     assert "built after all" in result.stderr
     assert project.history()[-1][:4] == ("20260101000001", "applied", 1, 1)
+
+
+def test_ctrl_c_cancels_the_running_statement_and_records_the_failure(project):
+    project.write("20260101000001", "slow", "create table slow (id int);\nselect pg_sleep(60);\n")
+    runner = project.spawn("deploy")
+    sleeping = "select count(*) from pg_stat_activity where query like 'select pg_sleep(60)%%' and state = 'active'"
+    wait_for(lambda: project.query(sleeping) == [(1,)], what="the statement to run")
+    os.kill(runner.pid, signal.SIGINT)
+    runner.wait(timeout=20)  # well before the 60 s statement would end
+    assert runner.returncode == 1
+    assert "canceling statement due to user request" in runner.stderr.read()
+    assert project.query("select to_regclass('slow')") == [(None,)]
+    assert [r[:2] for r in project.history()] == [("20260101000001", "failed")]

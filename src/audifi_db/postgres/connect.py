@@ -12,16 +12,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg2
 import psycopg2.extensions
-import psycopg2.extras
 
 from .. import __version__
 from ..config import redact
 from ..errors import AudiFiDbError, ConfigError, ConnectError
 
 CONNECT_TIMEOUT_SECONDS = 10
-# Wait for the server with select(): Ctrl-C then cancels the running statement on the server
-# (it fails with SQLSTATE 57014 and is recorded) instead of waiting for it to finish.
-psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
 # Keepalives so a long run on a quiet lock connection is not cut by a firewall.
 KEEPALIVES = {
     "keepalives": 1,
@@ -100,18 +96,16 @@ class Connection:
 
     def reset_session(self) -> None:
         """Undo what a migration SET for the session (search_path, role, timeouts…), so the
-        next migration starts as it would in a run of its own."""
-        self.execute("RESET ALL")
-        self.execute("RESET ROLE")
-        self._apply_session_settings()
+        next migration starts as it would in a run of its own. One round trip."""
+        self.execute(f"RESET ALL; RESET ROLE; {self._session_settings()}")
 
-    def _apply_session_settings(self) -> None:
-        if self._raw.server_version >= 140000:
-            # A killed runner's backend notices the dead client within a second instead of
-            # running on (and holding its locks) until the current statement ends; and a
-            # quiet lock connection is never ended by idle_session_timeout.
-            self.execute("SET client_connection_check_interval = 1000")
-            self.execute("SET idle_session_timeout = 0")
+    def _session_settings(self) -> str:
+        if self._raw.server_version < 140000:
+            return ""
+        # A killed runner's backend notices the dead client within a second instead of
+        # running on (and holding its locks) until the current statement ends; and a quiet
+        # lock connection is never ended by idle_session_timeout.
+        return "SET client_connection_check_interval = 1000; SET idle_session_timeout = 0"
 
     def close(self) -> None:
         if not self._raw.closed:
@@ -134,6 +128,15 @@ def _server_error(exc: psycopg2.Error) -> ServerError | ConnectError:
     position = int(diag.statement_position) if diag.statement_position else None
     message = diag.message_primary or str(exc).strip()
     return ServerError(exc.pgcode or "", message, diag.message_detail, diag.message_hint, position)
+
+
+def cancel_on_interrupt() -> None:
+    """From now on, wait for the server with select(): Ctrl-C then cancels the running
+    statement on the server (it fails with SQLSTATE 57014 and is recorded as failed) instead
+    of waiting for it to finish. For runs that change the database; `status` skips its cost."""
+    import psycopg2.extras
+
+    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
 
 
 def check_url(url: str) -> None:
@@ -209,7 +212,8 @@ def connect(url: str, application_name: str = "audifi-db") -> Connection:
         ) from None
     raw.autocommit = True
     conn = Connection(raw)
-    conn._apply_session_settings()
+    if settings := conn._session_settings():
+        conn.execute(settings)
     return conn
 
 

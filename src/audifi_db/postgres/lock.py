@@ -56,23 +56,20 @@ def holder(conn: Connection, key: int) -> LockHolder | None:
     return LockHolder(*row) if row else None
 
 
-def ensure_held(conn: Connection, key: int) -> None:
-    """LockLost unless this connection still holds the lock (checked before each migration)."""
+def ensure_held(conn: Connection) -> None:
+    """LockLost unless the lock's connection is still alive (checked before each migration).
+
+    A session-level advisory lock is released only by an unlock, which the run does at its
+    end, or by the end of its session: a live connection still holds it.
+    """
     try:
-        held = conn.query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND pid = pg_backend_pid() AND objsubid = 1 AND classid = %s::bigint::oid "
-            "AND objid = %s::bigint::oid",
-            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF),
-        )[0]
+        conn.execute("SELECT 1")
     except AudiFiDbError:
-        held = 0
-    if not held:
         raise LockLost(
             "lost the migration lock (its connection ended); stopped between migrations so "
             "that no other run applies the same one",
             "run deploy again: `audifi-db status` shows what was applied",
-        )
+        ) from None
 
 
 @contextmanager
