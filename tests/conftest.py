@@ -131,7 +131,8 @@ class Project:
             command,
             cwd=self.root,
             env=env or self.env(),
-            input=stdin,
+            # never the developer's terminal: a test must not stop at a prompt
+            **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -143,6 +144,7 @@ class Project:
             command,
             cwd=self.root,
             env=env or self.env(),
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

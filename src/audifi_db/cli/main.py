@@ -39,11 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ..errors import AudiFiDbError
-    from .output import report_error
 
     try:
         return args.run(args)
     except AudiFiDbError as error:
+        from .output import report_error
+
         report_error(error, json_mode=getattr(args, "json", False))
         return error.exit_code
     except KeyboardInterrupt:
