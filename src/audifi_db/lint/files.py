@@ -3,6 +3,7 @@ spread the work over the machine's cores. The one module of lint/ that touches f
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -57,7 +58,13 @@ def fork_map(work: Callable[[J], list[R]], jobs: Sequence[J]) -> list[R]:
 def lint_files(paths: Sequence[str], server_version: int) -> list[Finding]:
     """Findings of SQL files given by path, in order; no database needed."""
     jobs = [(path, discovery.read_sql(Path(path)), server_version) for path in paths]
-    return fork_map(_lint_one, jobs)
+    # Parse trees are many small dicts and no cycles: the cyclic collector would only walk
+    # them again and again (12% of the time) for nothing to free.
+    gc.disable()
+    try:
+        return fork_map(_lint_one, jobs)
+    finally:
+        gc.enable()
 
 
 def _lint_one(job: tuple[str, str, int]) -> list[Finding]:
