@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A command is one short burst that frees what it makes by reference counting; the
+    # cyclic collector would only re-walk imports and parse trees (10% of a lint).
+    gc.disable()
     args = build_parser().parse_args(argv)
     from ..errors import AudiFiDbError
 
