@@ -119,10 +119,11 @@ def column_constraints(column_def: dict) -> Iterator[dict]:
 
 
 def column_default(column_def: dict) -> dict | None:
-    """The DEFAULT expression of a ColumnDef body, or None."""
+    """The DEFAULT expression of a ColumnDef body, or None (also for `DEFAULT NULL`)."""
     for constraint in column_constraints(column_def):
         if constraint["contype"] == "CONSTR_DEFAULT":
-            return constraint.get("raw_expr")
+            expr = constraint.get("raw_expr")
+            return None if expr and expr.get("A_Const", {}).get("isnull") else expr
     return None
 
 

@@ -38,12 +38,13 @@ def not_null(table: str, column: str, *, set_not_null: bool = True) -> str:
     check = f"{table.rpartition('.')[2]}_{column}_not_null"
     steps = [
         "-- audifi-db: no-transaction",
+        f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check};  -- re-runnable",
         f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;",
         f"ALTER TABLE {table} VALIDATE CONSTRAINT {check};",
     ]
     if set_not_null:
         steps.append(f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;")
-        steps.append(f"ALTER TABLE {table} DROP CONSTRAINT {check};")
+        steps.append(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check};")
     return "\n".join(steps)
 
 

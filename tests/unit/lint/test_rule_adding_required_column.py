@@ -24,3 +24,7 @@ def test_nullable_and_constant_default_are_ok():
 
 def test_new_table_is_ok():
     assert_lint_ok("CREATE TABLE t (id int); ALTER TABLE t ADD COLUMN plan text NOT NULL;")
+
+
+def test_default_null_is_no_default():
+    assert_lint_errors("ALTER TABLE users ADD COLUMN c text NOT NULL DEFAULT NULL;", RULE)

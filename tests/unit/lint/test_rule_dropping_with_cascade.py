@@ -11,3 +11,7 @@ def test_drop_cascade():
 def test_drop_without_cascade_is_ok():
     assert_lint_ok("DROP TYPE IF EXISTS mood;")
     assert_lint_ok("DROP FUNCTION IF EXISTS f();")
+
+
+def test_cascade_on_a_table_created_in_the_same_file_is_ok():
+    assert_lint_ok("CREATE TABLE scratch (id int);\nDROP TABLE scratch CASCADE;")

@@ -21,3 +21,21 @@ def test_guarded_forms_are_ok():
 
 def test_transactional_migration_rolls_back_so_is_ok():
     assert_lint_ok("CREATE TABLE t (a int);")
+
+
+def test_enum_value_without_if_not_exists_in_no_transaction_migration():
+    assert_lint_errors("ALTER TYPE mood ADD VALUE 'x';", RULE, transactional=False)
+    assert_lint_ok("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'x';", transactional=False)
+
+
+def test_add_constraint_needs_a_drop_if_exists_before_it_in_no_transaction_migration():
+    add = "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;"
+    assert_lint_errors(add, RULE, transactional=False)
+    assert_lint_ok("ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\n" + add, transactional=False)
+
+
+def test_the_recipes_are_rerunnable():
+    from audifi_db.lint import recipes
+
+    migration_3 = recipes.not_null("users", "email").split("\n", 1)[1]
+    assert_lint_ok(migration_3, transactional=False)

@@ -12,7 +12,7 @@ def test_validate_in_the_adding_transaction():
 
 
 def test_no_transaction_migration_is_ok():
-    assert_lint_ok(SQL, transactional=False)
+    assert_lint_ok("ALTER TABLE ipos DROP CONSTRAINT IF EXISTS pos;\n" + SQL, transactional=False)
 
 
 def test_validate_alone_is_ok():

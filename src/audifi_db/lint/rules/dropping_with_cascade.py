@@ -22,8 +22,11 @@ NODE_TYPES = ("DropStmt", "AlterTableStmt")
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     body = statement.body
     if statement.node_type == "DropStmt":
+        dropped = object_names(body)
+        if body.get("removeType") == "OBJECT_TABLE" and all(map(ctx.is_new_table, dropped)):
+            return  # only tables this file created: nothing else can depend on them yet
         cascades = body.get("behavior") == "DROP_CASCADE"
-        names = ", ".join(object_names(body))
+        names = ", ".join(dropped)
     else:
         cascades = any(c.get("behavior") == "DROP_CASCADE" for c in alter_commands(body))
         names = ", ".join(c.get("name", "") for c in alter_commands(body))
