@@ -17,7 +17,7 @@ from . import locks
 from .allow import apply_allows
 from .context import Context
 from .model import Finding, Hit
-from .registry import RULES_BY_NODE_TYPE
+from .registry import rules_for
 from .rules import syntax_error
 
 NEWEST_SERVER_VERSION = 180000  # pglast 8 parses PostgreSQL 18's grammar
@@ -52,7 +52,7 @@ def lint_source(
     ctx = Context(path, server_version, transactional, statements)
     found: list[tuple[int, Finding]] = []
     for statement in statements:
-        for rule in RULES_BY_NODE_TYPE.get(statement.node_type, ()):
+        for rule in rules_for(statement):
             for hit in rule.check(ctx, statement):
                 found.append((statement.index, _finding(rule, hit, statement, ctx)))
         ctx.observe(statement)

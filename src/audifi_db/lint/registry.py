@@ -80,6 +80,21 @@ ENGINE_RULES: tuple[ModuleType, ...] = (unused_allow, allow_missing_reason, synt
 ALL_RULES = STATEMENT_RULES + ENGINE_RULES
 
 
+def rules_for(statement) -> tuple[ModuleType, ...]:
+    """The rules that look at this statement, in registry order. An ALTER TABLE's rules are
+    keyed by its subcommands too (`AlterTableStmt:AT_AddColumn`): most ALTER TABLE rules
+    read one kind of subcommand, and a migration is mostly ALTER TABLEs."""
+    rules = RULES_BY_NODE_TYPE.get(statement.node_type, ())
+    if statement.node_type != "AlterTableStmt":
+        return rules
+    wanted = set(rules)
+    for cmd in statement.body.get("cmds", ()):
+        wanted.update(
+            RULES_BY_NODE_TYPE.get(f"AlterTableStmt:{cmd['AlterTableCmd']['subtype']}", ())
+        )
+    return tuple(rule for rule in STATEMENT_RULES if rule in wanted)
+
+
 def _by_node_type() -> dict[str, tuple[ModuleType, ...]]:
     table: dict[str, list[ModuleType]] = {}
     for rule in STATEMENT_RULES:

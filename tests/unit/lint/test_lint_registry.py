@@ -36,7 +36,10 @@ def test_rule_is_tested(rule):
 
 @pytest.mark.parametrize("rule", STATEMENT_RULES, ids=lambda r: r.ID)
 def test_statement_rule_has_node_types_and_check(rule):
-    assert rule.NODE_TYPES and all(t.endswith("Stmt") for t in rule.NODE_TYPES)
+    kinds = [t.partition(":")[0] for t in rule.NODE_TYPES]
+    assert kinds and all(kind.endswith("Stmt") for kind in kinds)
+    subcommands = [t.partition(":")[2] for t in rule.NODE_TYPES if ":" in t]
+    assert all(sub.startswith("AT_") for sub in subcommands)
     assert callable(rule.check)
 
 

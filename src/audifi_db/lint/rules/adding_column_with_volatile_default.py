@@ -21,7 +21,7 @@ from ..nodes import location_of, sql_type
 
 ID = "adding-column-with-volatile-default"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AddColumn",)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

@@ -19,7 +19,7 @@ from ..nodes import dotted, location_of, relation_name
 
 ID = "adding-foreign-key-constraint"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AddConstraint", "AlterTableStmt:AT_AddColumn")
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

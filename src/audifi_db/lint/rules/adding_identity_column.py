@@ -20,7 +20,7 @@ from ..nodes import location_of
 
 ID = "adding-identity-column"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AddColumn", "AlterTableStmt:AT_AddIdentity")
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

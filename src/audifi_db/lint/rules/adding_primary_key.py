@@ -17,7 +17,7 @@ from ..nodes import location_of
 
 ID = "adding-primary-key"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AddConstraint", "AlterTableStmt:AT_AddColumn")
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

@@ -23,7 +23,7 @@ from ..nodes import (
 
 ID = "adding-required-column"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AddColumn",)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

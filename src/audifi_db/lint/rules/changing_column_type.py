@@ -20,7 +20,7 @@ from ..nodes import location_of, sql_type
 
 ID = "changing-column-type"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_AlterColumnType",)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

@@ -18,7 +18,7 @@ from ..nodes import location_of
 
 ID = "dropping-column"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_DropColumn",)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:

@@ -19,7 +19,7 @@ from ..nodes import location_of
 
 ID = "setting-not-null"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_SetNotNull",)
 PROOF_BY_CHECK_VERSION = 120000
 
 

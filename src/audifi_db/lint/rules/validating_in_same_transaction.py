@@ -18,7 +18,7 @@ from ..nodes import location_of
 
 ID = "validating-in-same-transaction"
 SEVERITY = Severity.ERROR
-NODE_TYPES = ("AlterTableStmt",)
+NODE_TYPES = ("AlterTableStmt:AT_ValidateConstraint",)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
