@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+from contextlib import contextmanager
 
 import psycopg2
 
@@ -18,6 +19,38 @@ def wait_for(predicate, timeout=30.0, what="condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def holding(project, key: int):
+    """Hold advisory lock `key` in a session of the test's own: a migration waiting on it blocks
+    until the block ends."""
+    gate = psycopg2.connect(project.url)
+    gate.autocommit = True
+    try:
+        with gate.cursor() as cur:
+            cur.execute("select pg_advisory_lock(%s)", (key,))
+        yield
+    finally:
+        gate.close()
+
+
+def deploy_blocked_at(project, statement: str):
+    """A `deploy` subprocess, once its session waits on a lock in `statement`."""
+    runner = project.spawn("deploy")
+    blocked = (
+        "select count(*) from pg_stat_activity where query like %s and wait_event_type = 'Lock'"
+    )
+    wait_for(lambda: project.query(blocked, (statement + "%",)) == [(1,)], what="a blocked runner")
+    return runner
+
+
+def kill(project, runner) -> None:
+    """SIGKILL the runner; wait until the server has noticed and ended its sessions."""
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait(timeout=10)
+    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
+    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
 
 
 def test_four_deploys_at_once_apply_each_migration_exactly_once(project):
@@ -65,21 +98,9 @@ def test_sigkill_mid_migration_leaves_nothing_and_next_deploy_finishes(project):
         "create table slow (id int);\nselect pg_advisory_xact_lock(4242);\n"
         "insert into applied_log values ('20260101000001');\n",
     )
-    gate = psycopg2.connect(project.url)
-    gate.autocommit = True
-    with gate.cursor() as cur:
-        cur.execute("select pg_advisory_lock(4242)")
-    runner = project.spawn("deploy")
-    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_xact_lock(4242)%%' and wait_event_type = 'Lock'"
-    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.wait(timeout=10)
-    # the server notices the dead client and rolls its transaction back, releasing every lock
-    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
-    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
-    with gate.cursor() as cur:
-        cur.execute("select pg_advisory_unlock(4242)")
-    gate.close()
+    with holding(project, 4242):
+        # the server notices the dead client and rolls its transaction back, releasing its locks
+        kill(project, deploy_blocked_at(project, "select pg_advisory_xact_lock(4242)"))
     assert project.query("select to_regclass('slow')") == [(None,)]
     assert [r[:2] for r in project.history()] == [("20260101000000", "applied")]
     again = project.cli("deploy")
@@ -95,18 +116,8 @@ def test_sigkill_mid_no_transaction_migration_leaves_in_progress_until_resolved(
         "-- audifi-db: no-transaction\ncreate table if not exists online (id int);\n"
         "select pg_advisory_lock(4243);\nselect pg_advisory_unlock(4243);\n",
     )
-    gate = psycopg2.connect(project.url)
-    gate.autocommit = True
-    with gate.cursor() as cur:
-        cur.execute("select pg_advisory_lock(4243)")
-    runner = project.spawn("deploy")
-    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_lock(4243)%%' and wait_event_type = 'Lock'"
-    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.wait(timeout=10)
-    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
-    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
-    gate.close()
+    with holding(project, 4243):
+        kill(project, deploy_blocked_at(project, "select pg_advisory_lock(4243)"))
     assert project.history() == [("20260101000001", "in_progress", 1, 3, None, None)]
     refused = project.cli("deploy")
     assert refused.returncode == 1 and "in_progress" in refused.stderr
@@ -124,20 +135,12 @@ def test_a_lost_lock_stops_the_run_between_migrations(project):
         "create table first (id int);\nselect pg_advisory_xact_lock(4244);\n",
     )
     project.write("20260101000002", "second", "create table second (id int);\n")
-    gate = psycopg2.connect(project.url)
-    gate.autocommit = True
-    with gate.cursor() as cur:
-        cur.execute("select pg_advisory_lock(4244)")
-    runner = project.spawn("deploy")
-    blocked = "select count(*) from pg_stat_activity where query like 'select pg_advisory_xact_lock(4244)%%' and wait_event_type = 'Lock'"
-    wait_for(lambda: project.query(blocked) == [(1,)], what="the runner to block")
-    project.query(
-        "select pg_terminate_backend(pid) from pg_stat_activity "
-        "where application_name like 'audifi-db lock%%'"
-    )
-    with gate.cursor() as cur:
-        cur.execute("select pg_advisory_unlock(4244)")
-    gate.close()
+    with holding(project, 4244):
+        runner = deploy_blocked_at(project, "select pg_advisory_xact_lock(4244)")
+        project.query(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where application_name like 'audifi-db lock%%'"
+        )
     runner.wait(timeout=60)
     assert runner.returncode == 1
     assert "lost the migration lock" in runner.stderr.read()

@@ -15,8 +15,12 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("version", help="the migration's version, e.g. 20261125120000")
     verdict = parser.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--applied", action="store_true")
-    verdict.add_argument("--rolled-back", action="store_true")
+    verdict.add_argument(
+        "--applied", action="store_true", help="a human finished it: deploy goes past it"
+    )
+    verdict.add_argument(
+        "--rolled-back", action="store_true", help="a human undid it: deploy runs it again"
+    )
 
 
 def run(args) -> int:
