@@ -74,14 +74,3 @@ class EventSink(Protocol):
 class NullSink:
     def emit(self, event: Event) -> None:
         pass
-
-
-class Fanout:
-    """Send each event to several sinks."""
-
-    def __init__(self, *sinks: EventSink) -> None:
-        self.sinks = sinks
-
-    def emit(self, event: Event) -> None:
-        for sink in self.sinks:
-            sink.emit(event)

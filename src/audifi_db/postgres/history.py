@@ -179,9 +179,6 @@ class History:
             }
         )
 
-    def drop(self) -> None:
-        self.conn.execute(f"DROP TABLE IF EXISTS {self.name}")
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
