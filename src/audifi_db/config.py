@@ -58,6 +58,16 @@ class Settings:
         return redact(self.database_url)
 
 
+def parse_server_version(value: str | int) -> int:
+    """PostgreSQL's integer form of a version: `15`, `15.4`, `150004` -> 150000 / 150004."""
+    text = str(value).strip()
+    major, _, minor = text.partition(".")
+    number = int(major)
+    if number >= 10000:
+        return number
+    return number * 10000 + (int(minor) if minor else 0)
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest folder at or above `start` holding audifi-db.toml, else `start`."""
     for folder in (start, *start.parents):
@@ -103,7 +113,7 @@ def load_settings(
         history_schema=values["history"]["schema"],
         history_table=values["history"]["table"],
         lock_wait_seconds=_wait_seconds(values["lock"]["wait_seconds"]),
-        lint_server_version=int(values["lint"]["server_version"]),
+        lint_server_version=parse_server_version(values["lint"]["server_version"]),
         seeds_dir=root / values["seeds"]["dir"],
         embedded_data_dir=root / values["embedded"]["data_dir"],
         embedded_database=values["embedded"]["database"],

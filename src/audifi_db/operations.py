@@ -100,12 +100,14 @@ def parse_migration(migration: Migration) -> list[Statement]:
     return statements
 
 
+NOT_YET_APPLIED = (State.PENDING, State.FAILED, State.IN_PROGRESS)
+
+
 def _statements_to_run(items: Sequence[MigrationStatus]) -> dict[str, list[Statement]]:
-    needs = (State.PENDING, State.FAILED, State.IN_PROGRESS)
     return {
         item.version: parse_migration(item.migration)
         for item in items
-        if item.state in needs and item.migration
+        if item.state in NOT_YET_APPLIED and item.migration
     }
 
 
@@ -229,8 +231,8 @@ def dev(settings: Settings, sink: events.EventSink) -> DeployResult:
 
 def pending_migrations(settings: Settings) -> list[Migration]:
     """The migrations not yet applied to the target (pending, failed or in_progress)."""
-    needs = (State.PENDING, State.FAILED, State.IN_PROGRESS)
-    return [i.migration for i in status(settings).migrations if i.state in needs and i.migration]
+    items = status(settings).migrations
+    return [i.migration for i in items if i.state in NOT_YET_APPLIED and i.migration]
 
 
 def lint_server_version(settings: Settings) -> int:

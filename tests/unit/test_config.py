@@ -72,3 +72,9 @@ def test_unknown_environment(tmp_path):
 )
 def test_redact(url, shown):
     assert redact(url) == shown
+
+
+def test_lint_server_version_is_read_as_postgresql_writes_it(tmp_path):
+    assert settings(tmp_path, "[lint]\nserver_version = 15\n").lint_server_version == 150000
+    assert settings(tmp_path, "[lint]\nserver_version = 150004\n").lint_server_version == 150004
+    assert settings(tmp_path).lint_server_version == 0

@@ -61,13 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _flag_version(args: argparse.Namespace) -> int | None:
+    from ..config import parse_server_version
     from ..errors import ConfigError
-    from ..lint import engine
 
     if not args.server_version:
         return None
     try:
-        return engine.parse_server_version(args.server_version)
+        return parse_server_version(args.server_version)
     except ValueError:
         raise ConfigError(
             f"--server-version {args.server_version!r} is not a PostgreSQL version",

@@ -31,16 +31,6 @@ class PendingMigration(Protocol):
     transactional: bool
 
 
-def parse_server_version(value: str | int) -> int:
-    """PostgreSQL's integer form of a version: `15`, `15.4`, `150004` -> 150000 / 150004."""
-    text = str(value).strip()
-    major, _, minor = text.partition(".")
-    number = int(major)
-    if number >= 10000:
-        return number
-    return number * 10000 + (int(minor) if minor else 0)
-
-
 def lint_source(
     path: str, text: str, *, transactional: bool, server_version: int = NEWEST_SERVER_VERSION
 ) -> list[Finding]:

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 import pytest
 from lint_helpers import assert_lint_errors, assert_lint_ok, lint
 
+from audifi_db.config import parse_server_version
 from audifi_db.discovery import is_transactional
 from audifi_db.lint.engine import (
     blocking,
     lint_pending,
     lint_source,
-    parse_server_version,
 )
 
 INDEX = "CREATE INDEX tracks_artist_idx ON tracks (artist_id);"
