@@ -39,7 +39,8 @@ def deploy_blocked_at(project, statement: str):
     """A `deploy` subprocess, once its session waits on a lock in `statement`."""
     runner = project.spawn("deploy")
     blocked = (
-        "select count(*) from pg_stat_activity where query like %s and wait_event_type = 'Lock'"
+        "select count(*) from pg_stat_activity where datname = current_database() "
+        "and query like %s and wait_event_type = 'Lock'"
     )
     wait_for(lambda: project.query(blocked, (statement + "%",)) == [(1,)], what="a blocked runner")
     return runner
@@ -49,7 +50,10 @@ def kill(project, runner) -> None:
     """SIGKILL the runner; wait until the server has noticed and ended its sessions."""
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait(timeout=10)
-    gone = "select count(*) from pg_stat_activity where application_name like 'audifi-db%%'"
+    gone = (
+        "select count(*) from pg_stat_activity "
+        "where datname = current_database() and application_name like 'audifi-db%%'"
+    )
     wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
 
 
@@ -139,7 +143,7 @@ def test_a_lost_lock_stops_the_run_between_migrations(project):
         runner = deploy_blocked_at(project, "select pg_advisory_xact_lock(4244)")
         project.query(
             "select pg_terminate_backend(pid) from pg_stat_activity "
-            "where application_name like 'audifi-db lock%%'"
+            "where datname = current_database() and application_name like 'audifi-db lock%%'"
         )
     runner.wait(timeout=60)
     assert runner.returncode == 1
@@ -176,7 +180,10 @@ def test_an_index_built_before_the_history_said_so_is_skipped(project):
 def test_ctrl_c_cancels_the_running_statement_and_records_the_failure(project):
     project.write("20260101000001", "slow", "create table slow (id int);\nselect pg_sleep(60);\n")
     runner = project.spawn("deploy")
-    sleeping = "select count(*) from pg_stat_activity where query like 'select pg_sleep(60)%%' and state = 'active'"
+    sleeping = (
+        "select count(*) from pg_stat_activity where datname = current_database() "
+        "and query like 'select pg_sleep(60)%%' and state = 'active'"
+    )
     wait_for(lambda: project.query(sleeping) == [(1,)], what="the statement to run")
     os.kill(runner.pid, signal.SIGINT)
     runner.wait(timeout=20)  # well before the 60 s statement would end
