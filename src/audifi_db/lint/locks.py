@@ -23,6 +23,9 @@ from .nodes import (
     unwrap,
     volatile_calls,
 )
+from .schema import SchemaModel, Table
+from .type_changes import analyse
+from .types import Change
 
 FAST_DEFAULT_VERSION = 110000  # PostgreSQL 11 stores a constant default without a rewrite
 
@@ -61,16 +64,36 @@ class LockEffect:
         return f"{self.mode.label} on {self.relation}"
 
 
-def effects(statement: Statement, server_version: int) -> list[LockEffect]:
-    """The relation locks `statement` takes, strongest first (empty: no table lock)."""
+def effects(
+    statement: Statement, server_version: int, schema: SchemaModel | None = None
+) -> list[LockEffect]:
+    """The relation locks `statement` takes, strongest first (empty: no table lock).
+
+    With a schema model, a column type change is judged against the column's old type
+    and an index's table is named."""
     reader = _READERS.get(statement.node_type)
-    found = reader(statement.body, server_version) if reader else []
+    found = reader(statement.body, _Known(server_version, schema)) if reader else []
     return sorted(found, key=lambda e: -e.mode)
 
 
-def describe(statement: Statement, server_version: int) -> str:
+def describe(statement: Statement, server_version: int, schema: SchemaModel | None = None) -> str:
     """`ACCESS EXCLUSIVE on users; SHARE ROW EXCLUSIVE on artists`, or empty."""
-    return "; ".join(e.describe() for e in effects(statement, server_version))
+    return "; ".join(e.describe() for e in effects(statement, server_version, schema))
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a reader may use: the server version and, when there is one, the model."""
+
+    version: int
+    schema: SchemaModel | None = None
+
+    def table(self, range_var: dict) -> Table | None:
+        return self.schema.table(range_var) if self.schema is not None else None
+
+    def index_table(self, name: str) -> str:
+        index = self.schema.index_named(name) if self.schema is not None else None
+        return index.table if index is not None else f"the table of index {name}"
 
 
 _ALTER_MODES = {
@@ -90,17 +113,22 @@ _ALTER_MODES = {
 }
 _REWRITING_SUBTYPES = {"AT_SetLogged", "AT_SetUnLogged", "AT_SetTableSpace", "AT_SetAccessMethod"}
 _SERIAL_TYPES = {"smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"}
-_NO_REWRITE_TARGETS = {"text", "varchar", "numeric"}
 
 
-def _alter_table(body: dict, version: int) -> list[LockEffect]:
+def _alter_table(body: dict, known: _Known) -> list[LockEffect]:
     if "relation" not in body:
         return []
     table = relation_name(body["relation"])
+    model_table = known.table(body["relation"])
     mode, rewrite, scan, referenced = LockMode.ACCESS_SHARE, False, False, []
     for cmd in alter_commands(body):
         mode = max(mode, _command_mode(cmd))
-        rewrite = rewrite or command_rewrites(cmd, version)
+        if cmd["subtype"] == "AT_AlterColumnType":
+            change = analyse(known.schema, model_table, cmd, known.version).change
+            rewrite = rewrite or change is Change.REWRITE
+            scan = scan or change is Change.SCAN
+        else:
+            rewrite = rewrite or command_rewrites(cmd, known.version)
         scan = scan or _command_scans(cmd)
         referenced.extend(_referenced_tables(cmd))
     main = LockEffect(table, mode, rewrite, scan or rewrite)
@@ -124,7 +152,7 @@ def command_rewrites(cmd: dict, version: int) -> bool:
     if subtype == "AT_AddColumn":
         return bool(column_rewrite_cause(unwrap(cmd["def"])[1], version))
     if subtype == "AT_AlterColumnType":
-        return not is_binary_compatible_change(unwrap(cmd["def"])[1])
+        return analyse(None, None, cmd, version).change is Change.REWRITE
     return subtype in _REWRITING_SUBTYPES
 
 
@@ -147,17 +175,6 @@ def is_identity_column(column_def: dict) -> bool:
     """A serial column or one `GENERATED … AS IDENTITY`."""
     return type_name(column_def.get("typeName", {})) in _SERIAL_TYPES or has_constraint(
         column_def, "CONSTR_IDENTITY"
-    )
-
-
-def is_binary_compatible_change(column_def: dict) -> bool:
-    """A type change PostgreSQL makes without a rewrite: to text, varchar or numeric, with
-    no USING (assumed to widen varchar/numeric or drop their limit)."""
-    type_node = column_def.get("typeName", {})
-    return (
-        "raw_default" not in column_def
-        and not type_node.get("arrayBounds")
-        and type_name(type_node) in _NO_REWRITE_TARGETS
     )
 
 
@@ -193,7 +210,7 @@ def _referenced_tables(cmd: dict) -> list[str]:
     return [relation_name(c["pktable"]) for c in constraints if c["contype"] == "CONSTR_FOREIGN"]
 
 
-def _create_table(body: dict, _version: int) -> list[LockEffect]:
+def _create_table(body: dict, _known: _Known) -> list[LockEffect]:
     found = [LockEffect(relation_name(body["relation"]) + " (new)", LockMode.ACCESS_EXCLUSIVE)]
     for element in body.get("tableElts", []):
         kind, value = unwrap(element)
@@ -206,7 +223,7 @@ def _create_table(body: dict, _version: int) -> list[LockEffect]:
     return found
 
 
-def _index(body: dict, _version: int) -> list[LockEffect]:
+def _index(body: dict, _known: _Known) -> list[LockEffect]:
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.SHARE
     return [LockEffect(relation_name(body["relation"]), mode, scan=True)]
 
@@ -214,22 +231,22 @@ def _index(body: dict, _version: int) -> list[LockEffect]:
 _DROPPED_RELATIONS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE"}
 
 
-def _drop(body: dict, _version: int) -> list[LockEffect]:
+def _drop(body: dict, known: _Known) -> list[LockEffect]:
     kind = body["removeType"]
     if kind == "OBJECT_INDEX":
         mode = (
             LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE
         )
-        return [LockEffect(f"the table of index {name}", mode) for name in object_names(body)]
+        return [LockEffect(known.index_table(name), mode) for name in object_names(body)]
     if kind in _DROPPED_RELATIONS:
         return [LockEffect(name, LockMode.ACCESS_EXCLUSIVE) for name in object_names(body)]
     return []
 
 
-def _rename(body: dict, version: int) -> list[LockEffect]:
+def _rename(body: dict, known: _Known) -> list[LockEffect]:
     if "relation" not in body:
         return []
-    index = body["renameType"] == "OBJECT_INDEX" and version >= 120000
+    index = body["renameType"] == "OBJECT_INDEX" and known.version >= 120000
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if index else LockMode.ACCESS_EXCLUSIVE
     return [LockEffect(relation_name(body["relation"]), mode)]
 
@@ -240,7 +257,7 @@ def _relations(body: dict, mode: LockMode, **flags: bool) -> list[LockEffect]:
     ]
 
 
-def _vacuum(body: dict, _version: int) -> list[LockEffect]:
+def _vacuum(body: dict, _known: _Known) -> list[LockEffect]:
     full = any(unwrap(o)[1]["defname"] == "full" for o in body.get("options", []))
     mode = LockMode.ACCESS_EXCLUSIVE if full else LockMode.SHARE_UPDATE_EXCLUSIVE
     return [
@@ -249,37 +266,37 @@ def _vacuum(body: dict, _version: int) -> list[LockEffect]:
     ]
 
 
-def _reindex(body: dict, _version: int) -> list[LockEffect]:
+def _reindex(body: dict, known: _Known) -> list[LockEffect]:
     concurrent = any(unwrap(p)[1]["defname"] == "concurrently" for p in body.get("params", []))
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.SHARE
     if "relation" not in body:
         return []
     name = relation_name(body["relation"])
     if body["kind"] == "REINDEX_OBJECT_INDEX":
-        name = f"the table of index {name}"
+        name = known.index_table(name)
     return [LockEffect(name, mode, scan=True)]
 
 
-def _write(body: dict, _version: int) -> list[LockEffect]:
+def _write(body: dict, _known: _Known) -> list[LockEffect]:
     scan = "whereClause" not in body
     return [LockEffect(relation_name(body["relation"]), LockMode.ROW_EXCLUSIVE, scan=scan)]
 
 
-def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, int], list[LockEffect]]:
-    def reader(body: dict, _version: int) -> list[LockEffect]:
+def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, _Known], list[LockEffect]]:
+    def reader(body: dict, _known: _Known) -> list[LockEffect]:
         return [LockEffect(relation_name(body["relation"]), mode, **flags)]
 
     return reader
 
 
-_READERS: dict[str, Callable[[dict, int], list[LockEffect]]] = {
+_READERS: dict[str, Callable[[dict, _Known], list[LockEffect]]] = {
     "AlterTableStmt": _alter_table,
     "CreateStmt": _create_table,
     "IndexStmt": _index,
     "DropStmt": _drop,
     "RenameStmt": _rename,
-    "TruncateStmt": lambda body, _v: _relations(body, LockMode.ACCESS_EXCLUSIVE),
-    "LockStmt": lambda body, _v: _relations(body, LockMode(body["mode"])),
+    "TruncateStmt": lambda body, _k: _relations(body, LockMode.ACCESS_EXCLUSIVE, rewrite=True),
+    "LockStmt": lambda body, _k: _relations(body, LockMode(body["mode"])),
     "VacuumStmt": _vacuum,
     "ClusterStmt": lambda body, v: (
         _on_relation(LockMode.ACCESS_EXCLUSIVE, rewrite=True, scan=True)(body, v)
@@ -291,13 +308,13 @@ _READERS: dict[str, Callable[[dict, int], list[LockEffect]]] = {
     "DeleteStmt": _write,
     "InsertStmt": _on_relation(LockMode.ROW_EXCLUSIVE),
     "CreateTrigStmt": _on_relation(LockMode.SHARE_ROW_EXCLUSIVE),
-    "CreatePolicyStmt": lambda body, _v: [
+    "CreatePolicyStmt": lambda body, _k: [
         LockEffect(relation_name(body["table"]), LockMode.ACCESS_EXCLUSIVE)
     ],
     "RuleStmt": _on_relation(LockMode.ACCESS_EXCLUSIVE),
-    "RefreshMatViewStmt": lambda body, v: _on_relation(
+    "RefreshMatViewStmt": lambda body, k: _on_relation(
         LockMode.EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE,
-        rewrite=True,
+        rewrite=not body.get("concurrent"),
         scan=True,
-    )(body, v),
+    )(body, k),
 }

@@ -18,6 +18,7 @@ from .rules import (
     adding_required_column,
     adding_unique_constraint,
     allow_missing_reason,
+    allow_unknown_rule,
     changing_column_type,
     clustering_table,
     creating_index_non_concurrently,
@@ -75,7 +76,12 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
-ENGINE_RULES: tuple[ModuleType, ...] = (unused_allow, allow_missing_reason, syntax_error)
+ENGINE_RULES: tuple[ModuleType, ...] = (
+    unused_allow,
+    allow_missing_reason,
+    allow_unknown_rule,
+    syntax_error,
+)
 
 ALL_RULES = STATEMENT_RULES + ENGINE_RULES
 

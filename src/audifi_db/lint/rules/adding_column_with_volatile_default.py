@@ -37,4 +37,5 @@ ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT <expression>;
 -- next migration: backfill in batches
 {recipes.batched(table, f"UPDATE {table} SET {name} = <expression>", f"{name} IS NULL")}""",
                 at=location_of(column),
+                table=ctx.table(statement.body["relation"]),
             )

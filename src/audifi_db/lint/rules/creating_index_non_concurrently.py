@@ -35,4 +35,5 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
             f"CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} (...)"
         ),
         at=location_of(body["relation"]),
+        table=ctx.table(body["relation"]),
     )

@@ -24,8 +24,10 @@ NODE_TYPES = ("AlterTableStmt:AT_ValidateConstraint",)
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     if not ctx.transactional:
         return
+    model_table = ctx.table(statement.body["relation"])
     for table, cmd in ctx.altered(statement, "AT_ValidateConstraint"):
-        if (table, cmd["name"]) in ctx.not_valid:
+        constraint = model_table.constraints.get(cmd["name"]) if model_table else None
+        if constraint and not constraint.validated and constraint.added_in == ctx.path:
             yield Hit(
                 f"{cmd['name']} was added earlier in this transaction, whose lock on {table} "
                 "is still held while VALIDATE scans the table",
