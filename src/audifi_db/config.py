@@ -23,7 +23,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "migrations": {"dir": "db/migrations", "schemas": ["public"]},
     "history": {"schema": "public", "table": "audifi_migrations"},
     "lock": {"wait_seconds": 60.0},
-    "lint": {"server_version": 0},
+    "lint": {"server_version": 0, "timezone": "UTC", "search_path": ["public"]},
     "seeds": {"dir": "db/seeds"},
     "embedded": {"data_dir": ".audifi/pgdata", "database": "audifi_dev"},
 }
@@ -50,6 +50,10 @@ class Settings:
     seeds_dir: Path
     embedded_data_dir: Path
     embedded_database: str
+    # how the linter's schema model resolves names and judges timestamp -> timestamptz
+    # when no database is at hand (with one, the database's own settings win)
+    lint_timezone: str = "UTC"
+    lint_search_path: tuple[str, ...] = ("public",)
 
     @property
     def url_for_humans(self) -> str:
@@ -117,6 +121,8 @@ def load_settings(
         seeds_dir=root / values["seeds"]["dir"],
         embedded_data_dir=root / values["embedded"]["data_dir"],
         embedded_database=values["embedded"]["database"],
+        lint_timezone=values["lint"]["timezone"],
+        lint_search_path=tuple(values["lint"]["search_path"]),
     )
 
 

@@ -244,19 +244,73 @@ def lint_server_version(settings: Settings) -> int:
 
 
 def lint_pending(settings: Settings, server_version: int | None = None) -> list:
-    """Findings of the migrations not yet applied to the target environment."""
+    """Findings of the migrations not yet applied to the target environment, each judged
+    against the target's live schema and the pending migrations before it."""
+    with open_session(settings, database_url(settings)) as session:
+        pending = _pending(settings, session)
+        return lint_against_target(settings, pending, session.conn, server_version)
+
+
+def _pending(settings: Settings, session: Session) -> list[Migration]:
+    items = statuses(discovery.discover(settings.migrations_dir), session.history.read())
+    return [i.migration for i in items if i.state in NOT_YET_APPLIED and i.migration]
+
+
+def lint_against_target(
+    settings: Settings,
+    migrations: Sequence[Migration],
+    conn: Connection,
+    server_version: int | None = None,
+) -> list:
+    """Findings of `migrations`, pending on the database behind `conn`: the schema model
+    starts from its live catalogue (with table sizes), what earlier pending migrations
+    create is new, and the planner estimates how many rows a data change writes. For the
+    lint gate of `dev` and `deploy`."""
+    version = server_version or settings.lint_server_version or catalog.server_version(conn)
+    return _lint_live(migrations, version, conn)
+
+
+def _lint_live(migrations: Sequence[Migration], server_version: int, conn: Connection) -> list:
     from .lint.engine import lint_pending as lint_migrations
+    from .lint.schema import from_catalog
+    from .postgres.catalog_schema import estimate_rows, read_catalog
 
-    version = server_version or lint_server_version(settings)
-    return lint_migrations(pending_migrations(settings), version)
+    schema = from_catalog(read_catalog(conn))
+    return lint_migrations(
+        migrations,
+        server_version,
+        schema=schema,
+        estimate=lambda sql: estimate_rows(conn, [sql]).get(sql),
+    )
 
 
-def refuse_lint_errors(migrations: Sequence[Migration], server_version: int) -> None:
-    """LintFailed (with the whole report) when a migration has an unacknowledged error."""
+def explain_pending(settings: Settings, server_version: int | None = None) -> list:
+    """`lint --explain` of the pending migrations: (path, explained statements) pairs,
+    judged against the target's live schema."""
+    from .lint.engine import explain_source
+    from .lint.schema import from_catalog
+    from .postgres.catalog_schema import read_catalog
+
+    with open_session(settings, database_url(settings)) as session:
+        pending = _pending(settings, session)
+        conn = session.conn
+        version = server_version or settings.lint_server_version or catalog.server_version(conn)
+        schema = from_catalog(read_catalog(conn))
+    return [(m.path, explain_source(m.path, m.sql, version, schema=schema)) for m in pending]
+
+
+def refuse_lint_errors(
+    migrations: Sequence[Migration], server_version: int, *, conn: Connection | None = None
+) -> None:
+    """LintFailed (with the whole report) when a migration has an unacknowledged error.
+    With `conn`, the migrations are judged against that database's live schema."""
     from .lint.engine import blocking
     from .lint.engine import lint_pending as lint_migrations
 
-    findings = lint_migrations(migrations, server_version)
+    if conn is not None:
+        findings = _lint_live(migrations, server_version, conn)
+    else:
+        findings = lint_migrations(migrations, server_version)
     errors = blocking(findings)
     if errors:
         first = errors[0]

@@ -7,7 +7,7 @@ always sees the state *before* its statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..sql import Statement
@@ -19,15 +19,15 @@ from .schema import SchemaModel, Table
 class Context:
     """The state of one file as the linter walks its statements in order.
 
-    `estimates` maps a statement's text to the planner's estimate of the rows it writes,
-    when a database was at hand (`EXPLAIN` without `ANALYZE`)."""
+    `estimate(sql)` is the planner's estimate of the rows a write statement touches, when a
+    database is at hand (`EXPLAIN` without `ANALYZE`); None when it cannot tell."""
 
     path: str
     server_version: int
     transactional: bool
     statements: list[Statement] = field(default_factory=list)
     schema: SchemaModel = field(default_factory=SchemaModel)
-    estimates: dict[str, float] = field(default_factory=dict)
+    estimate: Callable[[str], float | None] = lambda _sql: None
     # ALTER TABLE subcommands of the statement last asked about: most of the rules look at
     # each ALTER TABLE, so its commands are collected once, not once per rule.
     _altered: tuple[int, str, list[tuple[str, dict]]] = (-1, "", [])

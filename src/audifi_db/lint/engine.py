@@ -9,7 +9,7 @@ file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from .rules import syntax_error
 from .schema import SchemaModel, is_small
 
 NEWEST_SERVER_VERSION = 180000  # pglast 8 parses PostgreSQL 18's grammar
+Estimator = Callable[[str], float | None]  # a write statement -> the rows it touches
 
 
 class PendingMigration(Protocol):
@@ -47,7 +48,7 @@ def lint_source(
     server_version: int = NEWEST_SERVER_VERSION,
     schema: SchemaModel | None = None,
     in_run: bool = True,
-    estimates: dict[str, float] | None = None,
+    estimate: Estimator | None = None,
 ) -> list[Finding]:
     """Every finding of one migration file, acknowledged ones included.
 
@@ -60,7 +61,9 @@ def lint_source(
         statements = parse(text, path)
     except SqlSyntaxError as exc:
         return [_syntax_finding(exc), *allows_in_unchecked_file(path, text)]
-    ctx = Context(path, server_version, transactional, statements, schema, estimates or {})
+    ctx = Context(path, server_version, transactional, statements, schema)
+    if estimate is not None:
+        ctx.estimate = estimate
     found: list[tuple[int, Finding]] = []
     for top in statements:
         for statement in expand(top):
@@ -88,7 +91,7 @@ def lint_pending(
     server_version: int = NEWEST_SERVER_VERSION,
     *,
     schema: SchemaModel | None = None,
-    estimates: dict[str, float] | None = None,
+    estimate: Estimator | None = None,
 ) -> list[Finding]:
     """Findings of the migrations not yet applied to an environment, in their order, each
     against `schema` (the target's live catalogue, or empty) and the pending migrations
@@ -103,7 +106,7 @@ def lint_pending(
                 transactional=migration.transactional,
                 server_version=server_version,
                 schema=schema,
-                estimates=estimates,
+                estimate=estimate,
             )
         )
     return findings

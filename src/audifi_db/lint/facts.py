@@ -9,6 +9,7 @@ from ..sql import Statement
 from .nodes import alter_commands, walk
 from .schema import LIVE, UNKNOWN, SchemaModel, Table
 from .type_changes import analyse
+from .types import Change
 
 
 def origin(path: str) -> str:
@@ -61,12 +62,9 @@ def describe_type_change(table: Table | None, column: str, change) -> str:
     name = f"{table.short}.{column}" if table else column
     if change.old is None:
         return f"{name}: old type unknown; -> {change.new.sql} {change.change} (assumed)"
-    detail = change.why
-    if change.rebuilt_indexes:
-        detail += f"; rebuilds index {', '.join(change.rebuilt_indexes)}"
-    if change.rechecked:
-        detail += f"; re-checks {', '.join(change.rechecked)}"
-    return (
-        f"{name} is {change.old.type.sql} since {origin(change.old.since)}; "
-        f"-> {change.new.sql} {change.change} ({detail})"
-    )
+    head = f"{name} is {change.old.type.sql} since {origin(change.old.since)}; -> {change.new.sql}"
+    if change.change is not Change.SCAN:
+        return f"{head} {change.change} ({change.why})"
+    work = [f"rebuilds index {i}" for i in change.rebuilt_indexes]
+    work += [f"re-checks {c}" for c in change.rechecked]
+    return f"{head} keeps the rows ({change.why}) but {' and '.join(work)}, scanning the table"

@@ -129,7 +129,7 @@ def _alter_table(body: dict, known: _Known) -> list[LockEffect]:
             scan = scan or change is Change.SCAN
         else:
             rewrite = rewrite or command_rewrites(cmd, known.version)
-        scan = scan or _command_scans(cmd)
+            scan = scan or (_command_scans(cmd) and not _proven(model_table, cmd, known))
         referenced.extend(_referenced_tables(cmd))
     main = LockEffect(table, mode, rewrite, scan or rewrite)
     return [main, *(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)]
@@ -144,6 +144,16 @@ def _command_mode(cmd: dict) -> LockMode:
     if subtype == "AT_DetachPartition" and unwrap(cmd["def"])[1].get("concurrent"):
         return LockMode.SHARE_UPDATE_EXCLUSIVE
     return _ALTER_MODES.get(subtype, LockMode.ACCESS_EXCLUSIVE)
+
+
+def _proven(table: Table | None, cmd: dict, known: _Known) -> bool:
+    """SET NOT NULL without a scan: a validated CHECK (col IS NOT NULL) proves it (PG >= 12)."""
+    return (
+        cmd["subtype"] == "AT_SetNotNull"
+        and known.version >= 120000
+        and table is not None
+        and table.proven_not_null(cmd["name"])
+    )
 
 
 def command_rewrites(cmd: dict, version: int) -> bool:

@@ -106,38 +106,37 @@ _RENDERERS = {"text": text, "json": json_list, "github": github}
 FORMATS = tuple(_RENDERERS)
 
 
-def explain(path: str, explained: Sequence[Explained], fmt: str = "text") -> str:
-    """`--explain`: per statement, the lock on each relation and rewrite/scan."""
+def explain_files(files: Sequence[tuple[str, Sequence[Explained]]], fmt: str = "text") -> str:
+    """`--explain`: per statement, the lock on each relation, rewrite or scan, and the
+    schema facts the verdict rests on."""
     if fmt == "json":
         return json.dumps(
-            [
-                {
-                    "file": path,
-                    "line": e.statement.line,
-                    "statement": e.statement.text,
-                    "locks": [
-                        {
-                            "relation": x.relation,
-                            "mode": x.mode.label,
-                            "rewrite": x.rewrite,
-                            "scan": x.scan,
-                        }
-                        for x in e.effects
-                    ],
-                }
-                for e in explained
-            ],
-            indent=2,
+            [_explained_json(path, e) for path, explained in files for e in explained], indent=2
         )
-    return "\n".join(_explain_text(path, e) for e in explained)
+    return "\n".join(_explain_text(path, e) for path, explained in files for e in explained)
+
+
+def _explained_json(path: str, explained: Explained) -> dict:
+    return {
+        "file": path,
+        "line": explained.statement.line,
+        "statement": explained.statement.text,
+        "locks": [
+            {"relation": x.relation, "mode": x.mode.label, "rewrite": x.rewrite, "scan": x.scan}
+            for x in explained.effects
+        ],
+        "facts": explained.facts,
+    }
 
 
 def _explain_text(path: str, explained: Explained) -> str:
     first = explained.statement.text.splitlines()[0]
-    lines = [f"{path}:{explained.statement.line}: {first[:90]}"]
+    inside = f" (in a DO block: {explained.statement.inside})" if explained.statement.inside else ""
+    lines = [f"{path}:{explained.statement.line}: {first[:90]}{inside}"]
     for effect in explained.effects:
         work = "rewrites the table" if effect.rewrite else "scans the table" if effect.scan else ""
         lines.append(f"    {effect.describe()}" + (f"  ({work})" if work else ""))
     if not explained.effects:
         lines.append("    no table lock")
+    lines.extend(f"    knows: {fact}" for fact in explained.facts)
     return "\n".join(lines)

@@ -47,7 +47,7 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
         fact = describe_type_change(model_table, cmd["name"], change)
         if change.change is Change.SCAN:
             yield Hit(
-                f"{fact}: a scan under ACCESS EXCLUSIVE",
+                f"{fact} under ACCESS EXCLUSIVE",
                 "-- drop the index (DROP INDEX CONCURRENTLY) or the check first, change the "
                 "type, then rebuild them concurrently / NOT VALID + VALIDATE",
                 at=location_of(column),
