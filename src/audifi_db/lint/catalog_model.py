@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from pglast import parser
 
+from .column_types import ColumnType, Domain, column_type
 from .nodes import unwrap
 from .replay import not_null_check_column
 from .schema import LIVE, CatalogValues, Column, Constraint, Index, SchemaModel, Session, Table
-from .types import ColumnType, Domain, column_type
 
 _RELKINDS = {"r": "table", "p": "partitioned", "v": "view", "m": "matview", "f": "foreign"}
 _CONTYPES = {"c": "check", "f": "foreign", "u": "unique", "p": "primary", "x": "exclusion"}

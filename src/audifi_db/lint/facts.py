@@ -6,10 +6,10 @@ Pure code: reads the model before the statement runs.
 from __future__ import annotations
 
 from ..sql import Statement
+from .column_types import Change
 from .nodes import alter_commands, walk
 from .schema import LIVE, UNKNOWN, SchemaModel, Table
 from .type_changes import analyse
-from .types import Change
 
 
 def origin(path: str) -> str:

@@ -179,4 +179,3 @@ def explain_paths(paths: Sequence[str], options: Options) -> list[tuple[str, lis
 def _reported(source: Source, unit: Unit, options: Options) -> bool:
     old = options.new_since is not None and source.version < options.new_since
     return not old and (unit.only is None or source.path in unit.only)
-

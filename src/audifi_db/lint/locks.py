@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from ..sql import Statement
+from .column_types import Change
 from .nodes import (
     alter_commands,
     column_constraints,
@@ -25,9 +26,9 @@ from .nodes import (
 )
 from .schema import SchemaModel, Table
 from .type_changes import analyse
-from .types import Change
 
 FAST_DEFAULT_VERSION = 110000  # PostgreSQL 11 stores a constant default without a rewrite
+VIRTUAL_GENERATED_VERSION = 180000
 
 
 class LockMode(IntEnum):
@@ -170,7 +171,7 @@ def column_rewrite_cause(column_def: dict, version: int) -> str:
     """Why adding this column rewrites the table, or empty if it does not."""
     if is_identity_column(column_def):
         return "a serial or identity column fills every row from a sequence"
-    if has_constraint(column_def, "CONSTR_GENERATED"):
+    if stored_generated(column_def, version):
         return "a stored generated column is computed for every row"
     default = column_default(column_def)
     calls = volatile_calls(default)
@@ -179,6 +180,16 @@ def column_rewrite_cause(column_def: dict, version: int) -> str:
     if default is not None and version < FAST_DEFAULT_VERSION and not _is_null(default):
         return "before PostgreSQL 11 any default is written into every row"
     return ""
+
+
+def stored_generated(column_def: dict, version: int) -> bool:
+    """A `GENERATED ALWAYS AS (…) STORED` column (before PostgreSQL 18 every generated
+    column is stored; from 18 one without STORED is virtual)."""
+    return any(
+        c["contype"] == "CONSTR_GENERATED"
+        and (c.get("generated_kind") != "v" or version < VIRTUAL_GENERATED_VERSION)
+        for c in column_constraints(column_def)
+    )
 
 
 def is_identity_column(column_def: dict) -> bool:

@@ -85,7 +85,7 @@ def type_name(type_node: dict) -> str:
 
 def sql_type(type_node: dict) -> str:
     """A TypeName body as SQL, e.g. `bigint`, `varchar(20)`, `integer[]`."""
-    from .types import column_type
+    from .column_types import column_type
 
     return column_type(type_node).sql
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from .column_types import column_type
 from .nodes import alter_commands, column_constraints, column_refs, unwrap
 from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table
-from .types import column_type
 
 _RELATION_KINDS = {
     "OBJECT_TABLE": "table",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from .column_types import Domain, column_type
 from .nodes import unwrap
 from .schema import SchemaModel
-from .types import Domain, column_type
 
 
 def _names(nodes: list[dict]) -> list[str]:
@@ -33,6 +33,7 @@ def _trigger(model: SchemaModel, body: dict) -> None:
 def _enum(model: SchemaModel, body: dict) -> None:
     key = _type_key(model, body["typeName"])
     model.enums[key] = tuple(_names(body.get("vals", [])))
+    model.record_created(key)
 
 
 def _alter_enum(model: SchemaModel, body: dict) -> None:
@@ -52,6 +53,7 @@ def _domain(model: SchemaModel, body: dict) -> None:
         unwrap(c)[1].get("contype") == "CONSTR_CHECK" for c in body.get("constraints", [])
     )
     model.domains[key] = Domain(column_type(body["typeName"], model.type_name), constrained)
+    model.record_created(key)
 
 
 def _alter_domain(model: SchemaModel, body: dict) -> None:
@@ -63,6 +65,7 @@ def _alter_domain(model: SchemaModel, body: dict) -> None:
 
 def _schema(model: SchemaModel, body: dict) -> None:
     model.schemas.add(body["schemaname"])
+    model.record_created(body["schemaname"])
     for element in body.get("schemaElts", []):
         kind, value = unwrap(element)
         from .replay import apply

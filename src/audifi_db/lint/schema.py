@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from .types import ColumnType, Domain, is_utc
+from .column_types import ColumnType, Domain, is_utc
 
 LIVE = "the database"  # `origin` of what the live catalogue holds
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
@@ -143,6 +143,8 @@ class SchemaModel:
     session: Session = field(default_factory=Session)
     path: str = ""
     in_run: bool = True
+    # schemas and types (enums, domains) created by a file: name -> (file, in the run)
+    created: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     # -- files -------------------------------------------------------------------------
     def begin_file(self, path: str, *, in_run: bool) -> None:
@@ -162,6 +164,7 @@ class SchemaModel:
             enums=dict(self.enums),
             domains=dict(self.domains),
             session=replace(self.session),
+            created=dict(self.created),
         )
 
     def apply(self, statement) -> None:
@@ -221,6 +224,15 @@ class SchemaModel:
     def is_new_table(self, table: Table) -> bool:
         """Created in this run, or earlier in the migration being linted."""
         return table.new or table.origin == self.path
+
+    def record_created(self, name: str) -> None:
+        """Note that this file creates schema or type `name` (for `is_new_object`)."""
+        self.created[name] = (self.path, self.in_run)
+
+    def is_new_object(self, name: str) -> bool:
+        """Whether a schema or a type was created in this run or earlier in this file."""
+        path, in_run = self.created.get(name, ("", False))
+        return in_run or (bool(path) and path == self.path)
 
     def is_new_column(self, column: Column) -> bool:
         """Added in this run (every row holds its default, or NULL)."""

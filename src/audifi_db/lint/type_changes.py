@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .column_types import Change, ColumnType, column_type, same_index_class, type_change
 from .schema import Column, SchemaModel, Table
-from .types import Change, ColumnType, column_type, same_index_class, type_change
 
 _ASSUMED_FREE_TARGETS = {"text", "varchar", "numeric"}
 

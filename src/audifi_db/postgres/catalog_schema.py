@@ -123,6 +123,8 @@ def estimate_rows(conn: Connection, statements: Iterable[str]) -> dict[str, floa
         finally:
             conn.execute("ROLLBACK")
         top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-        scan = top["Plans"][0] if top.get("Node Type") == "ModifyTable" and top.get("Plans") else top
+        scan = (
+            top["Plans"][0] if top.get("Node Type") == "ModifyTable" and top.get("Plans") else top
+        )
         estimates[statement] = float(scan["Plan Rows"])
     return estimates

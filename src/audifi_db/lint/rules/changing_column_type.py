@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...sql import Statement
+from ..column_types import Change
 from ..context import Context
 from ..facts import describe_type_change
 from ..model import Hit, Severity
 from ..nodes import location_of
 from ..type_changes import analyse
-from ..types import Change
 
 ID = "changing-column-type"
 SEVERITY = Severity.ERROR

@@ -64,5 +64,7 @@ def _matches_every_row(ctx: Context, table: Table | None, where: dict | None) ->
     columns = [table.column(name) for name in read] if table is not None else [None]
     if all(c is not None and ctx.schema.is_new_column(c) for c in columns):
         added = ", ".join(sorted(read))
-        return f"is a backfill: its WHERE reads only {added}, added in this run, the same in every row"
+        return (
+            f"is a backfill: its WHERE reads only {added}, added in this run, the same in every row"
+        )
     return None
