@@ -209,16 +209,26 @@ def _command_scans(cmd: dict) -> bool:
         return True
     if subtype == "AT_AddColumn":
         column = unwrap(cmd["def"])[1]
-        return any(
-            c["contype"] in ("CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE")
-            for c in column_constraints(column)
-        )
+        checked = ("CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE")
+        if has_constraint(column, "CONSTR_DEFAULT"):
+            checked += ("CONSTR_FOREIGN",)
+        return any(c["contype"] in checked for c in column_constraints(column))
     if subtype == "AT_AddConstraint":
         constraint = unwrap(cmd["def"])[1]
         if constraint["contype"] in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
             return not constraint.get("skip_validation", False)
         return not constraint.get("indexname")
     return False
+
+
+def unchecked_new_columns(added: list[tuple[str, dict]]) -> set[str]:
+    """Columns added without a DEFAULT clause (not even `DEFAULT NULL`): PostgreSQL does not
+    scan to check a foreign key declared on them in the same ADD COLUMN."""
+    return {
+        cmd["def"]["ColumnDef"]["colname"]
+        for _, cmd in added
+        if not has_constraint(cmd["def"]["ColumnDef"], "CONSTR_DEFAULT")
+    }
 
 
 def _referenced_tables(cmd: dict) -> list[str]:

@@ -30,6 +30,7 @@ from .rules import (
     disabling_trigger,
     dropping_column,
     dropping_index_non_concurrently,
+    dropping_required_column_default,
     dropping_schema,
     dropping_table,
     dropping_trigger,
@@ -101,6 +102,7 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     renaming_enum_value,
     adding_domain_constraint,
     adding_exclusion_constraint,
+    dropping_required_column_default,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
