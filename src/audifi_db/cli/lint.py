@@ -84,15 +84,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _trace(args: argparse.Namespace, settings, fmt: str) -> int:
-    from .. import operations
     from ..lint import engine, report
+    from ..tracing import trace
     from .output import info
 
     info(f"tracing on a scratch database next to {settings.url_for_humans}")
-    traced = operations.trace(settings, args.paths, _flag_version(args), _new_since(args))
+    traced = trace(settings, args.paths, _flag_version(args), _new_since(args))
     print(report.trace(traced, fmt))
-    findings = [f for t in traced for f in t.findings]
-    return 1 if engine.blocking(findings) else 0
+    return 1 if engine.blocking(t.finding for t in traced if t.finding) else 0
 
 
 def _new_since(args: argparse.Namespace) -> str | None:

@@ -133,7 +133,22 @@ def _alter_table(body: dict, known: _Known) -> list[LockEffect]:
             scan = scan or (_command_scans(cmd) and not _proven(model_table, cmd, known))
         referenced.extend(_referenced_tables(cmd))
     main = LockEffect(table, mode, rewrite, scan or rewrite)
-    return [main, *(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)]
+    others = [LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced]
+    return [main, *others, *_partitions(body)]
+
+
+def _partitions(body: dict) -> list[LockEffect]:
+    """ATTACH locks the partition ACCESS EXCLUSIVE and scans it; a plain DETACH locks it
+    ACCESS EXCLUSIVE, a concurrent one SHARE UPDATE EXCLUSIVE."""
+    found = []
+    for cmd in alter_commands(body):
+        if cmd["subtype"] in ("AT_AttachPartition", "AT_DetachPartition"):
+            partition = cmd["def"]["PartitionCmd"]
+            concurrent = partition.get("concurrent")
+            mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
+            attach = cmd["subtype"] == "AT_AttachPartition"
+            found.append(LockEffect(relation_name(partition["name"]), mode, scan=attach))
+    return found
 
 
 def _command_mode(cmd: dict) -> LockMode:

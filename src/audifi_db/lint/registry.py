@@ -50,6 +50,8 @@ from .rules import (
     setting_not_null,
     setting_table_logged,
     syntax_error,
+    trace_mismatch,
+    trace_statement_failed,
     transaction_control_in_migration,
     truncating_table,
     unused_allow,
@@ -111,6 +113,8 @@ ENGINE_RULES: tuple[ModuleType, ...] = (
     allow_missing_reason,
     allow_unknown_rule,
     syntax_error,
+    trace_mismatch,
+    trace_statement_failed,
 )
 
 ALL_RULES = STATEMENT_RULES + ENGINE_RULES

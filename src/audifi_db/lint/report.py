@@ -140,3 +140,61 @@ def _explain_text(path: str, explained: Explained) -> str:
         lines.append("    no table lock")
     lines.extend(f"    knows: {fact}" for fact in explained.facts)
     return "\n".join(lines)
+
+
+def trace(traced: Sequence, fmt: str = "text") -> str:
+    """`--trace`: per statement, confirmed / mismatch / failed / not run, with the
+    prediction next to what the server did."""
+    if fmt == "json":
+        return json.dumps([_traced_json(t) for t in traced], indent=2)
+    lines = [_traced_text(t) for t in traced]
+    counts = {v: sum(1 for t in traced if t.verdict == v) for v in _VERDICTS}
+    lines.append(", ".join(f"{n} {v}" for v, n in counts.items()))
+    return "\n".join(lines)
+
+
+_VERDICTS = ("confirmed", "mismatch", "failed", "not run")
+
+
+def _traced_json(traced) -> dict:
+    observed = traced.observed
+    return {
+        "file": traced.path,
+        "line": traced.prediction.statement.line,
+        "statement": traced.prediction.statement.text,
+        "verdict": traced.verdict,
+        "predicted": {
+            "locks": {r: m.label for r, m in traced.prediction.locks.items()},
+            "rewrites": sorted(traced.prediction.rewrites),
+        },
+        "observed": None
+        if observed is None
+        else {
+            "locks": _labels(observed.taken),
+            "rewrites": list(observed.rewritten),
+            "error": observed.error,
+        },
+        "differences": traced.differences,
+    }
+
+
+def _labels(modes: dict | None) -> dict | None:
+    from .locks import LockMode
+
+    return None if modes is None else {r: LockMode(m).label for r, m in modes.items()}
+
+
+def _traced_text(traced) -> str:
+    statement = traced.prediction.statement
+    first = statement.text.splitlines()[0][:80]
+    head = f"{traced.path}:{statement.line}: {traced.verdict:<9} {first}"
+    details = [f"    {d}" for d in traced.differences]
+    if traced.verdict == "confirmed" and traced.prediction.locks:
+        locks = ", ".join(f"{m.label} on {r}" for r, m in traced.prediction.locks.items())
+        rewrites = (
+            f"; rewrites {', '.join(sorted(traced.prediction.rewrites))}"
+            if traced.prediction.rewrites
+            else ""
+        )
+        details.append(f"    {locks}{rewrites}")
+    return "\n".join([head, *details])
