@@ -88,7 +88,8 @@ def parse(text: str, path: str = "<sql>", *, first_line: int = 1) -> list[Statem
         start = skip_trivia(encoded, location, end)
         line, column = source.position(start)
         statement_text = encoded[start:end].decode("utf-8").rstrip()
-        if not raw.get("stmt_len"):  # the last statement runs to the end of the file
+        if not raw.get("stmt_len") and ("--" in statement_text or "/*" in statement_text):
+            # the last statement runs to the end of the file, trailing comments included
             statement_text = _without_trailing_comments(statement_text)
         statements.append(
             Statement(

@@ -50,7 +50,7 @@ def build(values: CatalogValues) -> SchemaModel:
         )
     for schema, name, table, index_columns, unique, valid in values.indexes:
         qualified = f"{schema}.{name}"
-        model.indexes[qualified] = Index(qualified, table, tuple(index_columns), unique, valid)
+        model.add_index(Index(qualified, table, tuple(index_columns), unique, valid))
     for name, labels in values.enums:
         model.enums[name] = tuple(labels)
     domain_types = types[len(values.columns) :]

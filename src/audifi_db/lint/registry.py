@@ -124,15 +124,19 @@ def rules_for(statement) -> tuple[ModuleType, ...]:
     """The rules that look at this statement, in registry order. An ALTER TABLE's rules are
     keyed by its subcommands too (`AlterTableStmt:AT_AddColumn`): most ALTER TABLE rules
     read one kind of subcommand, and a migration is mostly ALTER TABLEs."""
-    rules = RULES_BY_NODE_TYPE.get(statement.node_type, ())
     if statement.node_type != "AlterTableStmt":
-        return rules
-    wanted = set(rules)
-    for cmd in statement.body.get("cmds", ()):
-        wanted.update(
-            RULES_BY_NODE_TYPE.get(f"AlterTableStmt:{cmd['AlterTableCmd']['subtype']}", ())
-        )
-    return tuple(rule for rule in STATEMENT_RULES if rule in wanted)
+        return RULES_BY_NODE_TYPE.get(statement.node_type, ())
+    subtypes = tuple(cmd["AlterTableCmd"]["subtype"] for cmd in statement.body.get("cmds", ()))
+    found = _ALTER_RULES.get(subtypes)
+    if found is None:
+        wanted = set(RULES_BY_NODE_TYPE.get("AlterTableStmt", ()))
+        for subtype in subtypes:
+            wanted.update(RULES_BY_NODE_TYPE.get(f"AlterTableStmt:{subtype}", ()))
+        found = _ALTER_RULES[subtypes] = tuple(r for r in STATEMENT_RULES if r in wanted)
+    return found
+
+
+_ALTER_RULES: dict[tuple[str, ...], tuple[ModuleType, ...]] = {}  # subcommands -> rules
 
 
 def _by_node_type() -> dict[str, tuple[ModuleType, ...]]:

@@ -9,11 +9,10 @@ session settings are in `replay_objects.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from .column_types import column_type
 from .nodes import alter_commands, column_constraints, column_refs, unwrap
-from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table
+from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table, evolve
 
 _RELATION_KINDS = {
     "OBJECT_TABLE": "table",
@@ -100,13 +99,12 @@ def _partition_key(spec: dict | None) -> tuple[str, ...]:
 
 def _copy_columns(model: SchemaModel, key: str, source: dict) -> None:
     other = model.table(source)
+    table = model.tables[key]
     if other is None:
-        model.tables[key] = replace(model.tables[key], columns_known=False)
+        table.columns_known = False
         return
-    columns = {**model.tables[key].columns}
     for name, column in other.columns.items():
-        columns.setdefault(name, replace(column, since=model.path, origin=model.path))
-    model.tables[key] = replace(model.tables[key], columns=columns)
+        table.columns.setdefault(name, evolve(column, since=model.path, origin=model.path))
 
 
 def _add_column(model: SchemaModel, key: str, column_def: dict) -> None:
@@ -114,7 +112,7 @@ def _add_column(model: SchemaModel, key: str, column_def: dict) -> None:
     column = _column(model, column_def)
     if column.name in table.columns:
         return  # ADD COLUMN IF NOT EXISTS of a column that exists
-    model.tables[key] = replace(table, columns={**table.columns, column.name: column})
+    table.columns[column.name] = column
     for constraint in column_constraints(column_def):
         if constraint["contype"] in _CONTYPES:
             _add_constraint(model, key, constraint, (column.name,))
@@ -158,17 +156,15 @@ def _add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...
         references=references,
         added_in=model.path,
     )
-    table = replace(table, constraints={**table.constraints, name: constraint})
+    table.constraints[name] = constraint
     if kind == "primary":
-        table = _set_columns(table, columns, not_null=True)
-    model.tables[key] = table
+        _set_columns(table, columns, not_null=True)
     if kind in ("primary", "unique"):
         index_name = body.get("indexname") or name
         index_key = model.qualify(index_name, key.partition(".")[0])
-        existing = model.indexes.pop(index_key, None)
-        model.indexes[index_key] = Index(
-            index_key, key, existing.columns if existing else columns, True, origin=model.path
-        )
+        existing = model.indexes.get(index_key)
+        index_columns = existing.columns if existing else columns
+        model.add_index(Index(index_key, key, index_columns, True, origin=model.path))
 
 
 def _default_name(table: Table, kind: str, columns: tuple[str, ...]) -> str:
@@ -194,12 +190,10 @@ def not_null_check_column(constraint: dict) -> str | None:
     return fields[-1]["String"]["sval"] if fields and "String" in fields[-1] else None
 
 
-def _set_columns(table: Table, names: tuple[str, ...], **changes) -> Table:
-    columns = dict(table.columns)
+def _set_columns(table: Table, names: tuple[str, ...], **changes) -> None:
     for name in names:
-        if name in columns:
-            columns[name] = replace(columns[name], **changes)
-    return replace(table, columns=columns)
+        if name in table.columns:
+            table.columns[name] = evolve(table.columns[name], **changes)
 
 
 def _create_table_as(model: SchemaModel, body: dict) -> None:
@@ -227,7 +221,7 @@ def _index(model: SchemaModel, body: dict) -> None:
     key = model.qualify(name, table.partition(".")[0])
     if key in model.indexes and body.get("if_not_exists"):
         return
-    model.indexes[key] = Index(key, table, columns, bool(body.get("unique")), origin=model.path)
+    model.add_index(Index(key, table, columns, bool(body.get("unique")), origin=model.path))
 
 
 def _drop(model: SchemaModel, body: dict) -> None:
@@ -241,7 +235,7 @@ def _drop(model: SchemaModel, body: dict) -> None:
         elif kind == "OBJECT_INDEX":
             index = model.index_named(".".join(names))
             if index is not None:
-                del model.indexes[index.name]
+                model.drop_index(index.name)
         else:
             from .replay_objects import drop_object
 
@@ -272,17 +266,15 @@ def _rename(model: SchemaModel, body: dict) -> None:
     elif kind == "OBJECT_INDEX":
         index = model.index_named(dotted_range(body["relation"]))
         if index is not None:
-            del model.indexes[index.name]
+            model.drop_index(index.name)
             new_key = f"{index.name.partition('.')[0]}.{body['newname']}"
-            model.indexes[new_key] = replace(index, name=new_key)
+            model.add_index(evolve(index, name=new_key))
     elif kind == "OBJECT_TABCONSTRAINT" and "relation" in body:
         key = model.table_key(body["relation"])
         table = model.tables.get(key) if key else None
         if table is not None and body["subname"] in table.constraints:
-            constraints = dict(table.constraints)
-            constraint = constraints.pop(body["subname"])
-            constraints[body["newname"]] = replace(constraint, name=body["newname"])
-            model.tables[key] = replace(table, constraints=constraints)
+            constraint = table.constraints.pop(body["subname"])
+            table.constraints[body["newname"]] = evolve(constraint, name=body["newname"])
     else:
         from .replay_objects import rename_object
 
@@ -291,34 +283,33 @@ def _rename(model: SchemaModel, body: dict) -> None:
 
 def rename_table(model: SchemaModel, old: str, new: str) -> None:
     table = model.tables.pop(old)
-    model.tables[new] = replace(table, name=new)
-    for key, index in model.indexes.items():
-        if index.table == old:
-            model.indexes[key] = replace(index, table=new)
+    table.name = new
+    model.tables[new] = table
+    for key in table.indexes:
+        model.indexes[key] = evolve(model.indexes[key], table=new)
 
 
 def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
     table = model.tables[key]
     if old not in table.columns:
         return
-    columns = {(new if n == old else n): c for n, c in table.columns.items()}
-    columns[new] = replace(columns[new], name=new)
+    table.columns = {(new if n == old else n): c for n, c in table.columns.items()}
+    table.columns[new] = evolve(table.columns[new], name=new)
 
     def renamed(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(new if n == old else n for n in names)
 
-    constraints = {
-        n: replace(
+    table.constraints = {
+        n: evolve(
             c,
             columns=renamed(c.columns),
             not_null_of=new if c.not_null_of == old else c.not_null_of,
         )
         for n, c in table.constraints.items()
     }
-    model.tables[key] = replace(table, columns=columns, constraints=constraints)
-    for name, index in model.indexes.items():
-        if index.table == key:
-            model.indexes[name] = replace(index, columns=renamed(index.columns))
+    for name in table.indexes:
+        index = model.indexes[name]
+        model.indexes[name] = evolve(index, columns=renamed(index.columns))
 
 
 def _alter_table(model: SchemaModel, body: dict) -> None:
@@ -336,60 +327,55 @@ def _alter_type(model: SchemaModel, key: str, cmd: dict) -> None:
     column = table.columns.get(cmd["name"])
     if column is not None:
         new_type = column_type(cmd["def"]["ColumnDef"]["typeName"], model.type_name)
-        columns = {**table.columns, column.name: replace(column, type=new_type, since=model.path)}
-        model.tables[key] = replace(table, columns=columns)
+        table.columns[column.name] = evolve(column, type=new_type, since=model.path)
 
 
 def _drop_column(model: SchemaModel, key: str, cmd: dict) -> None:
     table = model.tables[key]
     name = cmd["name"]
-    columns = {n: c for n, c in table.columns.items() if n != name}
-    constraints = {n: c for n, c in table.constraints.items() if name not in c.columns}
-    model.tables[key] = replace(table, columns=columns, constraints=constraints)
-    for index_name in [n for n, i in model.indexes.items() if i.table == key and name in i.columns]:
-        del model.indexes[index_name]
+    if table.columns.pop(name, None) is None and table.columns_known:
+        return  # DROP COLUMN IF EXISTS of a column that is not there: nothing depends on it
+    for constraint in [c for c in table.constraints.values() if name in c.columns]:
+        del table.constraints[constraint.name]
+    for index in list(model.indexes_on(key, name)):
+        model.drop_index(index.name)
 
 
 def _column_flag(**changes) -> Callable[[SchemaModel, str, dict], None]:
     def handler(model: SchemaModel, key: str, cmd: dict) -> None:
-        model.tables[key] = _set_columns(model.tables[key], (cmd["name"],), **changes)
+        _set_columns(model.tables[key], (cmd["name"],), **changes)
 
     return handler
 
 
 def _column_default(model: SchemaModel, key: str, cmd: dict) -> None:
-    has = "def" in cmd
-    model.tables[key] = _set_columns(model.tables[key], (cmd["name"],), has_default=has)
+    _set_columns(model.tables[key], (cmd["name"],), has_default="def" in cmd)
 
 
 def _validate(model: SchemaModel, key: str, cmd: dict) -> None:
     table = model.tables[key]
     constraint = table.constraints.get(cmd["name"])
     if constraint is not None:
-        constraints = {**table.constraints, constraint.name: replace(constraint, validated=True)}
-        model.tables[key] = replace(table, constraints=constraints)
+        table.constraints[constraint.name] = evolve(constraint, validated=True)
 
 
 def _drop_constraint(model: SchemaModel, key: str, cmd: dict) -> None:
-    table = model.tables[key]
-    constraints = {n: c for n, c in table.constraints.items() if n != cmd["name"]}
-    model.tables[key] = replace(table, constraints=constraints)
-    model.indexes.pop(model.qualify(cmd["name"], key.partition(".")[0]), None)
+    model.tables[key].constraints.pop(cmd["name"], None)
+    model.drop_index(model.qualify(cmd["name"], key.partition(".")[0]))
 
 
 def _set_trigger(enabled: bool) -> Callable[[SchemaModel, str, dict], None]:
     def handler(model: SchemaModel, key: str, cmd: dict) -> None:
         table = model.tables[key]
         names = [cmd["name"]] if cmd.get("name") else list(table.triggers)
-        triggers = {**table.triggers, **{n: enabled for n in names if n in table.triggers}}
-        model.tables[key] = replace(table, triggers=triggers)
+        table.triggers.update({n: enabled for n in names if n in table.triggers})
 
     return handler
 
 
 def _persistence(unlogged: bool) -> Callable[[SchemaModel, str, dict], None]:
     def handler(model: SchemaModel, key: str, _cmd: dict) -> None:
-        model.tables[key] = replace(model.tables[key], unlogged=unlogged)
+        model.tables[key].unlogged = unlogged
 
     return handler
 
@@ -397,13 +383,13 @@ def _persistence(unlogged: bool) -> Callable[[SchemaModel, str, dict], None]:
 def _attach(model: SchemaModel, key: str, cmd: dict) -> None:
     partition = model.table_key(cmd["def"]["PartitionCmd"]["name"])
     if partition is not None:
-        model.tables[partition] = replace(model.tables[partition], partition_of=key)
+        model.tables[partition].partition_of = key
 
 
 def _detach(model: SchemaModel, _key: str, cmd: dict) -> None:
     partition = model.table_key(cmd["def"]["PartitionCmd"]["name"])
     if partition is not None:
-        model.tables[partition] = replace(model.tables[partition], partition_of=None)
+        model.tables[partition].partition_of = None
 
 
 _ALTER: dict[str, Callable[[SchemaModel, str, dict], None]] = {

@@ -7,11 +7,10 @@ Pure code, called by `replay.apply`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from .column_types import Domain, column_type
 from .nodes import unwrap
-from .schema import SchemaModel
+from .schema import SchemaModel, evolve
 
 
 def _names(nodes: list[dict]) -> list[str]:
@@ -26,8 +25,7 @@ def _type_key(model: SchemaModel, nodes: list[dict]) -> str:
 def _trigger(model: SchemaModel, body: dict) -> None:
     key = model.table_key(body["relation"])
     if key is not None:
-        table = model.tables[key]
-        model.tables[key] = replace(table, triggers={**table.triggers, body["trigname"]: True})
+        model.tables[key].triggers[body["trigname"]] = True
 
 
 def _enum(model: SchemaModel, body: dict) -> None:
@@ -60,7 +58,7 @@ def _alter_domain(model: SchemaModel, body: dict) -> None:
     key = model.type_name(".".join(_names(body["typeName"])))
     domain = model.domains.get(key)
     if domain is not None and body.get("subtype") == "C":
-        model.domains[key] = replace(domain, constrained=True)
+        model.domains[key] = evolve(domain, constrained=True)
 
 
 def _schema(model: SchemaModel, body: dict) -> None:
@@ -84,7 +82,7 @@ def _setting(model: SchemaModel, body: dict) -> None:
         value = tuple(values) if name == "search_path" else values[0]
     else:
         return
-    model.session = replace(model.session, **{name: value})
+    model.session = evolve(model.session, **{name: value})
 
 
 def _setting_value(node: dict) -> str:
@@ -112,8 +110,7 @@ def drop_object(model: SchemaModel, kind: str, names: list[str]) -> None:
     elif kind == "OBJECT_TRIGGER" and len(names) >= 2:
         table = model.table_named(".".join(names[:-1]))
         if table is not None:
-            triggers = {n: e for n, e in table.triggers.items() if n != names[-1]}
-            model.tables[table.name] = replace(table, triggers=triggers)
+            table.triggers.pop(names[-1], None)
 
 
 def _drop_schema(model: SchemaModel, schema: str) -> None:
@@ -121,9 +118,11 @@ def _drop_schema(model: SchemaModel, schema: str) -> None:
     prefix = f"{schema}."
     for key in [k for k in model.tables if k.startswith(prefix)]:
         model.drop_table(key)
-    for space in (model.enums, model.domains, model.indexes):
+    for space in (model.enums, model.domains):
         for key in [k for k in space if k.startswith(prefix)]:
             del space[key]
+    for key in [k for k in model.indexes if k.startswith(prefix)]:
+        model.drop_index(key)
 
 
 def rename_object(model: SchemaModel, body: dict) -> None:
@@ -141,11 +140,7 @@ def rename_object(model: SchemaModel, body: dict) -> None:
         key = model.table_key(body["relation"])
         table = model.tables.get(key) if key else None
         if table is not None and body["subname"] in table.triggers:
-            triggers = {
-                (body["newname"] if n == body["subname"] else n): e
-                for n, e in table.triggers.items()
-            }
-            model.tables[key] = replace(table, triggers=triggers)
+            table.triggers[body["newname"]] = table.triggers.pop(body["subname"])
 
 
 def _object_names(body: dict) -> list[dict]:
@@ -167,8 +162,8 @@ def _rename_schema(model: SchemaModel, old: str, new: str) -> None:
         for key in [k for k in space if k.startswith(prefix)]:
             space[new + key[len(old) :]] = space.pop(key)
     for key in [k for k in model.indexes if k.startswith(prefix)]:
-        index = model.indexes.pop(key)
-        model.indexes[new + key[len(old) :]] = replace(index, name=new + key[len(old) :])
+        index = model.drop_index(key)
+        model.add_index(evolve(index, name=new + key[len(old) :]))
 
 
 APPLY: dict[str, Callable[[SchemaModel, dict], None]] = {

@@ -21,7 +21,7 @@ from ...sql import Statement
 from .. import recipes
 from ..context import Context
 from ..model import Hit, Severity
-from ..nodes import column_refs, location_of, relation_name, walk
+from ..nodes import location_of, relation_name, walk
 from ..schema import Table
 
 ID = "update-or-delete-without-where"
@@ -56,9 +56,13 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
 def _matches_every_row(ctx: Context, table: Table | None, where: dict | None) -> str | None:
     if where is None:
         return "has no WHERE"
-    if any("SubLink" in node for node in walk(where)):
-        return None
-    read = set(column_refs(where))
+    read = set()
+    for node in walk(where):
+        if "SubLink" in node:
+            return None  # reads another table: no telling
+        ref = node.get("ColumnRef")
+        if ref is not None and "String" in ref["fields"][-1]:
+            read.add(ref["fields"][-1]["String"]["sval"])
     if not read:
         return "has a constant WHERE"
     columns = [table.column(name) for name in read] if table is not None else [None]
