@@ -172,3 +172,9 @@ def test_lint_without_paths_checks_only_pending_migrations(project):
     assert [f["file"].endswith("20260101000002_email.sql") for f in json.loads(flagged.stdout)] == [
         True
     ]
+
+
+def test_rules_prints_docs_rules_md(tmp_path):
+    result = lint(tmp_path, "--rules")
+    assert result.returncode == 0
+    assert result.stdout == (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()

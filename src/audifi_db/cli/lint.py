@@ -39,6 +39,11 @@ def add_parser(subparsers) -> None:
         "with the prediction; the scratch database is dropped afterwards",
     )
     parser.add_argument(
+        "--rules",
+        action="store_true",
+        help="print every rule's documentation (docs/rules.md) and exit",
+    )
+    parser.add_argument(
         "--new-since",
         metavar="VERSION",
         help="with folders: migrations from VERSION on are new, one run (what one creates is "
@@ -55,6 +60,11 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..lint import engine, report
 
+    if args.rules:
+        from ..lint.docs import render
+
+        print(render(), end="")
+        return 0
     fmt = args.format or ("json" if args.json else "text")
     settings = settings_from(args)
     if args.trace:

@@ -53,7 +53,7 @@ def test_ids_are_unique():
 
 def test_docs_rules_md_is_generated_from_the_rules():
     assert (ROOT / "docs" / "rules.md").read_text() == docs.render(), (
-        "run: python -m audifi_db.lint.docs > docs/rules.md"
+        "run: audifi-db lint --rules > docs/rules.md"
     )
 
 
