@@ -143,7 +143,7 @@ def next_version(existing: list[str], now: datetime) -> str:
 HEADER = """-- Migration {version}_{name}
 -- Created {created} UTC. Runs in one transaction; forward-only: undo with a new migration.
 -- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction,
--- put this directive on its own line above: -- audifi-db: no-transaction
+-- add this directive to these leading comment lines: -- audifi-db: no-transaction
 
 """
 

@@ -87,7 +87,7 @@ def parse_migration(migration: Migration) -> list[Statement]:
             raise MigrationFileError(
                 f"{migration.path}:{stmt.line}: {reason} cannot run inside a transaction",
                 f"add the line `-- {discovery.DIRECTIVE_PREFIX[3:]} "
-                f"{discovery.NO_TRANSACTION}` at the top of the file "
+                f"{discovery.NO_TRANSACTION}` to the file's leading comment lines "
                 "(and keep that migration to such statements)",
             )
         if is_transaction_control(stmt):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from ...sql import Statement, no_transaction_reason
 from ..context import Context
 from ..model import Hit, Severity
-from .missing_no_transaction_directive import DIRECTIVE
+from .missing_no_transaction_directive import DIRECTIVE, WHERE
 from .missing_no_transaction_directive import NODE_TYPES as _KINDS
 
 ID = "non-transactional-statement-in-do-block"
@@ -28,5 +28,5 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     if reason:
         yield Hit(
             f"{reason} cannot be executed from a function, even in a no-transaction migration",
-            f"-- a migration of its own, first line:\n{DIRECTIVE}\n{statement.text};",
+            f"-- a migration of its own, the directive {WHERE}:\n{DIRECTIVE}\n{statement.text};",
         )

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from ...sql import Statement, no_transaction_reason
 from ..context import Context
 from ..model import Hit, Severity
+from .missing_no_transaction_directive import DIRECTIVE
 
 ID = "transaction-control-in-migration"
 SEVERITY = Severity.ERROR
@@ -29,7 +30,7 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     if ctx.transactional:
         yield Hit(
             f"{words} inside a migration that audifi-db already runs in a transaction",
-            "-- remove it, or make this the migration's first line:\n-- audifi-db: no-transaction",
+            f"-- remove it, or add to the migration's leading comment lines:\n{DIRECTIVE}",
         )
         return
     wrapped = _wrapped_concurrent(ctx, statement) if kind in _OPENING else None

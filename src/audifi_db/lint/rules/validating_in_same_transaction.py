@@ -32,7 +32,7 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
                 f"{cmd['name']} was added earlier in this transaction, whose lock on {table} "
                 "is still held while VALIDATE scans the table",
                 f"""-- audifi-db: no-transaction
--- (first line of this migration), or move this statement to the next migration:
+-- (in this migration's leading comment lines), or move this statement to the next migration:
 ALTER TABLE {table} VALIDATE CONSTRAINT {cmd["name"]};""",
                 at=location_of(statement.body["relation"]),
             )
