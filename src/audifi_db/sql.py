@@ -91,18 +91,21 @@ def parse(text: str, path: str = "<sql>", *, first_line: int = 1) -> list[Statem
         if not raw.get("stmt_len") and ("--" in statement_text or "/*" in statement_text):
             # the last statement runs to the end of the file, trailing comments included
             statement_text = _without_trailing_comments(statement_text)
-        statements.append(
-            Statement(
-                index=index,
-                text=statement_text,
-                line=line,
-                column=column,
-                node_type=next(iter(node)),
-                node=node,
-                byte_start=start,
-                source=source,
-            )
+        # Statement's own __init__ costs 7 µs (a frozen dataclass sets each field through
+        # object.__setattr__): a tenth of linting a statement. Same fields, filled directly.
+        statement = object.__new__(Statement)
+        statement.__dict__.update(
+            index=index,
+            text=statement_text,
+            line=line,
+            column=column,
+            node_type=next(iter(node)),
+            node=node,
+            byte_start=start,
+            source=source,
+            inside="",
         )
+        statements.append(statement)
     return statements
 
 

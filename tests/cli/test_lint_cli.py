@@ -178,3 +178,22 @@ def test_rules_prints_docs_rules_md(tmp_path):
     result = lint(tmp_path, "--rules")
     assert result.returncode == 0
     assert result.stdout == (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+
+
+def test_lint_settings_timezone_and_search_path(tmp_path):
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_plays.sql").write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE app.plays (at timestamp, n integer);\n"
+    )
+    (folder / "20260102000000_tz.sql").write_text("ALTER TABLE plays ALTER at TYPE timestamptz;\n")
+    (tmp_path / "audifi-db.toml").write_text('[lint]\nsearch_path = ["app", "public"]\n')
+    assert lint(tmp_path, "db/migrations").returncode == 0  # UTC by default: catalog only
+    (tmp_path / "audifi-db.toml").write_text(
+        '[lint]\nsearch_path = ["app", "public"]\ntimezone = "Europe/Paris"\n'
+    )
+    paris = lint(tmp_path, "--format", "json", "db/migrations")
+    assert paris.returncode == 1
+    [finding] = json.loads(paris.stdout)
+    assert finding["message"].startswith("plays.at is timestamp since")  # found through app
+    assert "session time zone is not UTC" in finding["message"]
