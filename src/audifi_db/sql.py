@@ -12,6 +12,7 @@ line and column.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -224,11 +225,17 @@ class DoBlock:
 def do_block(statement: Statement) -> DoBlock | None:
     """The SQL a `DO` block runs, read with PL/pgSQL's own parser (via pglast); None for
     another language or a body that does not parse. `EXECUTE` counts when its argument is
-    a constant string (or constants joined by `||`)."""
+    a constant string (or constants joined by `||`). Read once per block (the linter and
+    the transaction check both ask)."""
     if statement.node_type != "DoStmt" or _do_language(statement.body) != "plpgsql":
         return None
+    return _read_do_block(statement.text, statement.line)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_do_block(text: str, first_line: int) -> DoBlock | None:
     try:
-        functions = json.loads(_parser.parse_plpgsql_json(statement.text))
+        functions = json.loads(_parser.parse_plpgsql_json(text))
     except _parser.ParseError:
         return None
     block = DoBlock([], [])
@@ -238,7 +245,7 @@ def do_block(statement: Statement) -> DoBlock | None:
         if isinstance(node, list):
             stack.extend(reversed(node))
         elif isinstance(node, dict):
-            _read_plpgsql(node, statement.line, block)
+            _read_plpgsql(node, first_line, block)
             stack.extend(reversed(list(node.values())))
     block.statements.sort(key=lambda e: e.line)
     block.commits.sort()

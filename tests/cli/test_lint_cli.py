@@ -166,6 +166,7 @@ def test_lint_without_paths_checks_only_pending_migrations(project):
     project.cli("deploy")
     clean = project.cli("lint", "--format", "json")
     assert clean.returncode == 0 and json.loads(clean.stdout) == []
+    assert clean.stderr.startswith("audifi-db: pending migrations of local: postgresql://")
     project.write("20260101000002", "email", REQUIRED_EMAIL)
     flagged = project.cli("lint", "--format", "json")
     assert flagged.returncode == 1

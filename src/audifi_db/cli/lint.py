@@ -81,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
         findings = lint_paths(args.paths, options)
     else:
         from .. import operations
+        from .output import info
 
+        info(f"pending migrations of {settings.environment}: {settings.url_for_humans}")
         if args.explain:
             explained = operations.explain_pending(settings, _flag_version(args))
             print(report.explain_files(explained, fmt))

@@ -25,3 +25,11 @@ def test_statements_built_at_run_time_are_not_seen():
 def test_the_do_block_s_other_statements_are_linted_like_any():
     findings = lint("DO $$ BEGIN\n  UPDATE tracks SET n = 0;\nEND $$;")
     assert [(f.rule, f.line) for f in findings] == [("update-or-delete-without-where", 2)]
+
+
+def test_an_allow_above_the_do_block_acknowledges_what_is_inside():
+    [finding] = lint(
+        "-- audifi-db: allow update-or-delete-without-where sessions holds 12 rows\n"
+        "DO $$ BEGIN\n  DELETE FROM sessions;\nEND $$;"
+    )
+    assert finding.acknowledged and finding.line == 3
