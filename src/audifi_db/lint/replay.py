@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .column_types import column_type
-from .nodes import alter_commands, column_constraints, column_refs, unwrap
+from .nodes import column_constraints, column_refs, unwrap
 from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table, evolve
 
 _RELATION_KINDS = {
@@ -81,9 +81,9 @@ def _create_table(model: SchemaModel, body: dict) -> None:
     for element in body.get("tableElts", ()):
         element_kind, value = unwrap(element)
         if element_kind == "ColumnDef":
-            _add_column(model, key, value)
+            add_column(model, key, value)
         elif element_kind == "Constraint":
-            _add_constraint(model, key, value)
+            add_constraint(model, key, value)
         elif element_kind == "TableLikeClause":
             _copy_columns(model, key, value["relation"])
     if partition_of and partition_of in model.tables:
@@ -107,7 +107,7 @@ def _copy_columns(model: SchemaModel, key: str, source: dict) -> None:
         table.columns.setdefault(name, evolve(column, since=model.path, origin=model.path))
 
 
-def _add_column(model: SchemaModel, key: str, column_def: dict) -> None:
+def add_column(model: SchemaModel, key: str, column_def: dict) -> None:
     table = model.tables[key]
     column = _column(model, column_def)
     if column.name in table.columns:
@@ -115,7 +115,7 @@ def _add_column(model: SchemaModel, key: str, column_def: dict) -> None:
     table.columns[column.name] = column
     for constraint in column_constraints(column_def):
         if constraint["contype"] in _CONTYPES:
-            _add_constraint(model, key, constraint, (column.name,))
+            add_constraint(model, key, constraint, (column.name,))
 
 
 _CONTYPES = {
@@ -137,7 +137,7 @@ def constraint_columns(constraint: dict, default: tuple[str, ...] = ()) -> tuple
     return default
 
 
-def _add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...] = ()) -> None:
+def add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...] = ()) -> None:
     kind = _CONTYPES.get(body.get("contype", ""))
     if kind is None:
         return
@@ -158,7 +158,7 @@ def _add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...
     )
     table.constraints[name] = constraint
     if kind == "primary":
-        _set_columns(table, columns, not_null=True)
+        set_columns(table, columns, not_null=True)
     if kind in ("primary", "unique"):
         index_name = body.get("indexname") or name
         index_key = model.qualify(index_name, key.partition(".")[0])
@@ -190,7 +190,7 @@ def not_null_check_column(constraint: dict) -> str | None:
     return fields[-1]["String"]["sval"] if fields and "String" in fields[-1] else None
 
 
-def _set_columns(table: Table, names: tuple[str, ...], **changes) -> None:
+def set_columns(table: Table, names: tuple[str, ...], **changes) -> None:
     for name in names:
         if name in table.columns:
             table.columns[name] = evolve(table.columns[name], **changes)
@@ -312,118 +312,17 @@ def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
         model.indexes[name] = evolve(index, columns=renamed(index.columns))
 
 
-def _alter_table(model: SchemaModel, body: dict) -> None:
-    if "relation" not in body or body.get("objtype") not in (None, "OBJECT_TABLE"):
-        return
-    key = known_or_stub(model, body["relation"])
-    for cmd in alter_commands(body):
-        handler = _ALTER.get(cmd["subtype"])
-        if handler is not None and key in model.tables:
-            handler(model, key, cmd)
-
-
-def _alter_type(model: SchemaModel, key: str, cmd: dict) -> None:
-    table = model.tables[key]
-    column = table.columns.get(cmd["name"])
-    if column is not None:
-        new_type = column_type(cmd["def"]["ColumnDef"]["typeName"], model.type_name)
-        table.columns[column.name] = evolve(column, type=new_type, since=model.path)
-
-
-def _drop_column(model: SchemaModel, key: str, cmd: dict) -> None:
-    table = model.tables[key]
-    name = cmd["name"]
-    if table.columns.pop(name, None) is None and table.columns_known:
-        return  # DROP COLUMN IF EXISTS of a column that is not there: nothing depends on it
-    for constraint in [c for c in table.constraints.values() if name in c.columns]:
-        del table.constraints[constraint.name]
-    for index in list(model.indexes_on(key, name)):
-        model.drop_index(index.name)
-
-
-def _column_flag(**changes) -> Callable[[SchemaModel, str, dict], None]:
-    def handler(model: SchemaModel, key: str, cmd: dict) -> None:
-        _set_columns(model.tables[key], (cmd["name"],), **changes)
-
-    return handler
-
-
-def _column_default(model: SchemaModel, key: str, cmd: dict) -> None:
-    _set_columns(model.tables[key], (cmd["name"],), has_default="def" in cmd)
-
-
-def _validate(model: SchemaModel, key: str, cmd: dict) -> None:
-    table = model.tables[key]
-    constraint = table.constraints.get(cmd["name"])
-    if constraint is not None:
-        table.constraints[constraint.name] = evolve(constraint, validated=True)
-
-
-def _drop_constraint(model: SchemaModel, key: str, cmd: dict) -> None:
-    model.tables[key].constraints.pop(cmd["name"], None)
-    model.drop_index(model.qualify(cmd["name"], key.partition(".")[0]))
-
-
-def _set_trigger(enabled: bool) -> Callable[[SchemaModel, str, dict], None]:
-    def handler(model: SchemaModel, key: str, cmd: dict) -> None:
-        table = model.tables[key]
-        names = [cmd["name"]] if cmd.get("name") else list(table.triggers)
-        table.triggers.update({n: enabled for n in names if n in table.triggers})
-
-    return handler
-
-
-def _persistence(unlogged: bool) -> Callable[[SchemaModel, str, dict], None]:
-    def handler(model: SchemaModel, key: str, _cmd: dict) -> None:
-        model.tables[key].unlogged = unlogged
-
-    return handler
-
-
-def _attach(model: SchemaModel, key: str, cmd: dict) -> None:
-    partition = model.table_key(cmd["def"]["PartitionCmd"]["name"])
-    if partition is not None:
-        model.tables[partition].partition_of = key
-
-
-def _detach(model: SchemaModel, _key: str, cmd: dict) -> None:
-    partition = model.table_key(cmd["def"]["PartitionCmd"]["name"])
-    if partition is not None:
-        model.tables[partition].partition_of = None
-
-
-_ALTER: dict[str, Callable[[SchemaModel, str, dict], None]] = {
-    "AT_AddColumn": lambda m, k, c: _add_column(m, k, c["def"]["ColumnDef"]),
-    "AT_DropColumn": _drop_column,
-    "AT_AlterColumnType": _alter_type,
-    "AT_ColumnDefault": _column_default,
-    "AT_SetNotNull": _column_flag(not_null=True),
-    "AT_DropNotNull": _column_flag(not_null=False),
-    "AT_AddIdentity": _column_flag(has_default=True, not_null=True),
-    "AT_DropIdentity": _column_flag(has_default=False),
-    "AT_AddConstraint": lambda m, k, c: _add_constraint(m, k, c["def"]["Constraint"]),
-    "AT_ValidateConstraint": _validate,
-    "AT_DropConstraint": _drop_constraint,
-    "AT_EnableTrig": _set_trigger(True),
-    "AT_EnableAlwaysTrig": _set_trigger(True),
-    "AT_EnableReplicaTrig": _set_trigger(True),
-    "AT_DisableTrig": _set_trigger(False),
-    "AT_EnableTrigAll": _set_trigger(True),
-    "AT_DisableTrigAll": _set_trigger(False),
-    "AT_EnableTrigUser": _set_trigger(True),
-    "AT_DisableTrigUser": _set_trigger(False),
-    "AT_SetLogged": _persistence(False),
-    "AT_SetUnLogged": _persistence(True),
-    "AT_AttachPartition": _attach,
-    "AT_DetachPartition": _detach,
-}
-
-
 def _alter_schema_of(model: SchemaModel, body: dict) -> None:
     if body.get("objectType") in _RELATION_KINDS and "relation" in body:
         key = model.table_key(body["relation"])
         if key is not None:
             rename_table(model, key, f"{body['newschema']}.{key.partition('.')[2]}")
+
+
+def _alter():
+    from . import replay_alter
+
+    return replay_alter
 
 
 def _apply_objects(kind: str) -> Callable[[SchemaModel, dict], None]:
@@ -442,7 +341,7 @@ _APPLY: dict[str, Callable[[SchemaModel, dict], None]] = {
     "IndexStmt": _index,
     "DropStmt": _drop,
     "RenameStmt": _rename,
-    "AlterTableStmt": _alter_table,
+    "AlterTableStmt": lambda model, body: _alter().alter_table(model, body),
     "AlterObjectSchemaStmt": _alter_schema_of,
     **{
         kind: _apply_objects(kind)
