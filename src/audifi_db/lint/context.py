@@ -30,7 +30,7 @@ class Context:
     estimate: Callable[[str], float | None] = lambda _sql: None
     # ALTER TABLE subcommands of the statement last asked about: most of the rules look at
     # each ALTER TABLE, so its commands are collected once, not once per rule.
-    _altered: tuple[int, str, list[tuple[str, dict]]] = (-1, "", [])
+    _altered: tuple[int, str, dict[str, list[tuple[str, dict]]]] = (-1, "", {})
 
     def table(self, range_var: dict) -> Table | None:
         """The model's table for a RangeVar (None: a table the model does not know)."""
@@ -51,8 +51,14 @@ class Context:
         existed before this run (what is done to a new table is safe)."""
         key = (statement.index, statement.text)
         if self._altered[:2] != key:
-            self._altered = (*key, self._existing_table_commands(statement))
-        return [(table, cmd) for table, cmd in self._altered[2] if cmd["subtype"] in subtypes]
+            by_kind: dict[str, list[tuple[str, dict]]] = {}
+            for table, cmd in self._existing_table_commands(statement):
+                by_kind.setdefault(cmd["subtype"], []).append((table, cmd))
+            self._altered = (*key, by_kind)
+        by_kind = self._altered[2]
+        if len(subtypes) == 1:
+            return by_kind.get(subtypes[0], [])
+        return [pair for subtype in subtypes for pair in by_kind.get(subtype, ())]
 
     def _existing_table_commands(self, statement: Statement) -> list[tuple[str, dict]]:
         body = statement.body
