@@ -72,3 +72,7 @@ def test_audifi_migrations_pass_with_no_finding():
     assert lint_folder(migrations) == []  # each against what the ones before it leave
     assert lint_pending(migrations) == []  # all pending in one run
     assert all("audifi-db: allow" not in m.sql for m in migrations)
+
+
+def test_the_readme_counts_the_rules():
+    assert f"{len(ALL_RULES)} rules, each documented" in (ROOT / "README.md").read_text()
