@@ -48,6 +48,13 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def as_user(url: str, user: str) -> str:
+    """The same database URL, connecting as `user` (trust auth: no password)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
 def admin_execute(url: str, sql: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
@@ -70,11 +77,11 @@ def db_url(server_url) -> Iterator[str]:
 @pytest.fixture
 def deployed_url(db_url) -> str:
     """A fresh database with every migration of db/migrations applied by the real engine."""
-    from audifi_db import events, operations
+    from audifi_db import operations
     from audifi_db.config import load_settings
 
     settings = load_settings("local", db_url, cwd=REPO, environ={})
-    operations.deploy(settings, events.NullSink())
+    operations.deploy(settings)
     return db_url
 
 

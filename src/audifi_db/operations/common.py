@@ -1,0 +1,53 @@
+"""What every operation shares: the database URL, the fan-out of events, policy refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from .. import events
+from ..config import Settings
+from ..errors import RefusedError
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: the configured one, or the embedded server's (local only)."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from ..postgres import embedded
+
+    return embedded.start(settings.embedded.data_dir, settings.embedded.database)
+
+
+@contextmanager
+def listening(
+    listeners: Sequence[events.Listener], report: Callable[[str], None] | None = None
+) -> Iterator[events.Emit]:
+    """An emit function delivering to every listener through one Fanout, closed (bounded)
+    when the block ends, so every listener has seen the last event when the operation
+    returns."""
+    with events.Fanout(listeners, report=report) as fanout:
+        yield fanout.emit
+
+
+def refuse_protected(settings: Settings, command: str, emit: events.Emit | None = None) -> None:
+    """RefusedError for commands meant for local databases only, as an event too."""
+    if not settings.protected:
+        return
+    error = RefusedError(
+        f"`{command}` is refused for the {settings.environment} environment",
+        "it is for local databases only",
+    )
+    if emit is not None:
+        from ..runner import target_of
+
+        emit(
+            events.Refused(
+                target=target_of(settings),
+                guard="protected-environment",
+                error=type(error).__name__,
+                message=error.message,
+                hint=error.hint,
+            )
+        )
+    raise error
