@@ -18,13 +18,55 @@ def add_parser(subparsers) -> None:
         help="print the plan, each migration's SQL and what every guard would say; "
         "change nothing (exit 1 if the real run would be refused)",
     )
+    add_run_options(parser)
+
+
+def add_run_options(parser) -> None:
+    """The flags of a run (deploy, dev): its scope and the overrides a human may give."""
+    parser.add_argument(
+        "--target", metavar="VERSION", help="apply pending migrations up to and including VERSION"
+    )
+    parser.add_argument(
+        "--allow-out-of-order",
+        action="store_true",
+        help="apply pending migrations older than the newest applied one (recorded in history)",
+    )
+    parser.add_argument(
+        "--skip-backup",
+        metavar="REASON",
+        help="do not take the backup the environment's policy asks for; the reason is recorded",
+    )
+    parser.add_argument(
+        "--skip-staging-check",
+        metavar="REASON",
+        help="deploy migrations that the required environment (staging) has not applied; "
+        "the reason and who gave it are recorded",
+    )
+    parser.add_argument(
+        "--staging-manifest",
+        metavar="FILE",
+        help="staging's history as written by `audifi-db status --env staging --json`, "
+        "instead of STAGING_DATABASE_URL",
+    )
+
+
+def run_options(args, *, dry_run: bool = False):
+    from ..model import RunOptions
+
+    return RunOptions(
+        dry_run=dry_run,
+        up_to=args.target,
+        allow_out_of_order=args.allow_out_of_order,
+        skip_backup=args.skip_backup,
+        skip_staging_check=args.skip_staging_check,
+        staging_manifest=args.staging_manifest,
+    )
 
 
 def run(args) -> int:
-    from ..model import RunOptions
     from ..operations import deploy
 
-    options = RunOptions(dry_run=args.dry_run)
+    options = run_options(args, dry_run=args.dry_run)
     if args.dry_run:
         return show_plan(args, settings_from(args), options)
     return run_and_render(args, settings_from(args), deploy, options)
