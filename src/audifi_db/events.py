@@ -112,6 +112,68 @@ class Refused(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GuardOverridden(Event):
+    """A human told a guard to let the run through (`--skip-backup`, `--skip-staging-check`,
+    `--allow-out-of-order`); the history records the reason and who gave it."""
+
+    NAME = "guard_overridden"
+    guard: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupStarted(Event):
+    """The backup guard (or `audifi-db backup`) began: `file` is where the dump goes, or the
+    restore point's name for `method` restore-point."""
+
+    NAME = "backup_started"
+    file: str
+    method: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupProgress(Event):
+    """Bytes done in a phase (`dump`, `upload`, `download`, `restore`); total when known."""
+
+    NAME = "backup_progress"
+    phase: str
+    bytes_done: int
+    bytes_total: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupFinished(Event):
+    NAME = "backup_finished"
+    file: str
+    size_bytes: int
+    duration_ms: int
+    sha256: str = ""
+    uploaded_to: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupFailed(Event):
+    """`removed_partial` names the partial file that was deleted, if any."""
+
+    NAME = "backup_failed"
+    message: str
+    hint: str = ""
+    removed_partial: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupVerified(Event):
+    """A restore into a scratch database compared with the manifest; `differences` lists
+    what did not match (empty when `ok`)."""
+
+    NAME = "backup_verified"
+    file: str
+    ok: bool
+    differences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class MigrationStarted(Event):
     NAME = "migration_started"
     version: str
@@ -210,7 +272,13 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     LockWaiting,
     LockAcquired,
     GuardPassed,
+    GuardOverridden,
     Refused,
+    BackupStarted,
+    BackupProgress,
+    BackupFinished,
+    BackupFailed,
+    BackupVerified,
     MigrationStarted,
     StatementStarted,
     StatementFinished,

@@ -60,8 +60,17 @@ class GuardContext:
     applied_by: str = ""
 
     @property
-    def pending(self) -> list:
+    def pending(self) -> list[Migration]:
         return [step.migration for step in self.plan.steps]
+
+    def override(self, guard: str, reason: str) -> None:
+        """Say that a human let the run past `guard` (the verdict's notes record it)."""
+        if not self.options.dry_run:
+            self.emit(
+                events.GuardOverridden(
+                    target=self.target, guard=guard, reason=reason, by=self.applied_by
+                )
+            )
 
 
 class Guard(Protocol):
@@ -86,6 +95,7 @@ class PlanGuard:
         late = ctx.plan.out_of_order
         if late:
             note = f"applying {len(late)} migration(s) out of order: {', '.join(late)}"
+            ctx.override(self.name, f"--allow-out-of-order: {', '.join(late)}")
             record = {"allow_out_of_order": {"versions": list(late), "by": ctx.applied_by}}
             return Verdict(self.name, note, notes=record)
         return Verdict(self.name, "the history and the files agree")
