@@ -43,13 +43,15 @@ class Applied:
 
 @dataclass(frozen=True)
 class Failed:
+    """`phase` says where: a `statement`, writing the `history` row, or the `commit` (a
+    deferred constraint or trigger); `statement` is the last one that ran."""
+
     statement: RunStatement
     error: ServerError
     duration_ms: int
     started_at: datetime
-    at_commit: bool = False
+    phase: str = "statement"
     row_id: int | None = None  # the in_progress row the runner marks failed
-    applied: int = 0  # statements that stayed applied (no-transaction)
 
 
 Outcome = Applied | Failed
@@ -98,7 +100,7 @@ class Transactional:
     def apply(self, ctx: StepContext, step: Step, stmts: Sequence[RunStatement]) -> Outcome:
         migration = step.migration
         started_at, began = datetime.now(UTC), time.perf_counter()
-        rows, committing = 0, False
+        rows, phase = 0, "statement"
         stmt = stmts[0]
         ctx.conn.execute("BEGIN")
         try:
@@ -106,14 +108,15 @@ class Transactional:
                 rows += ctx.run_statement(migration.version, stmt) or 0
             measured = ctx.measure(ctx.conn) if ctx.measure else {}
             duration = elapsed_ms(began)
+            phase = "history"
             ctx.history.record_applied(
                 migration, started_at, duration, len(stmts), rows, kind=ctx.kind, metrics=measured
             )
-            committing = True
+            phase = "commit"
             ctx.conn.execute("COMMIT")
         except ServerError as error:
             ctx.conn.execute("ROLLBACK")
-            return Failed(stmt, error, elapsed_ms(began), started_at, at_commit=committing)
+            return Failed(stmt, error, elapsed_ms(began), started_at, phase)
         return Applied(duration, rows, measured)
 
 
@@ -135,9 +138,7 @@ class StatementByStatement:
             try:
                 rows += ctx.run_statement(migration.version, stmt) or 0
             except ServerError as error:
-                return Failed(
-                    stmt, error, elapsed_ms(began), started_at, row_id=row_id, applied=stmt.index
-                )
+                return Failed(stmt, error, elapsed_ms(began), started_at, row_id=row_id)
             ctx.history.progress(row_id, stmt.index + 1, rows)
         return Applied(elapsed_ms(began), rows, row_id=row_id)
 

@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
     args = build_parser().parse_args(argv)
     from ..errors import AudiFiDbError
+    from .output import LOG_FORMAT
+
+    LOG_FORMAT[0] = getattr(args, "log_format", "text")
 
     try:
         return args.run(args)

@@ -35,14 +35,10 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def error_envelope(error: AudiFiDbError) -> dict:
-    return {"ok": False, **error.to_json()}
-
-
 def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
     """The one line an error gets on stderr (and its JSON envelope on stdout with --json)."""
     if json_mode:
-        print_json(error_envelope(error))
+        _json_line(sys.stdout, {"ok": False, **error.to_json()})
     if LOG_FORMAT[0] == "json":
         _json_line(sys.stderr, {"level": "error", **error.to_json()})
     else:

@@ -134,12 +134,16 @@ class History:
             )
             """
         )
-        # A version is applied once: a second runner that somehow got past the lock fails
-        # on this index instead of recording the same migration twice.
+        self._create_applied_once_index()
+
+    def _create_applied_once_index(self) -> None:
+        """A version is applied once: a second runner that somehow got past the lock fails
+        on this index instead of recording the same migration twice. (A changed seed file is
+        loaded again, so seeds are not in it.)"""
         once = quote_ident(f"{self.table}_applied_once")
         self.conn.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (kind, version) "
-            "WHERE state IN ('applied', 'baselined')"
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (version) "
+            "WHERE state IN ('applied', 'baselined') AND kind = 'migration'"
         )
 
     @property
@@ -162,10 +166,7 @@ class History:
         )
         once = quote_ident(f"{self.table}_applied_once")
         self.conn.execute(f"DROP INDEX IF EXISTS {quote_ident(self.schema)}.{once}")
-        self.conn.execute(
-            f"CREATE UNIQUE INDEX {once} ON {self.name} (kind, version) "
-            "WHERE state IN ('applied', 'baselined')"
-        )
+        self._create_applied_once_index()
 
     def read(self, *, kind: str = "migration", with_metrics: bool = False) -> list[HistoryRow]:
         """Every row of one kind, oldest first; [] when there is no table yet."""
