@@ -148,6 +148,7 @@ def test_events_of_a_run_come_in_order_with_their_target(engine):
         "run_started",
         "guard_passed",
         "guard_passed",
+        "guard_passed",
         "migration_started",
         "statement_started",
         "statement_finished",

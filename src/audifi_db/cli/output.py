@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from .. import events
 from ..errors import AudiFiDbError
+
+if TYPE_CHECKING:  # events are imported by the commands that run something, not by status
+    from .. import events
 
 # Set by main from --log-format: "json" turns the notes on stderr into JSON lines too.
 LOG_FORMAT = ["text"]
@@ -104,7 +106,7 @@ class JsonLines:
 
     def on_event(self, event: events.Event) -> None:
         _json_line(self.stream, event.to_json())
-        if isinstance(event, events.RunFinished | events.RunFailed):
+        if event.NAME in ("run_finished", "run_failed"):
             self.ended = True
 
     def close(self) -> None:
@@ -133,9 +135,8 @@ class HumanPrinter:
         if event.waited_ms >= 1000:
             info(f"got the migration lock after {event.waited_ms / 1000:.1f} s")
 
-    def _guard_passed(self, event: events.GuardPassed) -> None:
-        if event.guard not in ("plan", "lint") and event.note:
-            info(f"{event.guard}: {event.note}")
+    def _guard_overridden(self, event: events.GuardOverridden) -> None:
+        info(f"{event.guard} guard overridden by {event.by}: {event.reason}")
 
     def _migration_started(self, event: events.MigrationStarted) -> None:
         if event.retry or event.start:

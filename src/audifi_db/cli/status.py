@@ -36,9 +36,12 @@ def run(args) -> int:
 
 
 def _when(item) -> str:
+    note = _state_note(item)
+    if item.last is None or not item.last.notes:
+        return note
     from ..operations.inspect import overrides
 
-    return "; ".join(filter(None, [_state_note(item), *overrides(item)]))
+    return "; ".join(filter(None, [note, *overrides(item)]))
 
 
 def _state_note(item) -> str:
@@ -51,5 +54,5 @@ def _state_note(item) -> str:
         return "file is gone"
     if last and last.finished_at and item.state.value in ("applied", "baselined"):
         baselined = " (baselined)" if item.state.value == "baselined" else ""
-        return last.finished_at.strftime("%Y-%m-%d %H:%M:%S") + baselined
+        return last.finished_at.isoformat(" ", "seconds")[:19] + baselined
     return ""

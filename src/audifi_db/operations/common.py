@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from .. import events
 from ..config import Settings
 from ..errors import RefusedError
+
+if TYPE_CHECKING:  # `status` and `validate` emit nothing: they never import events
+    from .. import events
 
 
 def database_url(settings: Settings) -> str:
@@ -26,7 +29,9 @@ def listening(
     """An emit function delivering to every listener through one Fanout, closed (bounded)
     when the block ends, so every listener has seen the last event when the operation
     returns."""
-    with events.Fanout(listeners, report=report) as fanout:
+    from ..events import Fanout
+
+    with Fanout(listeners, report=report) as fanout:
         yield fanout.emit
 
 
@@ -39,6 +44,7 @@ def refuse_protected(settings: Settings, command: str, emit: events.Emit | None 
         "it is for local databases only",
     )
     if emit is not None:
+        from .. import events
         from ..runner import target_of
 
         emit(
