@@ -12,12 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import ConfigError, MigrationFileError
-from .model import Migration
+from .model import DIRECTIVE_PREFIX, NO_TRANSACTION, NO_TRANSACTION_DIRECTIVE, Directive, Migration
 
 FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
 NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
-DIRECTIVE_PREFIX = "-- audifi-db:"
-NO_TRANSACTION = "no-transaction"
 KNOWN_DIRECTIVES = {NO_TRANSACTION, "allow"}
 BOM = b"\xef\xbb\xbf"
 VERSION_FORMAT = "%Y%m%d%H%M%S"
@@ -30,8 +28,10 @@ def normalise(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n")
 
 
-def directives(text: str) -> list[tuple[int, str]]:
-    """(line, directive) pairs from the leading comment lines of a migration."""
+def directives(text: str) -> list[Directive]:
+    """The directives in the leading comment lines of a migration (before its first SQL)."""
+    if DIRECTIVE_PREFIX not in text:  # most files: one scan in C instead of a line loop
+        return []
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -40,13 +40,14 @@ def directives(text: str) -> list[tuple[int, str]]:
         if not stripped.startswith("--"):
             break
         if stripped.startswith(DIRECTIVE_PREFIX):
-            found.append((number, stripped[len(DIRECTIVE_PREFIX) :].strip()))
+            name, _, argument = stripped[len(DIRECTIVE_PREFIX) :].strip().partition(" ")
+            found.append(Directive(number, name, argument.strip()))
     return found
 
 
 def is_transactional(text: str) -> bool:
     """False when the leading comment lines hold `-- audifi-db: no-transaction`."""
-    return not any(d.split()[:1] == [NO_TRANSACTION] for _, d in directives(text))
+    return not any(d.name == NO_TRANSACTION for d in directives(text))
 
 
 def display_path(path: Path) -> str:
@@ -60,10 +61,29 @@ def display_path(path: Path) -> str:
 def read_sql(path: Path, shown: str | None = None) -> str:
     """A SQL file's text, BOM dropped and CRLF turned into LF; errors name the file."""
     shown = shown or display_path(path)
+    return _decode(_read_bytes(str(path), shown), shown)
+
+
+_READ_SIZE = 1 << 16
+
+
+def _read_bytes(path: str, shown: str) -> bytes:
+    """The file's bytes in as few system calls as a regular file allows: a read shorter
+    than asked for is its end (a migration folder of thousands of files pays per call)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            chunks = [os.read(fd, _READ_SIZE)]
+            while len(chunks[-1]) == _READ_SIZE:
+                chunks.append(os.read(fd, _READ_SIZE))
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise MigrationFileError(f"{shown}: cannot read: {exc.strerror}") from None
+    return b"".join(chunks)
+
+
+def _decode(data: bytes, shown: str) -> str:
     try:
         return normalise(data).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,19 +94,24 @@ def read_sql(path: Path, shown: str | None = None) -> str:
 
 def read_migration(path: Path, shown: str | None = None) -> Migration:
     """One migration file; `shown` is how messages name it (default: display_path)."""
-    match, shown = FILENAME.match(path.name), shown or display_path(path)
+    return _read_migration(path.name, str(path), shown or display_path(path))
+
+
+def _read_migration(filename: str, path: str, shown: str) -> Migration:
+    match = FILENAME.match(filename)
     if not match:
         raise MigrationFileError(
             f"{shown}: not a migration file name",
             "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
         )
-    text = read_sql(path, shown)
+    text = _decode(_read_bytes(path, shown), shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
-    for line, directive in directives(text):
-        if (directive.split() or [""])[0] not in KNOWN_DIRECTIVES:
+    found = tuple(directives(text))
+    for directive in found:
+        if directive.name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
-                f"{shown}:{line}: unknown directive {directive!r}",
+                f"{shown}:{directive.line}: unknown directive {directive.name!r}",
                 f"known: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
     return Migration(
@@ -95,8 +120,24 @@ def read_migration(path: Path, shown: str | None = None) -> Migration:
         path=shown,
         checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         sql=text,
-        transactional=is_transactional(text),
+        directives=found,
     )
+
+
+def discover_seeds(folder: Path) -> list[Migration]:
+    """The seed files (`*.sql`) of `folder` in name order, each as a Migration whose version
+    and name are the file's stem; [] when there is no such folder."""
+    if not folder.is_dir():
+        return []
+    seeds = []
+    for path in sorted(folder.glob("*.sql")):
+        shown = display_path(path)
+        text = read_sql(path, shown)
+        checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        seeds.append(
+            Migration(path.stem, path.stem, shown, checksum, text, tuple(directives(text)))
+        )
+    return seeds
 
 
 def _is_ignored(name: str) -> bool:
@@ -119,7 +160,7 @@ def discover(folder: Path) -> list[Migration]:
     for entry in entries:
         if _is_ignored(entry.name):
             continue
-        migration = read_migration(Path(entry.path), f"{shown_folder}/{entry.name}")
+        migration = _read_migration(entry.name, entry.path, f"{shown_folder}/{entry.name}")
         if migration.version in migrations:
             raise MigrationFileError(
                 f"{migration.path}: version {migration.version} is also used by "
@@ -140,10 +181,10 @@ def next_version(existing: list[str], now: datetime) -> str:
     return moment.strftime(VERSION_FORMAT)
 
 
-HEADER = """-- Migration {version}_{name}
--- Created {created} UTC. Runs in one transaction; forward-only: undo with a new migration.
--- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction,
--- add this directive to these leading comment lines: -- audifi-db: no-transaction
+HEADER = f"""-- Migration {{version}}_{{name}}
+-- Created {{created}} UTC. Runs in one transaction; forward-only: undo with a new migration.
+-- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction, put
+-- `{NO_TRANSACTION_DIRECTIVE}` on a line of its own among these leading comments.
 
 """
 

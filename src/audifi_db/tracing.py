@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import discovery
 from .config import Settings
-from .errors import MigrationFailed
+from .errors import MigrationFailedError
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,9 @@ def trace(
     from .postgres.connect import connect
 
     url = database_url(settings)
-    jobs = _jobs_for_paths(paths, new_since) if paths else [_pending_job(settings, url)]
     with connect(url, "audifi-db trace") as conn:
-        version = server_version or settings.lint_server_version or catalog.server_version(conn)
+        jobs = _jobs_for_paths(paths, new_since) if paths else [_pending_job(settings, conn)]
+        version = server_version or settings.lint.server_version or catalog.server_version(conn)
     return [traced for job in jobs for traced in _run(url, job, version)]
 
 
@@ -58,21 +58,21 @@ def _jobs_for_paths(paths: Sequence[str], new_since: str | None) -> list[_Job]:
     return jobs
 
 
-def _pending_job(settings: Settings, url: str) -> _Job:
-    from .operations import _pending, open_session
+def _pending_job(settings: Settings, conn) -> _Job:
+    from .operations.lint import pending_on
 
-    with open_session(settings, url) as session:
-        pending = {m.path for m in _pending(settings, session)}
-    migrations = discovery.discover(settings.migrations_dir)
+    pending = {m.path for m in pending_on(settings, conn)}
+    migrations = discovery.discover(settings.migrations.dir)
     files = [(m.path, m.sql, m.transactional) for m in migrations]
     return _Job([f for f in files if f[0] not in pending], [f for f in files if f[0] in pending])
 
 
 def _run(url: str, job: _Job, version: int) -> list:
+    from .errors import ServerError
     from .lint import trace as lint_trace
     from .lint.schema import Session
     from .postgres import trace as pg_trace
-    from .postgres.connect import ServerError, connect
+    from .postgres.connect import connect
     from .sql import parse
 
     with pg_trace.scratch_database(url) as scratch, connect(scratch, "audifi-db trace") as conn:
@@ -89,7 +89,7 @@ def _run(url: str, job: _Job, version: int) -> list:
             try:
                 pg_trace.apply_setup(conn, [_traced_file(parse(sql, path), transactional)])
             except ServerError as error:
-                raise MigrationFailed(
+                raise MigrationFailedError(
                     f"{path}: cannot build the scratch schema the trace starts from: {error}",
                     "fix that migration, or trace from a folder whose migrations apply",
                 ) from None

@@ -139,26 +139,34 @@ def test_dev_lints_before_it_applies(project):
 def test_deploy_to_production_refuses_unacknowledged_errors(project):
     project.write("20260101000001", "users", CREATE_USERS)
     env = project.env(PRODUCTION_DATABASE_URL=project.url)
-    assert project.cli("deploy", "--env", "production", url=None, env=env).returncode == 0
+    skip = ("--skip-staging-check", "this test has no staging")
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
     project.write("20260101000002", "email", REQUIRED_EMAIL)
-    refused = project.cli("deploy", "--env", "production", "--json", url=None, env=env)
+    refused = project.cli("deploy", "--env", "production", "--json", *skip, url=None, env=env)
     assert refused.returncode == 1
-    data = json.loads(refused.stdout)
-    assert data["error"] == "LintFailed"
-    assert data["findings"][0]["rule"] == "adding-required-column"
-    assert project.query("select count(*) from audifi_migrations") == [(1,)]
+    lines = [json.loads(line) for line in refused.stdout.splitlines()]
+    [refusal] = [line for line in lines if line["event"] == "refused"]
+    assert refusal["guard"] == "lint" and refusal["error"] == "LintFailedError"
+    assert refusal["details"][0]["rule"] == "adding-required-column"
+    assert lines[-1]["event"] == "run_failed" and lines[-1]["applied"] == 0
+    assert project.query("select to_regclass('users')") != [(None,)]
+    assert project.query(
+        "select count(*) from information_schema.columns "
+        "where table_name = 'users' and column_name = 'email'"
+    ) == [(0,)]
     acknowledged = (
         "-- audifi-db: allow adding-required-column users is empty in production\n" + REQUIRED_EMAIL
     )
     project.write("20260101000002", "email", acknowledged)
-    assert project.cli("deploy", "--env", "production", url=None, env=env).returncode == 0
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
 
 
 def test_a_table_created_by_an_earlier_pending_migration_is_new(project):
     project.write("20260101000001", "users", CREATE_USERS)
     project.write("20260101000002", "email", REQUIRED_EMAIL)
     env = project.env(PRODUCTION_DATABASE_URL=project.url)
-    assert project.cli("deploy", "--env", "production", url=None, env=env).returncode == 0
+    skip = ("--skip-staging-check", "this test has no staging")
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
 
 
 def test_lint_without_paths_checks_only_pending_migrations(project):

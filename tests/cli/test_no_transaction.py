@@ -22,7 +22,7 @@ def test_a_do_block_that_commits_is_refused_before_anything_runs(project):
     result = project.cli("deploy")
     assert result.returncode == 2
     assert "20260101000002_batches.sql:1: a DO block that runs COMMIT" in result.stderr
-    assert "-- audifi-db: no-transaction` to the file's leading comment lines" in result.stderr
+    assert "-- audifi-db: no-transaction` in the file's leading comment lines" in result.stderr
     assert project.query("select to_regclass('a')") == [(None,)]
     project.write("20260101000002", "batches", DIRECTIVE + "do $$ begin commit; end $$;\n")
     assert project.cli("deploy").returncode == 0

@@ -69,17 +69,13 @@ def test_lint_without_a_path_uses_the_live_schema(project):
     assert "since the live database" in json.loads(result.stdout)[0]["message"]
 
 
-def test_the_lint_gate_with_a_connection_uses_the_live_schema(project):
-    import pytest
-
+def test_the_lint_gate_s_function_with_a_connection_uses_the_live_schema(project):
     from audifi_db.discovery import discover
-    from audifi_db.errors import LintFailed
     from audifi_db.postgres.connect import connect
 
-    _deployed(project)
+    settings = _deployed(project)
     project.write("20260102000000", "id", "ALTER TABLE users ALTER id TYPE bigint;\n")
     [*_, pending] = discover(project.migrations)
     with connect(project.url) as conn:
-        with pytest.raises(LintFailed) as refused:
-            operations.refuse_lint_errors([pending], 150000, conn=conn)
-    assert "about 20 k rows" in refused.value.findings[0].message
+        [finding] = operations.lint_against_target(settings, [pending], conn)
+    assert finding.blocking and "about 20 k rows" in finding.message

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         from ..lint.files import Options, explain_paths, lint_paths
         from ..lint.schema import Session
 
-        session = Session(settings.lint_search_path, settings.lint_timezone)
+        session = Session(settings.lint.search_path, settings.lint.timezone)
         options = Options(_server_version(args, settings), session, _new_since(args))
         if args.explain:
             print(report.explain_files(explain_paths(args.paths, options), fmt))
@@ -136,4 +136,4 @@ def _server_version(args: argparse.Namespace, settings) -> int:
     """For files: the flag, else [lint] server_version, else the newest known."""
     from ..lint import engine
 
-    return _flag_version(args) or settings.lint_server_version or engine.NEWEST_SERVER_VERSION
+    return _flag_version(args) or settings.lint.server_version or engine.NEWEST_SERVER_VERSION

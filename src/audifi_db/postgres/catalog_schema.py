@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from ..errors import ServerError
 from ..lint.schema import CatalogValues
-from .connect import Connection, ServerError
+from .connect import Connection
 
 _USER = "n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema'"
 _RELATION = "format('%%s.%%s', n.nspname, c.relname)"

@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from ..errors import ServerError
 from .catalog import server_version
-from .connect import Connection, ServerError, connect
+from .connect import Connection, connect
 from .history import quote_ident
 
 _USER = "n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema'"
