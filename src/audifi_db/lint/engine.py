@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import SqlSyntaxError
 from ..sql import Statement, parse
@@ -28,16 +28,17 @@ NEWEST_SERVER_VERSION = 180000  # pglast 8 parses PostgreSQL 18's grammar
 Estimator = Callable[[str], float | None]  # a write statement -> the rows it touches
 
 
-class PendingMigration(Protocol):
-    """What `lint_pending` needs of a migration (discovery's `Migration` has it)."""
+if TYPE_CHECKING:  # protocols for the type checker only: creating them costs every CLI call
 
-    path: object
-    sql: str
-    transactional: bool
+    class PendingMigration(Protocol):
+        """What `lint_pending` needs of a migration (discovery's `Migration` has it)."""
 
+        path: object
+        sql: str
+        transactional: bool
 
-class FolderMigration(PendingMigration, Protocol):
-    version: str
+    class FolderMigration(PendingMigration, Protocol):
+        version: str
 
 
 def lint_source(
