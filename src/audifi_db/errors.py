@@ -142,3 +142,9 @@ class RestoreRefusedError(AudiFiDbError):
     or a backup whose file does not match its manifest. Nothing was changed."""
 
     exit_code = EXIT_FAILED
+
+
+class RestoreFailedError(AudiFiDbError):
+    """pg_restore or psql failed during a restore; its transaction was not committed."""
+
+    exit_code = EXIT_FAILED

@@ -74,25 +74,36 @@ def restore_args(
     return [*args, f"--dbname={url}", str(dump)]
 
 
-def psql_args(psql: Path, url: str, prologue: Sequence[str]) -> list[str]:
-    """psql running `prologue` then the SQL on stdin, all in one transaction, stopping at
-    the first error: a restore that fails leaves the database as it was."""
-    args = [str(psql), "--no-psqlrc", "--quiet", "--single-transaction", "--no-password"]
-    args += ["--set=ON_ERROR_STOP=1", "--output=/dev/null", f"--dbname={url}"]
-    for statement in prologue:
-        args.append(f"--command={statement}")
-    return [*args, "--file=-"]
+def psql_args(psql: Path, url: str) -> list[str]:
+    """psql running the SQL on its stdin, stopping at the first error."""
+    return [
+        str(psql),
+        "--no-psqlrc",
+        "--quiet",
+        "--no-password",
+        "--set=ON_ERROR_STOP=1",
+        "--output=/dev/null",
+        f"--dbname={url}",
+        "--file=-",
+    ]
 
 
-def backup_name(database: str, environment: str, when: datetime, before: str | None) -> str:
-    """`<database>-<env>-<UTC timestamp>-before-<version>` (or `-on-demand`), no suffix."""
+def transaction(statements: Sequence[str]) -> tuple[bytes, bytes]:
+    """What goes before and after the SQL a restore pipes into psql: BEGIN and
+    `statements`, then COMMIT (which the pipe sends only when pg_restore succeeded)."""
+    before = "".join(f"{s};\n" for s in ["BEGIN", *statements])
+    return before.encode(), b"\nCOMMIT;\n"
+
+
+def backup_name(database: str, environment: str, when: datetime, tail: str) -> str:
+    """`<database>-<env>-<UTC timestamp>-<tail>` (tail: `before-<version>`, `on-demand`,
+    `before-restore`), without suffix."""
     stamp = when.strftime("%Y%m%dT%H%M%SZ")
-    tail = f"before-{before}" if before else "on-demand"
-    return f"{_safe(database)}-{_safe(environment)}-{stamp}-{tail}"
+    return f"{_safe(database)}-{_safe(environment)}-{stamp}-{_safe(tail)}"
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.]+", "_", text) or "_"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text) or "_"
 
 
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
@@ -106,6 +117,12 @@ def parse_version(text: str) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2) or 0)
 
 
+def major_of(version: str) -> int:
+    """`16.2` -> 16; 0 when unknown."""
+    head = version.split(".")[0]
+    return int(head) if head.isdigit() else 0
+
+
 @dataclass(frozen=True)
 class Tool:
     """A client binary and its version."""
@@ -113,8 +130,12 @@ class Tool:
     path: Path
     version: tuple[int, int]
 
+    @property
+    def version_text(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
     def describe(self) -> str:
-        return f"{self.path.name} {self.version[0]}.{self.version[1]} ({self.path})"
+        return f"{self.path.name} {self.version_text} ({self.path})"
 
 
 def choose(name: str, found: Sequence[Tool], need_major: int, where: str) -> Tool:

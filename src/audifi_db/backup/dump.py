@@ -23,6 +23,7 @@ from ..postgres.history import History
 from . import process
 from .commands import Tool, backup_name, dump_args, without_password
 from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, schema_digest, sha256_of
+from .progress import progress
 from .retention import same_target, to_delete
 from .store import LocalStore, bucket
 
@@ -41,10 +42,18 @@ class Job:
     before: str | None = None
     run_id: str = ""
     for_deploy: bool = False
+    label: str = "on-demand"  # the name's tail when not before a migration
 
     @property
     def policy(self):
         return self.settings.backup
+
+    def name(self, local: LocalStore) -> str:
+        """An unused `<database>-<env>-<UTC>-before-<version>` (or `-<label>`)."""
+        tail = f"before-{self.before}" if self.before else self.label
+        return unused_name(
+            local, backup_name(self.target.database, self.target.environment, _now(), tail)
+        )
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,7 @@ def take(job: Job) -> Taken:
 def _dump(job: Job) -> Taken:
     began = time.perf_counter()
     local, remote = LocalStore(job.policy.dir), bucket(job.policy)
-    name = unused_name(
-        local, backup_name(job.target.database, job.target.environment, _now(), job.before)
-    )
+    name = job.name(local)
     out = local.path(name + DUMP_SUFFIX)
     try:
         local.prepare()
@@ -92,7 +99,9 @@ def _dump(job: Job) -> Taken:
             manifest = _dump_and_count(job, conn, pg_dump, name, out)
         local.put_manifest(manifest)
         if remote is not None:
-            manifest = replace(manifest, uploaded_to=remote.upload(out, _progress(job, "upload")))
+            manifest = replace(
+                manifest, uploaded_to=remote.upload(out, progress(job.emit, job.target, "upload"))
+            )
             local.put_manifest(manifest)
             remote.put_manifest(manifest)
     except (AudiFiDbError, OSError, KeyboardInterrupt) as error:
@@ -138,7 +147,8 @@ def _dump_and_count(job: Job, conn: Connection, pg_dump: Tool, name: str, out: P
         created_at=created,
         server_version=version,
         dump_file=out.name,
-        pg_dump=pg_dump.describe(),
+        pg_dump=str(pg_dump.path),
+        pg_dump_version=pg_dump.version_text,
         size_bytes=out.stat().st_size,
         sha256=sha256_of(out),
         row_counts=counts,
@@ -168,17 +178,6 @@ def _dump_progress(job: Job, out: Path) -> None:
     except OSError:
         return
     job.emit(events.BackupProgress(target=job.target, phase="dump", bytes_done=size))
-
-
-def _progress(job: Job, phase: str):
-    def report(done: int, total: int | None) -> None:
-        job.emit(
-            events.BackupProgress(
-                target=job.target, phase=phase, bytes_done=done, bytes_total=total
-            )
-        )
-
-    return report
 
 
 def failed(job: Job, local: LocalStore, name: str, error: BaseException) -> BaseException:

@@ -33,7 +33,8 @@ class Manifest:
     server_version: str
     method: str = "dump"  # or "restore-point"
     dump_file: str = ""  # <name>.dump for a dump, "" for a restore point
-    pg_dump: str = ""  # "pg_dump 16.2 (/path/to/pg_dump)"
+    pg_dump: str = ""  # the path of the pg_dump used
+    pg_dump_version: str = ""  # e.g. "16.2"
     size_bytes: int = 0
     sha256: str = ""
     row_counts: Mapping[str, int] = field(default_factory=dict)

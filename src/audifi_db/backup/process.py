@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from ..errors import BackupFailedError
 from .commands import Tool, choose, parse_version, pgpass_line
 
 TICK_SECONDS = 0.5
+PUMP_CHUNK = 1 << 20
 Tick = Callable[[Sequence[int]], None]
 
 
@@ -123,33 +125,50 @@ def run(args: Sequence[str], env: dict[str, str], tick: Tick | None = None) -> F
 
 
 class Running:
-    """Children started at once, each one's stdout feeding the next one's stdin. Used as a
-    context manager: leaving the block early (Ctrl-C, an error) kills what still runs."""
+    """One child, or a producer and a consumer (pg_restore writing SQL, psql running it).
 
-    def __init__(self, commands: Sequence[Sequence[str]], env: dict[str, str]) -> None:
+    For a pair, the producer's output reaches the consumer's stdin through this process:
+    `prologue` first, then the output, then `epilogue` only if the producer succeeded, so a
+    pg_restore that dies half-way never gets its partial SQL committed. Used as a context
+    manager: leaving the block early (Ctrl-C, an error) kills what still runs.
+    """
+
+    def __init__(
+        self,
+        commands: Sequence[Sequence[str]],
+        env: dict[str, str],
+        *,
+        prologue: bytes = b"",
+        epilogue: bytes = b"",
+    ) -> None:
         self.children: list[subprocess.Popen] = []
         self.errors: list = []
+        self.pump: threading.Thread | None = None
         try:
-            for index, args in enumerate(commands):
-                self._start(args, env, last=index == len(commands) - 1)
+            pair = len(commands) == 2
+            producer = self._start(commands[0], env, stdout=subprocess.PIPE if pair else None)
+            if pair:
+                consumer = self._start(commands[1], env, stdin=subprocess.PIPE)
+                self.pump = threading.Thread(
+                    target=_pump, args=(producer, consumer, prologue, epilogue), daemon=True
+                )
+                self.pump.start()
         except BaseException:
             self.kill()
             raise
 
-    def _start(self, args: Sequence[str], env: dict[str, str], *, last: bool) -> None:
+    def _start(self, args: Sequence[str], env: dict[str, str], **pipes) -> subprocess.Popen:
         stderr = tempfile.TemporaryFile()
         self.errors.append(stderr)
-        previous = self.children[-1] if self.children else None
         child = subprocess.Popen(
             list(args),
             env=env,
-            stdin=previous.stdout if previous else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+            stdin=pipes.get("stdin", subprocess.DEVNULL),
+            stdout=pipes.get("stdout") or subprocess.DEVNULL,
             stderr=stderr,
         )
-        if previous is not None and previous.stdout is not None:
-            previous.stdout.close()  # the new child owns the pipe now
         self.children.append(child)
+        return child
 
     @property
     def pids(self) -> list[int]:
@@ -162,6 +181,8 @@ class Running:
             if tick is not None:
                 tick(self.pids)
             time.sleep(TICK_SECONDS)
+        if self.pump is not None:
+            self.pump.join()
         return [
             Finished(child.returncode, _read(stderr))
             for child, stderr in zip(self.children, self.errors, strict=True)
@@ -178,6 +199,28 @@ class Running:
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+def _pump(
+    producer: subprocess.Popen, consumer: subprocess.Popen, prologue: bytes, epilogue: bytes
+) -> None:
+    source, sink = producer.stdout, consumer.stdin
+    assert source is not None and sink is not None
+    try:
+        sink.write(prologue)
+        while chunk := source.read(PUMP_CHUNK):
+            sink.write(chunk)
+        if producer.wait() == 0:
+            sink.write(epilogue)
+    except OSError:  # the consumer stopped reading (it failed): its error tells why
+        if producer.poll() is None:
+            producer.kill()
+    finally:
+        for stream in (sink, source):
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 def _read(stderr) -> str:

@@ -18,8 +18,7 @@ from ..errors import AudiFiDbError, BackupFailedError
 from ..postgres import archiving, snapshot
 from ..postgres.connect import connect
 from ..postgres.history import History
-from .commands import backup_name
-from .dump import Job, Taken, failed, unused_name
+from .dump import Job, Taken, failed
 from .manifest import Manifest
 from .store import LocalStore, bucket
 
@@ -27,9 +26,7 @@ from .store import LocalStore, bucket
 def create(job: Job) -> Taken:
     began = time.perf_counter()
     local, remote = LocalStore(job.policy.dir), bucket(job.policy)
-    name = unused_name(
-        local, backup_name(job.target.database, job.target.environment, _now(), job.before)
-    )
+    name = job.name(local)
     point_name = f"audifi-db-{job.run_id or name}"
     try:
         local.prepare()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import BackupFailedError
+from ..errors import BackupFailedError, ConfigError
 from .manifest import DUMP_SUFFIX, HASH_CHUNK, MANIFEST_SUFFIX, Manifest, parse, sha256_of
 
 Progress = Callable[[int, int | None], None]  # (bytes done, total)
@@ -188,15 +188,9 @@ def _counter(total: int, progress: Progress) -> Callable[[int], None]:
     return callback
 
 
-def is_s3(location: str) -> bool:
-    return location.startswith("s3://")
-
-
-def dump_name_of(url: str) -> tuple[str, str]:
+def folder_and_file(url: str) -> tuple[str, str]:
     """`s3://bucket/prefix/name.dump` (or .json) -> (the store's URL, the file name)."""
     folder, _, filename = url.rpartition("/")
     if not filename.endswith((DUMP_SUFFIX, MANIFEST_SUFFIX)):
-        raise BackupFailedError(
-            f"{url} is not a backup (.dump or .json)", "see `audifi-db backup list`"
-        )
+        raise ConfigError(f"{url} is not a backup (.dump or .json)", "see `audifi-db backup list`")
     return folder + "/", filename

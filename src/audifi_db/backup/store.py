@@ -1,14 +1,16 @@
-"""Backups in a local folder (`[backup] dir`, `AUDIFI_DB_BACKUP_DIR`), and the way to the
-bucket when one is configured."""
+"""Backups in a local folder (`[backup] dir`, `AUDIFI_DB_BACKUP_DIR`), the way to the bucket
+when one is configured, and a backup named on the command line (`Located`)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from ..config import BackupSettings
-from ..errors import BackupFailedError
-from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, read
+from ..errors import BackupFailedError, ConfigError
+from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, manifest_path, read
 
 
 class LocalStore:
@@ -80,3 +82,56 @@ def bucket(settings: BackupSettings):
     from .s3 import S3Store
 
     return S3Store(settings.s3_url, settings.s3_endpoint_url, settings.s3_part_mb)
+
+
+class Located:
+    """A backup named on the command line (a local .dump or .json, or an s3:// URL): its
+    manifest at once, its dump when asked for (downloaded from a bucket into a private
+    folder removed afterwards), and where to write its manifest back (marked verified)."""
+
+    def __init__(self, settings: BackupSettings, location: str) -> None:
+        self.location, self.settings = location, settings
+        self._temporary: Path | None = None
+        if location.startswith("s3://"):
+            from .s3 import S3Store, folder_and_file
+
+            folder, filename = folder_and_file(location)
+            self.remote = S3Store(folder, settings.s3_endpoint_url, settings.s3_part_mb)
+            name = filename.rsplit(".", 1)[0]
+            self.manifest = self.remote.manifest(self.remote.key(name + MANIFEST_SUFFIX))
+            self.local = None
+        else:
+            path = manifest_path(Path(location))
+            self.remote, self.local = None, LocalStore(path.parent)
+            self.manifest = read(path)
+
+    def dump(self, progress) -> Path:
+        """The dump file, downloaded first when it is in a bucket."""
+        if self.local is not None:
+            path = self.local.path(self.manifest.dump_file)
+            if not path.is_file():
+                raise ConfigError(
+                    f"{path} is missing (its manifest is {self.local.path(self.manifest.manifest_file)})",
+                    "give a backup whose .dump and .json sit side by side",
+                )
+            return path
+        if self._temporary is None:
+            store = LocalStore(self.settings.dir)
+            store.prepare()
+            self._temporary = Path(tempfile.mkdtemp(prefix=".download-", dir=store.folder))
+        return self.remote.download(self.manifest.dump_file, self._temporary, progress)
+
+    def save(self, manifest: Manifest) -> None:
+        """Write `manifest` back where this backup's came from."""
+        if self.local is not None:
+            self.local.put_manifest(manifest)
+        else:
+            self.remote.put_manifest(manifest)
+        self.manifest = manifest
+
+    def __enter__(self) -> Located:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)

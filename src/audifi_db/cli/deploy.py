@@ -78,9 +78,10 @@ def listeners_for(args) -> tuple[list, object]:
     import sys
 
     from .output import HumanPrinter, JsonLines
+    from .progress import ProgressBars
 
     stdout = JsonLines(sys.stdout) if args.json else None
-    listeners: list = [stdout or HumanPrinter()]
+    listeners: list = [stdout] if stdout else [HumanPrinter(), ProgressBars()]
     if args.log_format == "json":
         listeners.append(JsonLines(sys.stderr))
     if args.log_file:

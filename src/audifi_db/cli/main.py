@@ -9,12 +9,27 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "backup",
+    "restore",
+]
 
 EPILOG = """exit codes:
   0  success (status: the database is in sync)
   1  the work failed: a migration failed, lint errors, not in sync, changed or missing
-     migrations, a failed migration awaiting `resolve`, the lock held by another run
+     migrations, a failed migration awaiting `resolve`, the lock held by another run,
+     a backup that failed (nothing applied), a backup that does not verify, a restore
+     refused (no or wrong --confirm) or failed (nothing changed)
   2  usage or configuration error, bad migration file, database unreachable or refusing us
   130 interrupted
 

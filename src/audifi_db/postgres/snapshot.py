@@ -9,6 +9,7 @@ exporting connection while the transaction is open sees exactly what the dump co
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -104,9 +105,27 @@ def schema_objects(conn: Connection) -> dict[str, str]:
     """Each schema object (`kind name`) -> a short hash of its definition."""
     rows = conn.query(_SCHEMA_SQL, ())
     return {
-        key: hashlib.sha256((definition or "").encode()).hexdigest()[:16]
+        key: hashlib.sha256(normalized(definition or "").encode()).hexdigest()[:16]
         for key, definition in sorted(rows)
     }
+
+
+# Casts, parentheses and blanks that PostgreSQL deparses differently once an expression
+# went through dump and restore: `(ARRAY['a'::varchar])::text[]` comes back as
+# `ARRAY[('a'::varchar)::text]`. Removed before hashing; names, literals and operators stay.
+_MULTIWORD_TYPES = (
+    "character varying|double precision|bit varying"
+    "|timestamp(?:\\(\\d+\\))? with(?:out)? time zone|time(?:\\(\\d+\\))? with(?:out)? time zone"
+)
+_CAST = re.compile(
+    rf"::(?:{_MULTIWORD_TYPES}|\"[^\"]+\"|[A-Za-z_][\w.]*)(?:\(\d+(?:,\d+)?\))?(?:\[\])*"
+)
+_NOISE = re.compile(r"[()\s]+")
+
+
+def normalized(definition: str) -> str:
+    """`definition` without casts, parentheses and blanks (see above)."""
+    return _NOISE.sub("", _CAST.sub("", definition))
 
 
 def server_version(conn: Connection) -> str:
