@@ -19,17 +19,11 @@ def add_parser(subparsers) -> None:
 
 def listeners(args) -> list:
     """Human lines and progress bars (none with --json), then --log-format/--log-file."""
-    import sys
-
-    from .output import HumanPrinter, JsonLines
+    from .deploy import log_listeners
+    from .output import HumanPrinter
     from .progress import ProgressBars
 
-    found: list = [] if args.json else [HumanPrinter(), ProgressBars()]
-    if args.log_format == "json":
-        found.append(JsonLines(sys.stderr))
-    if args.log_file:
-        found.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
-    return found
+    return ([] if args.json else [HumanPrinter(), ProgressBars()]) + log_listeners(args)
 
 
 def run(args) -> int:
