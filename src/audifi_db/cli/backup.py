@@ -125,6 +125,7 @@ def _verify(args, settings) -> int:
                 "ok": result.ok,
                 "location": result.location,
                 "differences": list(result.differences),
+                "scratch_database": result.scratch_database,
                 "tables": len(result.manifest.row_counts),
                 "rows": sum(result.manifest.row_counts.values()),
                 "duration_ms": result.duration_ms,
