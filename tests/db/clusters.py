@@ -39,7 +39,7 @@ class Cluster:
     """A cluster in a fresh folder on a free port of 127.0.0.1, user `postgres`.
 
     `password` turns on scram-sha-256 for every connection; `settings` go to the command
-    line of the server (`-c name=value`)."""
+    server's postgresql.conf (values as written there: strings quoted)."""
 
     def __init__(self, *, password: str | None = None, settings: dict | None = None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="audifi-cluster-"))
@@ -57,8 +57,9 @@ class Cluster:
         else:
             initdb += ["--auth=trust"]
         subprocess.run(as_server_user(initdb), check=True, capture_output=True)
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{name} = {value}\n" for name, value in self.settings.items())
         options = f"-p {self.port} -h 127.0.0.1 -k {self.root}"
-        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         start = [str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.root / "log")]
         subprocess.run(
             as_server_user([*start, "start", "-o", options]), check=True, capture_output=True
