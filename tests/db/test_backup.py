@@ -3,15 +3,19 @@ the dump is taken before the first migration, restores to exactly the same rows,
 backup that cannot be taken stops the deploy with nothing applied and nothing left."""
 
 import json
+import os
 import resource
 import subprocess
 import sys
+import time
 
+import psycopg2
 import pytest
 from backup_helpers import (
     NEW_VERSION,
     audifi_project,
     backups,
+    execute,
     fill,
     fingerprint,
     manifest,
@@ -199,3 +203,59 @@ def test_skip_backup_is_recorded_in_every_row_of_the_run(staged, tmp_path):
         assert row[2]["skip_backup"]["reason"] == "hotfix, dump too slow"
         assert row[2]["skip_backup"]["by"].startswith("octocat@")
     assert backups(tmp_path / "backups") == []
+
+
+def test_counts_and_dump_share_one_snapshot_while_rows_keep_coming(staged, tmp_path):
+    """pg_dump waits for a lock on users after importing the snapshot; rows committed then
+    are in neither the dump nor the counts, and the dump verifies against them."""
+    folder = tmp_path / "backups"
+    env = staged.env(AUDIFI_DB_BACKUP_DIR=str(folder))
+    execute(staged.url, "CREATE TABLE tally AS SELECT generate_series(1, 1000) AS id")
+    blocker = psycopg2.connect(staged.url)
+    with blocker.cursor() as cur:
+        cur.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+    backing_up = staged.spawn("backup", env=env)
+    try:
+        _wait_for_locked_backup(staged)
+        execute(
+            staged.url,
+            "SET statement_timeout = '20s'; INSERT INTO tally SELECT generate_series(1, 250)",
+        )
+    finally:
+        blocker.rollback()
+        blocker.close()
+    out, err = backing_up.communicate(timeout=120)
+    assert backing_up.returncode == 0, err
+    assert staged.query("SELECT count(*) FROM tally") == [(1250,)]
+    (dump,) = backups(folder)
+    assert manifest(dump)["row_counts"]["public.tally"] == 1000
+    verified = staged.cli("backup", "verify", str(dump), env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def _wait_for_locked_backup(project) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        waiting = project.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name LIKE 'audifi-db backup%%' AND wait_event_type = 'Lock'"
+        )
+        if waiting[0][0] >= 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError("pg_dump never waited for the lock")
+
+
+def test_a_producer_that_dies_half_way_gets_nothing_committed(db_url):
+    from audifi_db.backup import process
+    from audifi_db.backup.commands import psql_args, transaction
+
+    producer = ["sh", "-c", "echo 'CREATE TABLE half (id int);'; exit 3"]
+    before, after = transaction(["CREATE TABLE started (id int)"])
+    consumer = psql_args(BIN / "psql", db_url)
+    with process.Running(
+        [producer, consumer], dict(os.environ), prologue=before, epilogue=after
+    ) as running:
+        produced, consumed = running.wait()
+    assert produced.returncode == 3 and consumed.ok
+    assert execute(db_url, "SELECT to_regclass('half'), to_regclass('started')") == [(None, None)]

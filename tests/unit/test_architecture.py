@@ -48,3 +48,15 @@ def test_only_the_cli_prints():
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
         ]
         assert not prints, f"{name} prints at lines {prints}"
+
+
+def test_only_the_backup_process_module_starts_processes():
+    for name, tree in modules():
+        if any(n.split(".")[0] == "subprocess" for n in imported(tree)):
+            assert name == "backup/process.py", name
+
+
+def test_only_the_s3_module_imports_boto3():
+    for name, tree in modules():
+        if any(n.split(".")[0] in {"boto3", "botocore", "s3transfer"} for n in imported(tree)):
+            assert name == "backup/s3.py", name

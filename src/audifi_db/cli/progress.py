@@ -77,10 +77,11 @@ class ProgressBars:
 
     def _line(self, event: events.BackupProgress) -> None:
         now = time.monotonic()
-        state = self._plain.setdefault(event.phase, [now, 0.0, False])
+        state = self._plain.setdefault(event.phase, [now, None, False])
         started, printed, finished = state
         done = event.bytes_total is not None and event.bytes_done >= event.bytes_total
-        if finished or not (done or now - printed >= PLAIN_EVERY):
+        due = printed is None or now - printed >= PLAIN_EVERY
+        if finished or not (done or due):
             return
         state[1:] = [now, done]
         of = f" of {size(event.bytes_total)}" if event.bytes_total else ""
