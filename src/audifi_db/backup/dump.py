@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import events
 from ..config import Settings
 from ..errors import AudiFiDbError, BackupFailedError
+from ..model import DONE_STATES
 from ..postgres import catalog, snapshot
 from ..postgres.connect import Connection, connect
 from ..postgres.history import History
@@ -163,13 +164,15 @@ def _dump_and_count(job: Job, conn: Connection, pg_dump: Tool, name: str, out: P
 def _read_snapshot(conn: Connection, settings: Settings):
     """What the manifest records, read in the dump's snapshot."""
     objects = snapshot.schema_objects(conn)
-    applied = tuple(
-        row.version
-        for row in History.of(conn, settings).read()
-        if row.state.value in ("applied", "baselined")
-    )
+    applied = applied_versions(conn, settings)
     version = snapshot.server_version(conn)
     return snapshot.row_counts(conn), objects, applied, version
+
+
+def applied_versions(conn: Connection, settings: Settings) -> tuple[str, ...]:
+    """The migrations the history says are in the database, in order."""
+    rows = History.of(conn, settings).read()
+    return tuple(r.version for r in rows if r.state in DONE_STATES)
 
 
 def _dump_progress(job: Job, out: Path) -> None:

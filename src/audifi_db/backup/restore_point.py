@@ -11,14 +11,14 @@ what `audifi-db restore` prints for such a backup.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from .. import events
 from ..errors import AudiFiDbError, BackupFailedError
 from ..postgres import archiving, snapshot
 from ..postgres.connect import connect
-from ..postgres.history import History
-from .dump import Job, Taken, failed
+from .dump import Job, Taken, applied_versions, failed
 from .manifest import Manifest
 from .store import LocalStore, bucket
 
@@ -30,34 +30,19 @@ def create(job: Job) -> Taken:
     point_name = f"audifi-db-{job.run_id or name}"
     try:
         local.prepare()
+        if remote is not None:
+            remote.check()
         with connect(job.url, "audifi-db backup") as conn:
             state = _check_archiving(conn, job.policy.archive_wait_seconds)
             job.emit(
                 events.BackupStarted(target=job.target, file=point_name, method="restore-point")
             )
             point = archiving.create_restore_point(conn, point_name)
-            manifest = Manifest(
-                name=name,
-                database=job.target.database,
-                environment=job.target.environment,
-                created_at=_now(),
-                server_version=snapshot.server_version(conn),
-                method="restore-point",
-                applied_versions=_applied(conn, job),
-                before_version=job.before or "",
-                run_id=job.run_id,
-                restore_point={
-                    "name": point.name,
-                    "lsn": point.lsn,
-                    "wal_file": point.wal_file,
-                    "timeline": point.timeline,
-                    "archive_command": state.archive_command,
-                },
-            )
-        path = local.put_manifest(manifest)
+            manifest = _manifest(job, name, conn, point, state.archive_command)
         if remote is not None:
+            manifest = replace(manifest, uploaded_to=remote.url_of(manifest.manifest_file))
             remote.put_manifest(manifest)
-            manifest_url = remote.url_of(manifest.manifest_file)
+        path = local.put_manifest(manifest)
     except (AudiFiDbError, OSError, KeyboardInterrupt) as error:
         raise failed(job, local, name, error) from None
     job.emit(
@@ -66,12 +51,33 @@ def create(job: Job) -> Taken:
             file=point_name,
             size_bytes=0,
             duration_ms=int((time.perf_counter() - began) * 1000),
-            uploaded_to=manifest_url if remote is not None else "",
+            uploaded_to=manifest.uploaded_to,
             manifest=str(path),
         )
     )
     record = {"method": "restore-point", "restore_point": point_name, "lsn": point.lsn}
     return Taken(manifest, str(path), history={**record, "manifest": str(path)})
+
+
+def _manifest(job: Job, name: str, conn, point: archiving.RestorePoint, archiver: str) -> Manifest:
+    return Manifest(
+        name=name,
+        database=job.target.database,
+        environment=job.target.environment,
+        created_at=datetime.now(UTC),
+        server_version=snapshot.server_version(conn),
+        method="restore-point",
+        applied_versions=applied_versions(conn, job.settings),
+        before_version=job.before or "",
+        run_id=job.run_id,
+        restore_point={
+            "name": point.name,
+            "lsn": point.lsn,
+            "wal_file": point.wal_file,
+            "timeline": point.timeline,
+            "archive_command": archiver,
+        },
+    )
 
 
 def _check_archiving(conn, wait_seconds: float) -> archiving.ArchiverState:
@@ -100,11 +106,6 @@ def _check_archiving(conn, wait_seconds: float) -> archiving.ArchiverState:
             f"{hint}, or raise [backup] archive_wait_seconds",
         )
     return state
-
-
-def _applied(conn, job: Job) -> tuple[str, ...]:
-    rows = History.of(conn, job.settings).read()
-    return tuple(r.version for r in rows if r.state.value in ("applied", "baselined"))
 
 
 def after_run(job: Job, point_name: str) -> None:
@@ -147,7 +148,3 @@ def recovery_settings(manifest: Manifest) -> str:
             "recovery_target_action = 'promote'",
         ]
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
