@@ -259,3 +259,10 @@ def test_a_producer_that_dies_half_way_gets_nothing_committed(db_url):
         produced, consumed = running.wait()
     assert produced.returncode == 3 and consumed.ok
     assert execute(db_url, "SELECT to_regclass('half'), to_regclass('started')") == [(None, None)]
+
+
+def test_skip_backup_without_a_reason_is_refused(staged, tmp_path):
+    env = staging_env(staged, tmp_path / "backups")
+    result = staged.cli("deploy", "--env", "staging", "--skip-backup", " ", url=None, env=env)
+    assert result.returncode == 2 and "--skip-backup needs a reason" in result.stderr
+    assert staged.query("SELECT to_regclass('royalty_splits')") == [(None,)]
