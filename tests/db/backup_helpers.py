@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-import psycopg2
+from conftest import query as execute
 
 REPO = Path(__file__).resolve().parents[2]
 NEW_VERSION = "20261201000000"
@@ -44,17 +44,6 @@ SELECT timestamptz '2026-11-01' + i * interval '17 minutes', u.ids[1 + i %% card
 """
 
 
-def execute(url: str, sql: str, params: dict | tuple | None = None) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
 def fill(url: str, users: int = 3000, masters: int = 600, events: int = 6000) -> None:
     execute(url, FILL_SQL, {"users": users, "masters": masters, "events": events})
 
@@ -74,7 +63,7 @@ def tables(url: str) -> list[str]:
     """Every table that holds rows (partitions, not their parent)."""
     rows = execute(
         url,
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+        "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
     )
