@@ -48,11 +48,13 @@ def _admin(cluster, sql: str) -> None:
 
 class ChildWatcher:
     """Reads the argument list and environment of every pg_dump / pg_restore / psql
-    process that talks to the cluster's port, while the block runs."""
+    process started by this test's CLI (its environment carries `marker`), while the
+    block runs; other agents' processes on the machine are not looked at."""
 
     NAMES = {"pg_dump", "pg_restore", "psql"}
 
-    def __init__(self) -> None:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker.encode()
         self.seen: dict[int, tuple[str, bytes, bytes, int | None]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -71,6 +73,8 @@ class ChildWatcher:
             if name not in self.NAMES:
                 return
             environ = (entry / "environ").read_bytes()
+            if self.marker not in environ:
+                return
             passfile = dict(
                 item.split(b"=", 1) for item in environ.split(b"\0") if b"=" in item
             ).get(b"PGPASSFILE")
@@ -106,7 +110,7 @@ def test_no_password_in_any_childs_arguments_or_any_output(project, database, tm
     folder = tmp_path / "backups"
     env = project.env(AUDIFI_DB_BACKUP_DIR=str(folder), PGPASSWORD="wrong-one")
     blocker = psycopg2.connect(database.replace(QUOTED, QUOTED))
-    with ChildWatcher() as watcher:
+    with ChildWatcher(f"AUDIFI_DB_BACKUP_DIR={folder}") as watcher:
         # pg_dump waits for this lock, long enough to be read from /proc for sure
         with blocker.cursor() as cur:
             cur.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
