@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import events
 from ..config import Settings
 from .common import database_url, listening
 from .run import Report
+
+if TYPE_CHECKING:
+    from ..backup.manifest import Manifest
 
 
 def _target(settings: Settings) -> events.Target:
@@ -36,7 +40,7 @@ class Listed:
 
     where: str  # the folder or s3://bucket/prefix/
     location: str  # what `verify` and `restore` take
-    manifest: object  # backup.manifest.Manifest
+    manifest: Manifest
 
     def to_json(self, now: datetime) -> dict:
         m = self.manifest
