@@ -14,7 +14,20 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "backup",
+    "restore",
+]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
     "--env": True,
@@ -28,7 +41,9 @@ EPILOG = """exit codes:
   0  success (status: the database is in sync)
   1  the work failed: a migration failed, lint errors, not in sync, changed or missing
      migrations, a failed migration awaiting `resolve`, a guard refused the run (lint,
-     staging first, backup), the lock held by another run
+     staging first, a backup that failed: nothing applied), the lock held by another run,
+     a backup that does not verify, a restore refused (no or wrong --confirm) or failed
+     (nothing changed)
   2  usage or configuration error, bad migration file, database unreachable or refusing us
   130 interrupted (Ctrl-C)
   141 stdout closed early (e.g. piped into head)
