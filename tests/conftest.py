@@ -139,6 +139,13 @@ class Project:
         env.update(extra)
         return env
 
+    def command(self, args: tuple[str, ...], url: str | None = "default") -> list[str]:
+        """The CLI's command line: `url` "default" is the project's, None none."""
+        command = [sys.executable, "-m", "audifi_db", *args]
+        if url is not None:
+            command += ["--database-url", self.url if url == "default" else url]
+        return command
+
     def cli(
         self,
         *args: str,
@@ -148,11 +155,8 @@ class Project:
         timeout: float = 120,
     ) -> subprocess.CompletedProcess:
         """Run `python -m audifi_db ARGS --database-url URL` in the project folder."""
-        command = [sys.executable, "-m", "audifi_db", *args]
-        if url is not None:
-            command += ["--database-url", self.url if url == "default" else url]
         return subprocess.run(
-            command,
+            self.command(args, url),
             cwd=self.root,
             env=env or self.env(),
             # never the developer's terminal: a test must not stop at a prompt
@@ -161,6 +165,29 @@ class Project:
             text=True,
             timeout=timeout,
         )
+
+    def on_terminal(
+        self, *args: str, keys: bytes, url: str | None = "default", env: dict | None = None
+    ) -> subprocess.CompletedProcess:
+        """Run the CLI with a terminal (a pty) as its stdin, `keys` typed into it in advance
+        (b"y\n", or b"\x04" for Ctrl-D); stdout and stderr are captured."""
+        import pty
+
+        leader, follower = pty.openpty()
+        try:
+            os.write(leader, keys)
+            return subprocess.run(
+                self.command(args, url),
+                cwd=self.root,
+                env=env or self.env(),
+                stdin=follower,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            os.close(leader)
+            os.close(follower)
 
     def spawn(self, *args: str, env: dict | None = None) -> subprocess.Popen:
         command = [sys.executable, "-m", "audifi_db", *args, "--database-url", self.url]

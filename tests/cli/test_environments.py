@@ -81,25 +81,11 @@ def test_local_without_database_url_uses_the_embedded_server(project):
 
 
 def test_reset_asks_on_a_terminal(project):
-    import os
-    import pty
-
     project.write("20260101000001", "users", GOOD)
     project.cli("deploy")
     project.query("insert into users values (1)")
-    for answer, code, rows in (("n\n", 1, 1), ("y\n", 0, 0)):
-        leader, follower = pty.openpty()
-        os.write(leader, answer.encode())
-        result = subprocess.run(
-            [sys.executable, "-m", "audifi_db", "reset", "--database-url", project.url],
-            cwd=project.root,
-            env=project.env(),
-            stdin=follower,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        os.close(leader)
-        os.close(follower)
+    for keys, code, rows in ((b"n\n", 1, 1), (b"\x04", 1, 1), (b"y\n", 0, 0)):
+        result = project.on_terminal("reset", keys=keys)
         assert result.returncode == code, result.stderr
+        assert "Traceback" not in result.stderr  # Ctrl-D (end of input) is a no
         assert project.query("select count(*) from users") == [(rows,)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from .options import command_parser, settings_from
 
 
@@ -19,19 +17,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..errors import RefusedError
     from ..operations import refuse_protected, reset
     from .deploy import run_and_render
+    from .output import confirm
 
     settings = settings_from(args)
     refuse_protected(settings, "reset")
-    if not args.force:
-        if not sys.stdin.isatty():
-            raise RefusedError(
-                "reset needs confirmation and there is no terminal to ask", "pass --force"
-            )
-        answer = input(f"Drop everything in {settings.url_for_humans} and re-apply? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("reset cancelled")
-            return 1
+    question = f"Drop everything in {settings.url_for_humans} and re-apply?"
+    if not confirm("reset", question, force=args.force):
+        print("reset cancelled")
+        return 1
     return run_and_render(args, settings, reset)
