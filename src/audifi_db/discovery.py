@@ -189,6 +189,15 @@ HEADER = f"""-- Migration {{version}}_{{name}}
 """
 
 
+def named(folder: Path, name: str) -> list[str]:
+    """The migration files in `folder` whose name part is `name`."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if (m := FILENAME.match(p.name)) and m["name"] == name
+    )
+
+
 def create_migration(folder: Path, name: str, now: datetime | None = None) -> Path:
     """Write a new, empty-bodied migration file with the next free version."""
     if not NAME.match(name):

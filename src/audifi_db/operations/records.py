@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import discovery
@@ -12,8 +13,18 @@ from ..planning import statuses
 from .common import database_url
 
 
-def new(settings: Settings, name: str) -> Path:
-    return discovery.create_migration(settings.migrations.dir, name)
+def new(settings: Settings, name: str, report: Callable[[str], None] | None = None) -> Path:
+    """Create the next migration file; `report` hears of other migrations of that name."""
+    folder = settings.migrations.dir
+    taken = discovery.named(folder, name)
+    path = discovery.create_migration(folder, name)
+    if taken and report is not None:
+        report(
+            f"warning: {', '.join(taken)} {'uses' if len(taken) == 1 else 'use'} the name "
+            f"{name!r} already; "
+            "two migrations of one name are hard to tell apart in reviews and `status`"
+        )
+    return path
 
 
 def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
