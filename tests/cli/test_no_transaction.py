@@ -83,3 +83,23 @@ def test_resolve_refuses_an_applied_migration(project):
     project.cli("deploy")
     result = project.cli("resolve", "20260101000001", "--applied")
     assert result.returncode == 1 and "only a failed or in_progress" in result.stderr
+
+
+def test_the_directive_rule_is_said_the_same_way_everywhere(project):
+    from conftest import REPO
+
+    from audifi_db.model import NO_TRANSACTION_RULE
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert NO_TRANSACTION_RULE in readme
+    project.cli("new", "concurrent_index", url=None)
+    [created] = project.migrations.glob("*_concurrent_index.sql")
+    assert NO_TRANSACTION_RULE in created.read_text()
+    created.unlink()
+    project.write("20260101000001", "t", "create table t (id int);\n")
+    project.write("20260101000002", "idx", "create index concurrently i on t (id);\n")
+    refused = project.cli("deploy")
+    assert refused.returncode == 2 and NO_TRANSACTION_RULE in refused.stderr
+    (project.migrations / "20260101000002_idx.sql").write_text("do $$ begin commit; end $$;\n")
+    failed = project.cli("deploy")
+    assert failed.returncode == 1 and NO_TRANSACTION_RULE in failed.stderr
