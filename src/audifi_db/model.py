@@ -175,6 +175,7 @@ class RunStatement:
     no_transaction_reason: str | None = None
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
+    creates_schema: str | None = None  # CREATE SCHEMA's name: what `reset` must drop
 
     @property
     def summary(self) -> str:

@@ -9,14 +9,21 @@ def add_parser(subparsers) -> None:
     parser = command_parser(
         subparsers,
         "reset",
-        "DESTRUCTIVE: drop the managed schemas and the history, then re-apply every migration "
-        "(local only; refused for staging and production)",
+        "DESTRUCTIVE: drop the managed schemas, those the migrations create and the history, "
+        "re-apply every migration, then load db/seeds (local only; refused for staging and "
+        "production)",
         run,
     )
     parser.add_argument("--force", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="do not load db/seeds afterwards (it does by default)",
+    )
 
 
 def run(args) -> int:
+    from ..discovery import discover_seeds
     from ..operations import refuse_protected, reset
     from .deploy import run_and_render
     from .output import confirm
@@ -27,4 +34,9 @@ def run(args) -> int:
     if not confirm("reset", question, force=args.force):
         print("reset cancelled")
         return 1
-    return run_and_render(args, settings, reset)
+    code = run_and_render(args, settings, reset)
+    if code != 0 or args.no_seed or not discover_seeds(settings.seeds.dir):
+        return code
+    from .seed import load
+
+    return load(args, settings, one_line=True)  # after the reset's JSON lines

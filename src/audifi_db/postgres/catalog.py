@@ -31,9 +31,14 @@ def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}")
 
 
-def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
-    """Drop every managed schema with all it holds, then create it empty again (reset only)."""
+def recreate_schemas(
+    conn: Connection, schemas: tuple[str, ...], drop_only: tuple[str, ...] = ()
+) -> None:
+    """Drop `schemas` and `drop_only` with all they hold, then create `schemas` empty again,
+    in one transaction (reset only)."""
     conn.execute("BEGIN")
+    for schema in drop_only:
+        conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
     for schema in schemas:
         conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
         if schema == "public":
@@ -42,3 +47,12 @@ def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
         else:
             conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
     conn.execute("COMMIT")
+
+
+def user_schemas(conn: Connection) -> list[str]:
+    """The schemas of the database that are not PostgreSQL's own, by name."""
+    rows = conn.query(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+        "AND nspname <> 'information_schema' ORDER BY 1"
+    )
+    return [row[0] for row in rows]
