@@ -15,7 +15,19 @@ import sys
 from .. import __version__
 from ..errors import UsageError
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "baseline",
+]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
     "--env": True,

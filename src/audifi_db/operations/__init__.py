@@ -20,6 +20,7 @@ _MODULES = {
     "lint_pending": "lint",
     "lint_server_version": "lint",
     "pending_migrations": "lint",
+    "baseline": "records",
     "new": "records",
     "resolve": "records",
     "deploy": "run",

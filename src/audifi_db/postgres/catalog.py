@@ -56,3 +56,13 @@ def user_schemas(conn: Connection) -> list[str]:
         "AND nspname <> 'information_schema' ORDER BY 1"
     )
     return [row[0] for row in rows]
+
+
+def has_tables(conn: Connection, schemas: tuple[str, ...]) -> bool:
+    """Whether any table lives in `schemas`."""
+    row = conn.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (%s))",
+        (list(schemas),),
+    )
+    return bool(row and row[0])
