@@ -27,6 +27,7 @@ COMMANDS = [
     "erd",
     "lint",
     "baseline",
+    "db",
 ]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
@@ -76,7 +77,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def hoist_global_flags(argv: list[str]) -> list[str]:
-    """Move the database flags given before the command to after it."""
+    """Move the database flags given before the command to the end of the line."""
     before, rest = [], list(argv)
     while rest and rest[0].startswith("-"):
         flag = rest[0].split("=", 1)[0]
@@ -88,7 +89,7 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         rest = rest[count:]
     if not before or not rest:
         return argv
-    return [rest[0], *before, *rest[1:]]
+    return [*rest, *before]  # at the end: after `db create` too
 
 
 def unknown_command(word: str) -> UsageError:

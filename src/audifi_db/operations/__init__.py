@@ -11,6 +11,9 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "create_database": "admin",
+    "drop_database": "admin",
+    "wait_for_database": "admin",
     "database_url": "common",
     "refuse_protected": "common",
     "StatusReport": "inspect",

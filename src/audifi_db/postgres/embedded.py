@@ -14,8 +14,9 @@ from .connect import connect
 from .history import quote_ident
 
 
-def start(data_dir: Path, database: str) -> str:
-    """Start (or reuse) the embedded server and return a URL of `database`, creating it."""
+def start(data_dir: Path, database: str, *, create: bool = True) -> str:
+    """Start (or reuse) the embedded server and return a URL of `database`, creating it
+    unless told not to."""
     warnings.filterwarnings("ignore", module="platformdirs")
     try:
         import pgserver
@@ -32,6 +33,8 @@ def start(data_dir: Path, database: str) -> str:
             f"cannot start the embedded PostgreSQL in {data_dir}: {str(exc).splitlines()[0]}",
             f"remove {data_dir} to start afresh, or set DATABASE_URL",
         ) from None
+    if not create:
+        return server.get_uri(database)
     with connect(server.get_uri()) as conn:
         if not conn.query_one("SELECT 1 FROM pg_database WHERE datname = %s", (database,)):
             conn.execute(f"CREATE DATABASE {quote_ident(database)}")
