@@ -216,7 +216,8 @@ class Runner:
             items,
             statements,
             up_to=self.options.up_to,
-            allow_out_of_order=self.options.allow_out_of_order,
+            allow_out_of_order=self.options.allow_out_of_order
+            or self.settings.migrations.order == "allow",
         )
         self.emit(
             events.RunStarted(

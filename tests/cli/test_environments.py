@@ -89,3 +89,45 @@ def test_reset_asks_on_a_terminal(project):
         assert result.returncode == code, result.stderr
         assert "Traceback" not in result.stderr  # Ctrl-D (end of input) is a no
         assert project.query("select count(*) from users") == [(rows,)]
+
+
+def test_dotenv_in_the_project_root_gives_the_urls_and_the_environment_wins(project, staging_url):
+    project.write("20260101000001", "users", GOOD)
+    (project.root / ".env").write_text(
+        f"# local settings\nDATABASE_URL={project.url}\nSTAGING_DATABASE_URL='{staging_url}'\n"
+        "AUDIFI_DB_LOCK_WAIT_SECONDS=oops\n"  # not a URL variable: not read
+    )
+    sub = project.root / "db"
+    result = subprocess.run(
+        [sys.executable, "-m", "audifi_db", "deploy"],
+        cwd=sub,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"local: {project.url}" in result.stderr
+    assert project.query("select to_regclass('users') is not null") == [(True,)]
+    staging = project.cli("status", "--env", "staging", url=None)
+    assert f"staging: {staging_url}" in staging.stderr and staging.returncode == 1
+    env = project.env(STAGING_DATABASE_URL=project.url)
+    wins = project.cli("status", "--env", "staging", url=None, env=env)
+    assert f"staging: {project.url}" in wins.stderr and wins.returncode == 0
+
+
+def test_order_allow_applies_an_older_pending_migration_and_records_why(project):
+    project.write("20260101000002", "later", GOOD)
+    assert project.cli("deploy").returncode == 0
+    project.write("20260101000001", "older", "create table older (id int);\n")
+    assert project.cli("deploy").returncode == 1  # strict by default
+    (project.root / "audifi-db.toml").write_text('[migrations]\norder = "allow"\n')
+    result = project.cli("deploy")
+    assert result.returncode == 0, result.stderr
+    [(notes,)] = project.query(
+        "select notes from audifi_migrations where version = '20260101000001'"
+    )
+    assert notes["allow_out_of_order"]["reason"] == '[migrations] order = "allow"'
+    (project.root / "audifi-db.toml").write_text('[migrations]\norder = "lenient"\n')
+    bad = project.cli("status")
+    assert bad.returncode == 2 and "[migrations] order = 'lenient' is not one of" in bad.stderr
