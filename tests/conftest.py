@@ -113,6 +113,15 @@ def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
         conn.close()
 
 
+def psql() -> str:
+    """psql from PATH, else the one the pgserver package ships."""
+    import shutil
+
+    import pgserver
+
+    return shutil.which("psql") or str(Path(pgserver.__file__).parent / "pginstall/bin/psql")
+
+
 class Project:
     """A throwaway project folder with its own db/migrations, driven through the real CLI."""
 

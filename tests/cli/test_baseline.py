@@ -3,18 +3,10 @@
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
-from conftest import REPO, Project
+from conftest import REPO, Project, psql
 
 MIGRATIONS = sorted((REPO / "db" / "migrations").glob("*.sql"))
-
-
-def psql() -> str:
-    """psql from PATH, else the one the pgserver package ships."""
-    import pgserver
-
-    return shutil.which("psql") or str(Path(pgserver.__file__).parent / "pginstall/bin/psql")
 
 
 def adopted(project: Project, upto: int) -> None:

@@ -27,11 +27,12 @@ FILE_IO = (
     "config.py",
     "promotion.py",
     "lint/files.py",
+    "schema_dump.py",
     "cli/",
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/",)
+SUBPROCESS = ("backup/", "pgtools.py")
 
 
 def modules():

@@ -28,6 +28,7 @@ COMMANDS = [
     "lint",
     "baseline",
     "db",
+    "dump-schema",
 ]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
@@ -72,7 +73,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"audifi-db {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in [only] if only else COMMANDS:
-        importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
+        module = importlib.import_module(f"{__package__}.{name.replace('-', '_')}")
+        module.add_parser(subparsers)
     return parser
 
 

@@ -26,6 +26,7 @@ _MODULES = {
     "baseline": "records",
     "new": "records",
     "resolve": "records",
+    "dump_schema": "schema",
     "deploy": "run",
     "dev": "run",
     "reset": "run",

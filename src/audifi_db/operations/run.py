@@ -37,7 +37,29 @@ def deploy(
     say what would be refused."""
     migrations = discovery.discover(settings.migrations.dir)
     with listening(listeners, report) as emit:
-        return _runner(settings, emit, command, options).deploy(migrations)
+        result = _runner(settings, emit, command, options).deploy(migrations)
+    if settings.migrations.dump_schema and not (options and options.dry_run):
+        _refresh_schema(settings, result.applied, report)
+    return result
+
+
+def _refresh_schema(settings: Settings, applied: int, report: Report) -> None:
+    """[migrations] dump_schema: rewrite the schema file after a run that applied something
+    (or when there is none yet). The migrations are applied whatever happens here, so a
+    failure is a warning, not the run's failure."""
+    from ..errors import AudiFiDbError
+    from .schema import dump_schema, schema_path
+
+    if not applied and schema_path(settings).exists():
+        return
+    try:
+        path, changed = dump_schema(settings)
+    except AudiFiDbError as error:
+        if report is not None:
+            report(f"warning: the schema file was not refreshed: {error.message} ({error.hint})")
+        return
+    if changed and report is not None:
+        report(f"wrote {discovery.display_path(path)}")
 
 
 def dev(
