@@ -223,3 +223,20 @@ class Project:
 @pytest.fixture
 def project(tmp_path, db_url) -> Project:
     return Project(tmp_path / "project", db_url)
+
+
+@pytest.fixture
+def embedded_project(db_url) -> Iterator[Project]:
+    """A project for the embedded server, outside pytest's temporary folders: the server
+    runs as another user when we are root, and a concurrent pytest run closes those folders
+    to other users (mode 0700) while it runs. Its server is stopped afterwards."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="audifi-embedded-"))
+    project = Project(root / "project", db_url)
+    try:
+        yield project
+    finally:
+        project.cli("embedded", "stop", url=None)
+        shutil.rmtree(root, ignore_errors=True)

@@ -63,7 +63,8 @@ def test_dev_applies_to_the_local_database(project):
     assert json.loads(project.cli("status", "--json").stdout)["in_sync"] is True
 
 
-def test_local_without_database_url_uses_the_embedded_server(project):
+def test_local_without_database_url_uses_the_embedded_server(embedded_project):
+    project = embedded_project
     project.write("20260101000001", "users", GOOD)
     deploy = project.cli("deploy", url=None, timeout=300)
     assert deploy.returncode == 0, deploy.stderr
@@ -71,13 +72,8 @@ def test_local_without_database_url_uses_the_embedded_server(project):
     status = project.cli("status", "--json", url=None)
     assert json.loads(status.stdout)["in_sync"] is True
     assert (project.root / ".audifi" / "pgdata" / "PG_VERSION").exists()
-    stop = [
-        sys.executable,
-        "-c",
-        "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop').cleanup()",
-        str(project.root / ".audifi" / "pgdata"),
-    ]
-    subprocess.run(stop, capture_output=True, timeout=60)
+    stopped = project.cli("embedded", "stop", url=None)
+    assert stopped.returncode == 0 and stopped.stdout.startswith("stopped (pid ")
 
 
 def test_reset_asks_on_a_terminal(project):

@@ -29,6 +29,7 @@ COMMANDS = [
     "baseline",
     "db",
     "dump-schema",
+    "embedded",
 ]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {

@@ -16,6 +16,11 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--force", action="store_true", help="do not ask for confirmation")
     parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="stop the embedded PostgreSQL and delete its data first: start from a new server",
+    )
+    parser.add_argument(
         "--no-seed",
         action="store_true",
         help="do not load db/seeds afterwards (it does by default)",
@@ -23,17 +28,24 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..discovery import discover_seeds
-    from ..operations import refuse_protected, reset
+    from ..discovery import discover_seeds, display_path
+    from ..operations import embedded_wipe, refuse_protected, reset
     from .deploy import run_and_render
-    from .output import confirm
+    from .output import confirm, info
 
     settings = settings_from(args)
     refuse_protected(settings, "reset")
     question = f"Drop everything in {settings.url_for_humans} and re-apply?"
+    if args.embedded:
+        embedded_wipe(settings, dry_run=True)  # refused before asking
+        data = display_path(settings.embedded.data_dir)
+        question = f"Stop the embedded PostgreSQL, delete its data in {data} and re-apply?"
     if not confirm("reset", question, force=args.force):
         print("reset cancelled")
         return 1
+    if args.embedded:
+        embedded_wipe(settings)
+        info("stopped the embedded PostgreSQL and deleted its data; starting a new one")
     code = run_and_render(args, settings, reset)
     if code != 0 or args.no_seed or not discover_seeds(settings.seeds.dir):
         return code

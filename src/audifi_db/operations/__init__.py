@@ -13,6 +13,9 @@ from typing import Any
 _MODULES = {
     "create_database": "admin",
     "drop_database": "admin",
+    "embedded_status": "admin",
+    "embedded_stop": "admin",
+    "embedded_wipe": "admin",
     "wait_for_database": "admin",
     "database_url": "common",
     "refuse_protected": "common",

@@ -45,3 +45,35 @@ def wait_for_database(
 
     url = settings.database_url
     admin.wait_until_ready(admin.maintenance_url(url) if server_only else url, seconds, report)
+
+
+def embedded_status(settings: Settings):
+    """The project's embedded server if it runs (see postgres.embedded.Running), else None."""
+    from ..postgres import embedded
+
+    return embedded.running(settings.embedded.data_dir)
+
+
+def embedded_stop(settings: Settings):
+    """Stop the project's embedded server; what was stopped, or None when nothing ran."""
+    from ..postgres import embedded
+
+    return embedded.stop(settings.embedded.data_dir)
+
+
+def embedded_wipe(settings: Settings, *, dry_run: bool = False) -> None:
+    """Stop the embedded server and delete its data (`reset --embedded`); refused when the
+    environment has a database URL, which the embedded server is not. `dry_run`: only
+    refuse."""
+    from ..errors import ConfigError
+    from ..postgres import embedded
+
+    if settings.database_url is not None:
+        raise ConfigError(
+            f"--embedded starts the embedded server afresh, and {settings.environment} uses "
+            f"{settings.url_for_humans}",
+            "leave out --embedded (or the database URL)",
+        )
+    refuse_protected(settings, "reset --embedded")
+    if not dry_run:
+        embedded.wipe(settings.embedded.data_dir)
