@@ -109,6 +109,10 @@ def listeners_for(args) -> tuple[list, object]:
 
     stdout = JsonLines(sys.stdout) if args.json else None
     listeners: list = [stdout or HumanPrinter()]
+    if not args.json and args.log_format == "text":
+        from .running import StatementProgress
+
+        listeners.append(StatementProgress(terminal=sys.stderr.isatty()))
     if args.log_format == "json":
         listeners.append(JsonLines(sys.stderr))
     if args.log_file:
