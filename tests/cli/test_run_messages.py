@@ -114,3 +114,16 @@ def test_stderr_names_the_database_used(project, args):
     assert result.stderr.splitlines()[0].startswith(f"audifi-db: local: {project.url}"), (
         result.stderr
     )
+
+
+def test_a_staging_dry_run_says_the_lint_guard_would_refuse(project):
+    project.write("20260101000001", "users", GOOD)
+    project.write("20260101000002", "email", "alter table users add column email text not null;\n")
+    env = project.env(STAGING_DATABASE_URL=project.url)
+    dry = project.cli("deploy", "--env", "staging", "--dry-run", url=None, env=env)
+    assert dry.returncode == 1
+    assert "-- lint: WOULD REFUSE: 1 unacknowledged lint error(s)" in dry.stdout
+    assert "the real deploy would be refused by: lint" in dry.stdout
+    real = project.cli("deploy", "--env", "staging", url=None, env=env)
+    assert real.returncode == 1 and "[adding-required-column]" in real.stderr
+    assert project.query("select to_regclass('users')") == [(None,)]

@@ -41,3 +41,15 @@ def test_every_listed_module_exists_and_every_module_is_listed():
 def test_the_readme_links_to_this_repositorys_architecture_document():
     readme = (REPO / "README.md").read_text()
     assert "(docs/architecture.md)" in readme and "../shared" not in readme
+
+
+def test_every_test_tests_readme_names_exists():
+    table = (REPO / "tests" / "README.md").read_text()
+    files = set(re.findall(r"`((?:cli|db|unit)/[\w/]*\.py|unit/lint/)`", table))
+    assert files and all((REPO / "tests" / name).exists() for name in files)
+    source = "\n".join(p.read_text() for p in (REPO / "tests").rglob("test_*.py"))
+    named = set(re.findall(r"`(test_\w+)`", table))  # names cut short with … are prefixes
+    missing = [name for name in named if f"def {name}(" not in source]
+    assert not missing
+    prefixes = re.findall(r"`(test_\w+)…`", table)
+    assert all(f"def {prefix}" in source for prefix in prefixes)
