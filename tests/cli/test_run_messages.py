@@ -37,8 +37,13 @@ def test_a_failure_hint_names_the_command_that_was_run(project, command):
     assert f"fix it and run `audifi-db {command}` again" in result.stderr
 
 
-def test_a_do_block_that_commits_fails_with_a_hint_naming_the_directive(project):
-    project.write("20260101000001", "commits", "do $$ begin commit; end $$;\n")
+COMMITS_AT_RUN_TIME = (
+    "create procedure commits() language plpgsql as $$ begin commit; end $$;\ncall commits();\n"
+)
+
+
+def test_a_statement_that_commits_at_run_time_fails_with_a_hint_naming_the_directive(project):
+    project.write("20260101000001", "commits", COMMITS_AT_RUN_TIME)  # not seen before it runs
     result = project.cli("deploy")
     assert result.returncode == 1 and "SQLSTATE 2D000" in result.stderr
     assert "-- audifi-db: no-transaction" in result.stderr
@@ -118,6 +123,8 @@ def test_stderr_names_the_database_used(project, args):
 
 def test_a_staging_dry_run_says_the_lint_guard_would_refuse(project):
     project.write("20260101000001", "users", GOOD)
+    assert project.cli("deploy").returncode == 0
+    project.query("insert into users select generate_series(1, 1000)")
     project.write("20260101000002", "email", "alter table users add column email text not null;\n")
     env = project.env(STAGING_DATABASE_URL=project.url)
     dry = project.cli("deploy", "--env", "staging", "--dry-run", url=None, env=env)
@@ -126,4 +133,4 @@ def test_a_staging_dry_run_says_the_lint_guard_would_refuse(project):
     assert "the real deploy would be refused by: lint" in dry.stdout
     real = project.cli("deploy", "--env", "staging", url=None, env=env)
     assert real.returncode == 1 and "[adding-required-column]" in real.stderr
-    assert project.query("select to_regclass('users')") == [(None,)]
+    assert project.query("select count(*) from audifi_migrations") == [(1,)]

@@ -35,8 +35,10 @@ def deploy(
 
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
-    migrations = discovery.discover(settings.migrations.dir)
     with listening(listeners, report) as emit:
+        if command == "dev":
+            refuse_protected(settings, "dev", emit)
+        migrations = discovery.discover(settings.migrations.dir)
         result = _runner(settings, emit, command, options).deploy(migrations)
     if settings.migrations.dump_schema and not (options and options.dry_run):
         _refresh_schema(settings, result.applied, report)
@@ -71,8 +73,6 @@ def dev(
 ):
     """The local loop: deploy to a local database, lint errors blocking. Refused for
     staging and production."""
-    with listening(listeners, report) as emit:
-        refuse_protected(settings, "dev", emit)
     return deploy(settings, listeners, options, report=report, command="dev")
 
 
