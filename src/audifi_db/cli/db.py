@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from .options import command_parser, settings_from
+from .options import command_group, command_parser, settings_from
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "db",
-        help="create or drop the environment's database",
-        description="create or drop the environment's database",
-    )
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = command_group(subparsers, "db", "create or drop the environment's database")
     command_parser(
         actions, "create", "create the database the URL names (if it is missing)", create
     )

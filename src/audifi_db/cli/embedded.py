@@ -3,16 +3,15 @@ back to without a DATABASE_URL."""
 
 from __future__ import annotations
 
-from .options import command_parser
+from .options import command_group, command_parser
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
+    actions = command_group(
+        subparsers,
         "embedded",
-        help="the embedded PostgreSQL (local without DATABASE_URL): status, stop",
-        description="the embedded PostgreSQL that `--env local` uses without DATABASE_URL",
+        "the embedded PostgreSQL that `--env local` uses without DATABASE_URL: status, stop",
     )
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, help_text in (
         ("status", "say whether it runs, since when, and where its data is"),
         ("stop", "stop it (the next command that needs it starts it again)"),
