@@ -64,8 +64,11 @@ def forward_later(port: int, delay: float, target: tuple[str, int]) -> None:
     server that comes up late, as a container's does."""
 
     def pipe(source: socket.socket, sink: socket.socket) -> None:
-        while data := source.recv(65536):
-            sink.sendall(data)
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:  # the other direction closed both sockets first
+            pass
         sink.close()
 
     def serve() -> None:
