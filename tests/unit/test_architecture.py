@@ -34,11 +34,12 @@ FILE_IO = (
     "config.py",
     "promotion.py",
     "lint/files.py",
+    "schema_dump.py",
     "cli/",
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/process.py",)
+SUBPROCESS = ("backup/process.py", "pgtools.py")
 
 
 def modules():
@@ -182,3 +183,10 @@ def test_every_operation_is_what_its_name_says_after_every_submodule_is_imported
         importlib.import_module(f"audifi_db.operations.{module}")
     for name in operations.__all__:
         assert not isinstance(getattr(operations, name), type(operations)), name
+
+
+def test_threads_start_only_through_the_module_that_blocks_signals_in_them():
+    for name, tree in modules():
+        if name == "threads.py":
+            continue
+        assert not calls(tree, "Thread", "Timer"), f"{name} starts a thread directly"
