@@ -20,6 +20,14 @@ _counter = itertools.count(1)
 Connection = psycopg2.extensions.connection
 
 
+def session(url: str) -> Iterator[Connection]:
+    """An autocommit connection for a test's `db` fixture (`yield from session(url)`): every
+    refused statement leaves no trace."""
+    conn = connect(url)
+    yield conn
+    conn.close()
+
+
 def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITTED") -> Connection:
     """Open a connection with bounded lock and statement waits."""
     conn = psycopg2.connect(url)
@@ -31,6 +39,19 @@ def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITT
     if not autocommit:
         conn.commit()
     return conn
+
+
+def run(conn: Connection, sql: str, params: Any = None) -> None:
+    """Execute one statement."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def rows(conn: Connection, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Run a query and return all its rows."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def scalar(conn: Connection, sql: str, params: Any = None) -> Any:
@@ -210,3 +231,10 @@ def race(url: str, *work: Callable[[Connection], None]) -> list[psycopg2.Error |
     finally:
         for conn in conns:
             conn.close()
+
+
+def single_error(outcomes: list[psycopg2.Error | None]) -> psycopg2.Error:
+    """Assert exactly one outcome committed; return the other's error."""
+    errors = [outcome for outcome in outcomes if outcome is not None]
+    assert len(errors) == 1, f"expected exactly one commit, got errors {errors}"
+    return errors[0]

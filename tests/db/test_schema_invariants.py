@@ -18,7 +18,6 @@ from schema_helpers import (
     Connection,
     balance,
     buy_sql,
-    connect,
     execute,
     ledger_sql,
     new_coin,
@@ -26,7 +25,10 @@ from schema_helpers import (
     new_master,
     new_user,
     refused,
+    rows,
+    run,
     scalar,
+    session,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,21 +40,7 @@ RESTRICT = errorcodes.RESTRICT_VIOLATION
 
 @pytest.fixture
 def db(deployed_url: str) -> Iterator[Connection]:
-    """An autocommit connection: every refused statement leaves no trace."""
-    conn = connect(deployed_url)
-    yield conn
-    conn.close()
-
-
-def run(conn: Connection, sql: str, params: object = None) -> None:
-    with conn.cursor() as cur:
-        cur.execute(sql, params)
-
-
-def _rows(conn: Connection, sql: str) -> list[tuple[object, ...]]:
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
+    yield from session(deployed_url)
 
 
 # --- users and auth ---------------------------------------------------------
@@ -461,7 +449,7 @@ def test_engagement_event_without_partition_lands_in_default_until_one_is_added(
 
 
 def test_ensure_partitions_covers_the_coming_months(db: Connection) -> None:
-    names = [name for (name,) in _rows(db, "SELECT analytics_ensure_partitions(2)")]
+    names = [name for (name,) in rows(db, "SELECT analytics_ensure_partitions(2)")]
     assert len(names) == 3
     assert all(scalar(db, "SELECT to_regclass(%s) IS NOT NULL", (name,)) for name in names)
 
@@ -470,7 +458,7 @@ def test_ensure_partitions_covers_the_coming_months(db: Connection) -> None:
 
 
 def test_every_foreign_key_is_backed_by_an_index(db: Connection) -> None:
-    unindexed = _rows(
+    unindexed = rows(
         db,
         """
         SELECT c.conrelid::regclass::text, c.conname
@@ -488,11 +476,11 @@ def test_every_foreign_key_is_backed_by_an_index(db: Connection) -> None:
 
 def test_no_cascading_deletes_and_time_is_always_timestamptz(db: Connection) -> None:
     assert (
-        _rows(db, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND confdeltype = 'c'")
+        rows(db, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND confdeltype = 'c'")
         == []
     )
     assert (
-        _rows(
+        rows(
             db,
             """SELECT table_name, column_name FROM information_schema.columns
                         WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'""",
@@ -502,7 +490,7 @@ def test_no_cascading_deletes_and_time_is_always_timestamptz(db: Connection) -> 
 
 
 def _schema_fingerprint(conn: Connection) -> list[tuple[object, ...]]:
-    return _rows(
+    return rows(
         conn,
         """
         SELECT 'column', table_name, column_name || ' ' || data_type FROM information_schema.columns
@@ -527,7 +515,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
     for seed in sorted((REPO / "db" / "seeds").glob("*.sql")):
         run(db, "BEGIN; " + seed.read_text() + "; COMMIT;")
     counts = dict(
-        _rows(
+        rows(
             db,
             """
         SELECT 'artists', count(*) FROM users WHERE role = 'artist'
@@ -556,7 +544,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
     }
     # Every unit of supply is held by someone or sits in a pool.
     assert (
-        _rows(
+        rows(
             db,
             """
         SELECT c.symbol FROM coins c
@@ -567,7 +555,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         == []
     )
     assert (
-        _rows(
+        rows(
             db,
             """SELECT id FROM ipos i WHERE shares_sold <>
                         (SELECT coalesce(sum(shares), 0) FROM ownership o WHERE o.ipo_id = i.id)""",
