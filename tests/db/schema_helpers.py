@@ -13,8 +13,14 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 import pytest
+from psycopg2 import errorcodes
 
 WAIT_SECONDS = 10
+# The SQLSTATEs of the refusals the schema tests expect.
+CHECK = errorcodes.CHECK_VIOLATION
+UNIQUE = errorcodes.UNIQUE_VIOLATION
+RESTRICT = errorcodes.RESTRICT_VIOLATION
+FOREIGN_KEY = errorcodes.FOREIGN_KEY_VIOLATION
 _counter = itertools.count(1)
 
 Connection = psycopg2.extensions.connection
