@@ -3,8 +3,11 @@
 -- pending), a live V Studio session, an artist coin with a pool, and a week of
 -- analytics. Loaded by `audifi-db seed` (local environment only) in a single
 -- transaction into a freshly deployed database. Fixed UUIDs keep it
--- reproducible; balances, supply, reserves and shares sold are derived by
--- triggers from the ledger and ownership rows below.
+-- reproducible; balances, supply, reserves, liquidity positions and shares
+-- sold are derived by triggers from the ledger and ownership rows below.
+-- IPO sale windows are relative to now(): purchases are accepted only inside
+-- their window, at the server's time. Every purchase and ledger row carries
+-- the client's idempotency key, as the backend would send it.
 
 INSERT INTO users (id, email, handle, display_name, role, wallet_address, created_at) VALUES
     ('a0000000-0000-4000-8000-000000000001', 'nova@novarae.music', 'novarae', 'Nova Rae', 'artist',
@@ -52,31 +55,40 @@ INSERT INTO subscriptions (user_id, plan, status, provider, provider_reference,
     ('f0000000-0000-4000-8000-000000000001', 'fan_plus', 'active', 'stripe', 'sub_1QbLenaM0002',
      '2026-11-10 00:00+00', '2026-12-10 00:00+00');
 
-INSERT INTO masters (id, title, artist_id, ipfs_hash) VALUES
+-- Midnight Arcade's 100,000 shares are offered in tranches; Accra After Dark
+-- was offered whole.
+INSERT INTO masters (id, title, artist_id, ipfs_hash, total_shares) VALUES
     ('b0000000-0000-4000-8000-000000000001', 'Midnight Arcade', 'a0000000-0000-4000-8000-000000000001',
-     'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'),
+     'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', 100000),
     ('b0000000-0000-4000-8000-000000000002', 'Saltwater Letters', 'a0000000-0000-4000-8000-000000000001',
-     'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'),
+     'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o', 50000),
     ('b0000000-0000-4000-8000-000000000003', 'Accra After Dark', 'a0000000-0000-4000-8000-000000000002',
-     'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi');
+     'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi', 2000);
 
 -- IPOs are created open so that purchases are accepted; the Kofi offering is
--- closed after its sales, and the second Nova master waits for approval.
+-- closed once sold out (a sixth share would be refused), the second Nova
+-- master's offering is a draft (pending) waiting for approval.
 INSERT INTO ipos (id, master_id, total_shares, share_price, start_date, end_date, status) VALUES
     ('c0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 10000, 2.50000000,
-     '2026-11-15 17:00+00', '2026-12-15 17:00+00', 'open'),
+     now() - interval '16 days', now() + interval '14 days', 'open'),
     ('c0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000002', 5000, 4.00000000,
-     '2027-01-10 17:00+00', '2027-02-10 17:00+00', 'pending'),
+     now() + interval '40 days', now() + interval '71 days', 'pending'),
     ('c0000000-0000-4000-8000-000000000003', 'b0000000-0000-4000-8000-000000000003', 2000, 1.25000000,
-     '2026-10-01 12:00+00', '2026-10-31 12:00+00', 'open');
+     now() - interval '60 days', now() + interval '1 day', 'open');
 
-INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price, purchased_at) VALUES
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 1200, 2.50000000, '2026-11-15 17:04+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 400, 2.50000000, '2026-11-16 09:31+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 75, 2.50000000, '2026-11-20 22:10+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 300, 2.50000000, '2026-11-22 11:00+00'),
-    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000002', 1500, 1.25000000, '2026-10-03 14:12+00'),
-    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000003', 500, 1.25000000, '2026-10-29 20:05+00');
+INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price, idempotency_key) VALUES
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 1200, 2.50000000, 'buy-7c1e0b52'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 400, 2.50000000, 'buy-2f9a44d0'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 75, 2.50000000, 'buy-91b3c7e4'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 300, 2.50000000, 'buy-0d6f2a18'),
+    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000002', 1500, 1.25000000, 'buy-5e8c9b31'),
+    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000003', 500, 1.25000000, 'buy-c4a17d90');
+
+-- Sam changed his mind about 25 of his Midnight Arcade shares: a refund is a
+-- compensating row, never an edit.
+INSERT INTO ownership (ipo_id, owner_id, kind, shares, purchase_price, idempotency_key) VALUES
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 'refund', -25, 2.50000000,
+     'refund-91b3c7e4');
 
 UPDATE ipos SET status = 'closed' WHERE id = 'c0000000-0000-4000-8000-000000000003';
 

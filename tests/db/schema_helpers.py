@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -87,33 +88,64 @@ def new_user(conn: Connection, role: str = "fan", email: str | None = None) -> s
     )
 
 
-def new_master(conn: Connection, artist_id: str | None = None) -> str:
+def new_key() -> str:
+    """A fresh client idempotency key."""
+    return f"req-{uuid.uuid4().hex}"
+
+
+def new_master(
+    conn: Connection, artist_id: str | None = None, total_shares: int = 1_000_000
+) -> str:
     """Insert a master (with a new artist unless given); return its id."""
     artist_id = artist_id or new_user(conn, role="artist")
     return scalar(
         conn,
-        "INSERT INTO masters (title, artist_id) VALUES ('A Song', %s) RETURNING id",
-        (artist_id,),
+        "INSERT INTO masters (title, artist_id, total_shares) VALUES ('A Song', %s, %s) RETURNING id",
+        (artist_id, total_shares),
     )
 
 
 def new_ipo(
-    conn: Connection, total_shares: int = 100, status: str = "open", master_id: str | None = None
+    conn: Connection,
+    total_shares: int = 100,
+    status: str = "open",
+    master_id: str | None = None,
+    window: tuple[str, str] = ("-1 hour", "30 days"),
 ) -> str:
-    """Insert an IPO (for a new master unless given); return its id."""
-    return scalar(
+    """An IPO at 2.5 a share (for a new master unless given) selling from now + window[0]
+    to now + window[1], brought to `status` the way the application would (closed and
+    cancelled IPOs are opened first); return its id."""
+    ipo = scalar(
         conn,
         "INSERT INTO ipos (master_id, total_shares, share_price, start_date, end_date, status)"
-        " VALUES (%s, %s, 2.5, now(), now() + interval '30 days', %s) RETURNING id",
-        (master_id or new_master(conn), total_shares, status),
+        " VALUES (%s, %s, 2.5, now() + %s::interval, now() + %s::interval, %s) RETURNING id",
+        (
+            master_id or new_master(conn),
+            total_shares,
+            *window,
+            "pending" if status == "pending" else "open",
+        ),
     )
+    if status in ("closed", "cancelled"):
+        execute(conn, ("UPDATE ipos SET status = %s WHERE id = %s", (status, ipo)))
+    return ipo
 
 
-def buy_sql(ipo_id: str, owner_id: str, shares: int) -> tuple[str, tuple[Any, ...]]:
-    """The statement buying shares of an IPO."""
+def buy_sql(
+    ipo_id: str,
+    owner_id: str,
+    shares: int,
+    *,
+    price: Any = 2.5,
+    key: str | None = None,
+    kind: str = "purchase",
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement buying (or, kind='refund' with negative shares, refunding) shares of an
+    IPO, under a fresh idempotency key unless given."""
     return (
-        "INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price) VALUES (%s, %s, %s, 2.5)",
-        (ipo_id, owner_id, shares),
+        "INSERT INTO ownership (ipo_id, owner_id, kind, shares, purchase_price, idempotency_key)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (ipo_id, owner_id, kind, shares, price, key or new_key()),
     )
 
 
