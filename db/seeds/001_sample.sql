@@ -127,32 +127,38 @@ INSERT INTO liquidity_pools (id, coin_a_id, coin_b_id, fee_bps) VALUES
     ('30000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', 30);
 
-INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount, reference, created_at) VALUES
+-- One statement: a swap's two legs (same swap_id and key) must arrive together.
+INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount, reference, idempotency_key,
+                               swap_id, created_at) VALUES
     -- Supply: NOVA minted to the artist, AUDI credits to the treasury and to Jun.
     ('20000000-0000-4000-8000-000000000001', 'mint', NULL, 'a0000000-0000-4000-8000-000000000001', NULL,
-     600000, 'genesis', '2026-11-01 12:00+00'),
+     600000, 'genesis', 'mint-nova-genesis', NULL, '2026-11-01 12:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'mint', NULL, 'e0000000-0000-4000-8000-000000000001', NULL,
-     50000, 'treasury funding', '2026-11-01 12:00+00'),
+     50000, 'treasury funding', 'mint-audi-treasury', NULL, '2026-11-01 12:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'mint', NULL, 'f0000000-0000-4000-8000-000000000002', NULL,
-     500, 'card top-up ch_3QbJun', '2026-11-18 10:00+00'),
+     500, 'card top-up ch_3QbJun', 'topup-ch_3QbJun', NULL, '2026-11-18 10:00+00'),
     -- Seed the pool: 100 000 NOVA against 25 000 AUDI.
     ('20000000-0000-4000-8000-000000000001', 'add_liquidity', 'a0000000-0000-4000-8000-000000000001', NULL,
-     '30000000-0000-4000-8000-000000000001', 100000, 'pool genesis', '2026-11-02 09:00+00'),
+     '30000000-0000-4000-8000-000000000001', 100000, 'pool genesis', 'pool-genesis-nova', NULL, '2026-11-02 09:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'add_liquidity', 'e0000000-0000-4000-8000-000000000001', NULL,
-     '30000000-0000-4000-8000-000000000001', 25000, 'pool genesis', '2026-11-02 09:00+00'),
+     '30000000-0000-4000-8000-000000000001', 25000, 'pool genesis', 'pool-genesis-audi', NULL, '2026-11-02 09:00+00'),
     -- A gift from Nova to an early fan.
     ('20000000-0000-4000-8000-000000000001', 'transfer', 'a0000000-0000-4000-8000-000000000001',
-     'f0000000-0000-4000-8000-000000000001', NULL, 5000, 'early supporter gift', '2026-11-05 15:00+00'),
-    -- Jun swaps 100 AUDI for NOVA (constant product, 0.30 % fee).
+     'f0000000-0000-4000-8000-000000000001', NULL, 5000, 'early supporter gift', 'gift-3a7d', NULL,
+     '2026-11-05 15:00+00'),
+    -- Jun swaps 100 AUDI for NOVA (constant product, 0.30 % fee): two legs, one swap.
     ('10000000-0000-4000-8000-000000000001', 'swap', 'f0000000-0000-4000-8000-000000000002', NULL,
-     '30000000-0000-4000-8000-000000000001', 100, 'swap 7f3c', '2026-11-19 20:41+00'),
+     '30000000-0000-4000-8000-000000000001', 100, 'swap 7f3c', 'swap-7f3c', '40000000-0000-4000-8000-000000000001',
+     '2026-11-19 20:41+00'),
     ('20000000-0000-4000-8000-000000000001', 'swap', NULL, 'f0000000-0000-4000-8000-000000000002',
-     '30000000-0000-4000-8000-000000000001', 397.215902978920, 'swap 7f3c', '2026-11-19 20:41+00'),
+     '30000000-0000-4000-8000-000000000001', 397.215902978920, 'swap 7f3c', 'swap-7f3c',
+     '40000000-0000-4000-8000-000000000001', '2026-11-19 20:41+00'),
     -- Lena passes some on to Sam, who burns 50 for a backstage pass.
     ('20000000-0000-4000-8000-000000000001', 'transfer', 'f0000000-0000-4000-8000-000000000001',
-     'f0000000-0000-4000-8000-000000000003', NULL, 250, 'split the merch order', '2026-11-21 13:00+00'),
+     'f0000000-0000-4000-8000-000000000003', NULL, 250, 'split the merch order', 'merch-split-88', NULL,
+     '2026-11-21 13:00+00'),
     ('20000000-0000-4000-8000-000000000001', 'burn', 'f0000000-0000-4000-8000-000000000003', NULL, NULL,
-     50, 'backstage pass redemption', '2026-11-23 18:00+00');
+     50, 'backstage pass redemption', 'redeem-backstage-12', NULL, '2026-11-23 18:00+00');
 
 INSERT INTO master_daily_metrics (master_id, metric_date, plays, unique_listeners, revenue) VALUES
     ('b0000000-0000-4000-8000-000000000001', '2026-11-20', 18432, 9120, 73.72800000),

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -169,13 +170,66 @@ def ledger_sql(
     from_user: str | None = None,
     to_user: str | None = None,
     pool: str | None = None,
+    key: str | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
-    """The statement recording one ledger row."""
+    """The statement recording one ledger row, under a fresh idempotency key unless given."""
     return (
-        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (coin_id, kind, from_user, to_user, pool, amount),
+        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount,"
+        " idempotency_key) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (coin_id, kind, from_user, to_user, pool, amount, key or new_key()),
     )
+
+
+def swap_sql(
+    pool: str, trader: str, pay: tuple[str, Any], receive: tuple[str, Any], key: str | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """One statement recording a swap's two legs: trader pays (coin, amount) into the pool and
+    receives (coin, amount) from it, under one swap id and one idempotency key."""
+    swap_id, key = str(uuid.uuid4()), key or new_key()
+    return (
+        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount,"
+        " idempotency_key, swap_id) VALUES (%s, 'swap', %s, NULL, %s, %s, %s, %s),"
+        " (%s, 'swap', NULL, %s, %s, %s, %s, %s)",
+        (
+            pay[0],
+            trader,
+            pool,
+            pay[1],
+            key,
+            swap_id,
+            receive[0],
+            trader,
+            pool,
+            receive[1],
+            key,
+            swap_id,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A liquidity pool, its two coins (coin_a < coin_b) and the user who funded it."""
+
+    id: str
+    coin_a: str
+    coin_b: str
+    provider: str
+
+
+def new_pool(conn: Connection, funding: Any = 1000) -> Pool:
+    """A pool of two new coins, each side funded with `funding` by a new provider."""
+    coin_a, coin_b = sorted((new_coin(conn), new_coin(conn)))
+    pool_id = scalar(
+        conn,
+        "INSERT INTO liquidity_pools (coin_a_id, coin_b_id) VALUES (%s, %s) RETURNING id",
+        (coin_a, coin_b),
+    )
+    provider = new_user(conn)
+    for coin in (coin_a, coin_b):
+        execute(conn, ledger_sql(coin, "mint", funding, to_user=provider))
+        execute(conn, ledger_sql(coin, "add_liquidity", funding, from_user=provider, pool=pool_id))
+    return Pool(pool_id, coin_a, coin_b, provider)
 
 
 def execute(conn: Connection, statement: tuple[str, tuple[Any, ...]]) -> None:
@@ -190,6 +244,18 @@ def balance(conn: Connection, coin_id: str, user_id: str) -> Decimal:
         conn,
         "SELECT coalesce((SELECT balance FROM coin_balances WHERE coin_id = %s AND user_id = %s), 0)",
         (coin_id, user_id),
+    )
+
+
+def supply_is_held(db: Connection) -> bool:
+    """Every coin's total_supply equals its balances plus its pool reserves."""
+    return scalar(
+        db,
+        """SELECT bool_and(c.total_supply =
+                  (SELECT coalesce(sum(balance), 0) FROM coin_balances b WHERE b.coin_id = c.id)
+                  + (SELECT coalesce(sum(CASE WHEN p.coin_a_id = c.id THEN reserve_a ELSE reserve_b END), 0)
+                       FROM liquidity_pools p WHERE c.id IN (p.coin_a_id, p.coin_b_id)))
+             FROM coins c""",
     )
 
 

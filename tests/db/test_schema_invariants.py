@@ -26,12 +26,15 @@ from schema_helpers import (
     new_coin,
     new_ipo,
     new_master,
+    new_pool,
     new_user,
     refused,
     rows,
     run,
     scalar,
     session,
+    supply_is_held,
+    swap_sql,
 )
 
 from audifi_db.discovery import discover
@@ -309,7 +312,6 @@ def test_balances_cannot_be_written_directly(db: Connection) -> None:
         "UPDATE coin_balances SET balance = 1000",
         "DELETE FROM coin_balances",
         f"INSERT INTO coin_balances (coin_id, user_id, balance) VALUES ('{coin}', '{new_user(db)}', 5)",
-        f"SELECT coin_balance_add('{coin}', '{alice}', 5)",
     ):
         with refused(RESTRICT):
             run(db, statement)
@@ -343,42 +345,32 @@ def test_ledger_rows_are_well_formed(db: Connection) -> None:
         execute(db, ledger_sql(coin, "mint", 1001, to_user=alice))
 
 
-@pytest.fixture
-def pool(db: Connection) -> tuple[str, str, str]:
-    """A pool of two coins, each side funded with 1000 by its provider; (pool, coin_a, coin_b)."""
-    coin_a, coin_b = sorted((new_coin(db), new_coin(db)))
-    pool_id = scalar(
-        db,
-        "INSERT INTO liquidity_pools (coin_a_id, coin_b_id) VALUES (%s, %s) RETURNING id",
-        (coin_a, coin_b),
-    )
-    provider = new_user(db)
-    for coin in (coin_a, coin_b):
-        execute(db, ledger_sql(coin, "mint", 1000, to_user=provider))
-        execute(db, ledger_sql(coin, "add_liquidity", 1000, from_user=provider, pool=pool_id))
-    return pool_id, coin_a, coin_b
-
-
-def test_pool_reserves_never_go_negative(db: Connection, pool: tuple[str, str, str]) -> None:
-    pool_id, coin_a, coin_b = pool
+def test_pool_reserves_never_go_negative(db: Connection) -> None:
+    pool = new_pool(db)
     trader = new_user(db)
-    execute(db, ledger_sql(coin_a, "mint", 10, to_user=trader))
-    execute(db, ledger_sql(coin_a, "swap", 10, from_user=trader, pool=pool_id))
-    execute(db, ledger_sql(coin_b, "swap", Decimal("9.87"), to_user=trader, pool=pool_id))
+    execute(db, ledger_sql(pool.coin_a, "mint", 10, to_user=trader))
+    execute(db, swap_sql(pool.id, trader, (pool.coin_a, 10), (pool.coin_b, Decimal("9.87"))))
     assert (
         scalar(db, "SELECT (reserve_a, reserve_b)::text FROM liquidity_pools")
         == "(1010.000000000000000000,990.130000000000000000)"
     )
     with refused(CHECK, "liquidity_pools_reserves_non_negative"):
-        execute(db, ledger_sql(coin_b, "remove_liquidity", 991, to_user=trader, pool=pool_id))
+        execute(
+            db,
+            ledger_sql(pool.coin_b, "remove_liquidity", 991, to_user=pool.provider, pool=pool.id),
+        )
     with refused(CHECK, "coin_transactions_coin_in_pool"):
-        execute(db, ledger_sql(new_coin(db), "remove_liquidity", 1, to_user=trader, pool=pool_id))
+        execute(
+            db,
+            ledger_sql(new_coin(db), "remove_liquidity", 1, to_user=pool.provider, pool=pool.id),
+        )
     with refused(RESTRICT):
         run(db, "UPDATE liquidity_pools SET reserve_a = 0")
 
 
-def test_pool_fee_and_pair_are_checked(db: Connection, pool: tuple[str, str, str]) -> None:
-    _, coin_a, coin_b = pool
+def test_pool_fee_and_pair_are_checked(db: Connection) -> None:
+    pool = new_pool(db)
+    coin_a, coin_b = pool.coin_a, pool.coin_b
     with refused(CHECK, "liquidity_pools_fee_bps_range"):
         run(db, "UPDATE liquidity_pools SET fee_bps = 10000")
     with refused(CHECK, "liquidity_pools_canonical_pair"):
@@ -533,6 +525,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         UNION ALL SELECT 'coins', count(*) FROM coins
         UNION ALL SELECT 'pools', count(*) FROM liquidity_pools
         UNION ALL SELECT 'ledger', count(*) FROM coin_transactions
+        UNION ALL SELECT 'positions', count(*) FROM liquidity_positions
         UNION ALL SELECT 'refunds', count(*) FROM ownership WHERE kind = 'refund'
         UNION ALL SELECT 'events', count(*) FROM engagement_events""",
         )
@@ -547,21 +540,12 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         "coins": 2,
         "pools": 1,
         "ledger": 10,
+        "positions": 2,
         "refunds": 1,
         "events": 7,
     }
     # Every unit of supply is held by someone or sits in a pool.
-    assert (
-        rows(
-            db,
-            """
-        SELECT c.symbol FROM coins c
-        WHERE c.total_supply <> (SELECT coalesce(sum(balance), 0) FROM coin_balances b WHERE b.coin_id = c.id)
-            + (SELECT coalesce(sum(CASE WHEN p.coin_a_id = c.id THEN reserve_a ELSE reserve_b END), 0)
-               FROM liquidity_pools p WHERE c.id IN (p.coin_a_id, p.coin_b_id))""",
-        )
-        == []
-    )
+    assert supply_is_held(db)
     assert (
         rows(
             db,
