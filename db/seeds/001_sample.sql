@@ -104,10 +104,19 @@ INSERT INTO session_participants (session_id, user_id, role, joined_at, left_at)
 
 INSERT INTO session_decisions (session_id, decision_type, data, decided_at, decided_by) VALUES
     ('d0000000-0000-4000-8000-000000000001', 'tempo', '{"bpm": 96, "previous_bpm": 92}', '2026-11-24 19:12+00',
-     'a0000000-0000-4000-8000-000000000001'),
-    ('d0000000-0000-4000-8000-000000000001', 'holder_vote',
-     '{"question": "Which bridge?", "options": ["A", "B"], "winner": "B", "votes": {"A": 1630, "B": 2045}}',
-     '2026-11-24 19:35+00', NULL);
+     'a0000000-0000-4000-8000-000000000001');
+
+-- The bridge is put to the vote of the participants present (Lena has left);
+-- deciding records the winner and freezes the decision and its votes.
+INSERT INTO session_decisions (id, session_id, decision_type, data, status) VALUES
+    ('d1000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000001', 'bridge_vote',
+     '{"question": "Which bridge?", "options": ["A", "B"]}', 'open');
+INSERT INTO session_decision_votes (decision_id, user_id, choice) VALUES
+    ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'B'),
+    ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'B'),
+    ('d1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'A');
+UPDATE session_decisions SET status = 'decided', data = data || '{"winner": "B", "votes": {"A": 1, "B": 2}}'
+ WHERE id = 'd1000000-0000-4000-8000-000000000001';
 
 INSERT INTO v_studio_events (session_id, user_id, event_type, payload, occurred_at) VALUES
     ('d0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'session.start', '{}', '2026-11-24 19:00:00+00'),

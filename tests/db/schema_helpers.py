@@ -150,6 +150,44 @@ def buy_sql(
     )
 
 
+def new_session(conn: Connection, host_id: str | None = None) -> str:
+    """A V Studio session (hosted by a new artist unless given); return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO v_studio_sessions (host_id, title) VALUES (%s, 'Jam') RETURNING id",
+        (host_id or new_user(conn, role="artist"),),
+    )
+
+
+def join(conn: Connection, session_id: str, user_id: str | None = None) -> str:
+    """A user (new unless given) joins a session as a listener; return the user's id."""
+    user_id = user_id or new_user(conn)
+    run(
+        conn,
+        "INSERT INTO session_participants (session_id, user_id) VALUES (%s, %s)",
+        (session_id, user_id),
+    )
+    return user_id
+
+
+def open_vote(conn: Connection, session_id: str, options: tuple[str, ...] = ("A", "B")) -> str:
+    """An open decision of a session, voting on options; return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO session_decisions (session_id, decision_type, data, status)"
+        " VALUES (%s, 'bridge_vote', jsonb_build_object('options', %s::text[]), 'open') RETURNING id",
+        (session_id, list(options)),
+    )
+
+
+def vote_sql(decision_id: str, user_id: str, choice: str = "A") -> tuple[str, tuple[Any, ...]]:
+    """The statement casting a vote."""
+    return (
+        "INSERT INTO session_decision_votes (decision_id, user_id, choice) VALUES (%s, %s, %s)",
+        (decision_id, user_id, choice),
+    )
+
+
 def new_coin(
     conn: Connection, symbol: str | None = None, decimals: int = 18, max_supply: Any = None
 ) -> str:

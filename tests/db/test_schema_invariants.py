@@ -527,6 +527,8 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         UNION ALL SELECT 'ledger', count(*) FROM coin_transactions
         UNION ALL SELECT 'positions', count(*) FROM liquidity_positions
         UNION ALL SELECT 'refunds', count(*) FROM ownership WHERE kind = 'refund'
+        UNION ALL SELECT 'decided', count(*) FROM session_decisions WHERE status = 'decided'
+        UNION ALL SELECT 'votes', count(*) FROM session_decision_votes
         UNION ALL SELECT 'events', count(*) FROM engagement_events""",
         )
     )
@@ -542,6 +544,8 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         "ledger": 10,
         "positions": 2,
         "refunds": 1,
+        "decided": 2,
+        "votes": 3,
         "events": 7,
     }
     # Every unit of supply is held by someone or sits in a pool.
