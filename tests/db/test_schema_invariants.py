@@ -204,13 +204,6 @@ def test_shares_sold_is_maintained_by_the_database_only(db: Connection) -> None:
         )
 
 
-def test_ipo_with_sales_cannot_be_deleted(db: Connection) -> None:
-    ipo = new_ipo(db)
-    execute(db, buy_sql(ipo, new_user(db), 1))
-    with refused(RESTRICT, "ipos_delete_only_draft"):
-        run(db, "DELETE FROM ipos WHERE id = %s", (ipo,))
-
-
 # --- V Studio ---------------------------------------------------------------
 
 
@@ -310,8 +303,10 @@ def test_balances_cannot_be_written_directly(db: Connection) -> None:
     execute(db, ledger_sql(coin, "mint", 10, to_user=alice))
     for statement in (
         "UPDATE coin_balances SET balance = 1000",
+        "UPDATE coin_balances SET balance = 0 WHERE false",  # refused per statement
         "DELETE FROM coin_balances",
         f"INSERT INTO coin_balances (coin_id, user_id, balance) VALUES ('{coin}', '{new_user(db)}', 5)",
+        "DELETE FROM liquidity_positions",
     ):
         with refused(RESTRICT):
             run(db, statement)
@@ -413,19 +408,20 @@ def partition_of(conn: Connection, occurred_at: str) -> str:
     )
 
 
-def test_engagement_event_without_partition_lands_in_default_until_one_is_added(
+def test_engagement_event_without_partition_is_refused_until_its_month_is_added(
     db: Connection,
 ) -> None:
     insert = "INSERT INTO engagement_events (occurred_at, event_type) VALUES (%s, 'play')"
     run(db, insert, ("2026-11-23 08:00+00",))
     assert partition_of(db, "2026-11-23 08:00+00") == "engagement_events_y2026m11"
-    run(db, insert, ("2035-06-15 12:00+00",))
-    assert partition_of(db, "2035-06-15 12:00+00") == "engagement_events_default"
+    with refused(CHECK):  # no default partition: "no partition of relation ... found for row"
+        run(db, insert, ("2035-06-15 12:00+00",))
 
     assert (
         scalar(db, "SELECT analytics_ensure_month_partition('2035-06-01')")
         == "engagement_events_y2035m06"
     )
+    run(db, insert, ("2035-06-15 12:00+00",))
     assert partition_of(db, "2035-06-15 12:00+00") == "engagement_events_y2035m06"
     assert (
         scalar(db, "SELECT analytics_ensure_month_partition('2035-06-20')")
