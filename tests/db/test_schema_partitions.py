@@ -121,6 +121,7 @@ def test_a_new_month_keeps_its_parents_guards(db: Connection) -> None:
         run(db, f"TRUNCATE {part}")
     with refused(errorcodes.RESTRICT_VIOLATION):
         run(db, f"DELETE FROM {part}")
+    assert scalar(db, "SELECT has_table_privilege('audifi_app', %s, 'SELECT')", (part,)) is False
 
 
 # --- roll-up and retention ------------------------------------------------------------
