@@ -556,6 +556,46 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
     )
 
 
+# Names whose meaning the table's comment and the name itself carry.
+OBVIOUS_COLUMNS = {
+    "id",
+    "created_at",
+    "updated_at",
+    "title",
+    "name",
+    "display_name",
+    "user_id",
+    "session_id",
+    "master_id",
+    "coin_id",
+    "pool_id",
+    "ipo_id",
+    "decision_id",
+}
+
+
+def test_every_table_and_every_non_obvious_column_has_a_comment(db: Connection) -> None:
+    """The engine's history table is the engine's; the columns of the two retired tables
+    (the legacy v_studio_events, the detached default partition) are their successors'."""
+    tables = """SELECT c.oid, c.relname FROM pg_class c
+                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+                   AND NOT c.relispartition AND c.relname <> 'audifi_migrations'"""
+    assert (
+        rows(db, f"SELECT relname FROM ({tables}) t WHERE obj_description(oid, 'pg_class') IS NULL")
+        == []
+    )
+    undocumented = rows(
+        db,
+        f"""SELECT t.relname || '.' || a.attname FROM ({tables}) t
+              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE col_description(t.oid, a.attnum) IS NULL AND NOT a.attname = ANY (%s)
+               AND t.relname NOT IN ('v_studio_events_legacy', 'engagement_events_default')
+             ORDER BY 1""",
+        (sorted(OBVIOUS_COLUMNS),),
+    )
+    assert undocumented == []
+
+
 def test_er_diagram_shows_partitioned_parents_and_every_foreign_key(
     db: Connection, deployed_url: str
 ) -> None:
