@@ -113,10 +113,8 @@ BEGIN
     -- One pass over the statement's rows says what there is to check and do
     -- (each query costs: a single transfer runs two of them, plus the writes).
     SELECT bool_or(n.idempotency_key IS NULL), bool_or(n.kind = 'swap'), bool_or(n.pool_id IS NOT NULL),
-           bool_or(n.kind IN ('mint', 'burn')), bool_or(n.amount <> round(n.amount, c.decimals)),
-           (SELECT count(*) FROM (SELECT coin_id, from_user_id FROM new_rows WHERE from_user_id IS NOT NULL
-                                  UNION SELECT coin_id, to_user_id FROM new_rows WHERE to_user_id IS NOT NULL) k)
-      INTO missing_key, has_swap, has_pool, has_supply, too_precise, holders
+           bool_or(n.kind IN ('mint', 'burn')), bool_or(n.amount <> round(n.amount, c.decimals))
+      INTO missing_key, has_swap, has_pool, has_supply, too_precise
       FROM new_rows n JOIN coins c ON c.id = n.coin_id;
     IF missing_key THEN
         RAISE EXCEPTION 'every ledger row carries the client''s idempotency_key (unique per sender); a row has none'
@@ -189,7 +187,9 @@ BEGIN
                     FROM moves JOIN locked USING (coin_id, user_id)
                    WHERE b.coin_id = moves.coin_id AND b.user_id = moves.user_id
                RETURNING b.coin_id, b.user_id)
-    SELECT count(*), array_agg(coin_id), array_agg(user_id) INTO applied, applied_coins, applied_users FROM done;
+    SELECT (SELECT count(*) FROM moves), count(*), array_agg(coin_id), array_agg(user_id)
+      INTO holders, applied, applied_coins, applied_users
+      FROM done;
     -- 2. The new ones (an airdrop's new holders), inserted with their amount in
     --    that order. A debit of a missing balance fails
     --    coin_balances_balance_non_negative, like an overdraft. A row another
