@@ -88,3 +88,7 @@ class LintFailed(AudiFiDbError):
     def __init__(self, message: str, hint: str, findings: list) -> None:
         super().__init__(message, hint)
         self.findings = findings
+
+
+class GitError(AudiFiDbError):
+    """git is missing, the folder is not a repository, or a ref does not resolve."""

@@ -4,7 +4,18 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "audifi_db"
-PURE = ("model.py", "planning.py", "sql.py", "discovery.py", "erd.py", "lint")
+PURE = (
+    "model.py",
+    "planning.py",
+    "sql.py",
+    "discovery.py",
+    "erd.py",
+    "lint",
+    "branches.py",
+    "check_report.py",
+)
+# The modules meant to start processes: git for `check`.
+RUNS_PROCESSES = ("gitfacts.py",)
 
 
 def modules():
@@ -48,3 +59,11 @@ def test_only_the_cli_prints():
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
         ]
         assert not prints, f"{name} prints at lines {prints}"
+
+
+def test_only_the_modules_meant_for_it_start_processes():
+    for name, tree in modules():
+        starts = {"subprocess", "pty", "multiprocessing"} & {
+            n.split(".")[0] for n in imported(tree)
+        }
+        assert not starts or name in RUNS_PROCESSES, f"{name} imports {starts}"

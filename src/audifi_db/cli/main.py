@@ -9,13 +9,28 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "check",
+]
 
 EPILOG = """exit codes:
   0  success (status: the database is in sync)
   1  the work failed: a migration failed, lint errors, not in sync, changed or missing
-     migrations, a failed migration awaiting `resolve`, the lock held by another run
-  2  usage or configuration error, bad migration file, database unreachable or refusing us
+     migrations, a failed migration awaiting `resolve`, the lock held by another run;
+     `check`: a conflict with the base branch (an edited, deleted or renamed migration, two
+     with one version, a new one not newer than the base's newest)
+  2  usage or configuration error, bad migration file, database unreachable or refusing us;
+     `check`: not a git repository, a base that does not resolve, no CREATEDB
   130 interrupted
 
 environments: --env local|staging|production reads DATABASE_URL, STAGING_DATABASE_URL,
