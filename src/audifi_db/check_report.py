@@ -6,6 +6,7 @@ Pure code: each renderer returns a value; the CLI prints it or appends it to the
 from __future__ import annotations
 
 from .check import CheckReport
+from .github import annotation, cell, code, table
 
 TITLE = "audifi-db check"
 
@@ -112,35 +113,25 @@ def annotations(report: CheckReport) -> str:
     from .lint.report import render
 
     lines = [
-        _annotation(
-            f"{problem.message} (fix: {problem.hint})", problem.path, problem.line, problem.kind
+        annotation(
+            f"{problem.message} (fix: {problem.hint})",
+            file=problem.path,
+            line=problem.line,
+            title=f"{TITLE}: {problem.kind}",
         )
         for problem in report.problems
     ]
     if report.findings:
         lines.append(render(list(report.findings), "github"))
     apply = report.apply
-    if apply.error:
+    if not apply.ok:
         file, line = apply.failed_at or (None, None)
-        lines.append(_annotation(apply.error, file, line, "apply"))
-    elif not apply.ok:
-        lines.append(_annotation(_apply_line(report), None, None, "apply"))
+        lines.append(
+            annotation(
+                apply.error or _apply_line(report), file=file, line=line, title=f"{TITLE}: apply"
+            )
+        )
     return "\n".join(lines)
-
-
-def _annotation(message: str, file: str | None, line: int | None, what: str) -> str:
-    properties = [f"title={_property(f'{TITLE}: {what}')}"]
-    if file:
-        properties[:0] = [f"file={_property(file)}", f"line={line or 1}"]
-    return f"::error {','.join(properties)}::{_data(message)}"
-
-
-def _data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(value: str) -> str:
-    return _data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def markdown(report: CheckReport) -> str:
@@ -149,11 +140,10 @@ def markdown(report: CheckReport) -> str:
     base = _base_line(report)
     parts = [f"## {icon} audifi-db {verdict(report)}", base[0].upper() + base[1:]]
     parts += [_run_table(report), _problem_table(report), _finding_table(report)]
-    parts += [_lock_table(report), f"### Throwaway database\n\n{_cell(_apply_line(report))}"]
-    parts.append(
-        _table(["stage", "ms"], [[k, str(v)] for k, v in report.timings_ms.items()], "Timings")
-    )
-    return "\n\n".join(part for part in parts if part) + "\n"
+    parts += [_lock_table(report), f"### Throwaway database\n\n{cell(_apply_line(report))}"]
+    timings = [[stage, str(ms)] for stage, ms in report.timings_ms.items()]
+    parts.append(table(["stage", "ms"], timings, "Timings"))
+    return "\n\n".join(parts) + "\n"
 
 
 def _run_table(report: CheckReport) -> str:
@@ -164,60 +154,37 @@ def _run_table(report: CheckReport) -> str:
         counts[statement.file] = counts.get(statement.file, 0) + 1
     durations = {a.version: f"{a.duration_ms} ms" for a in report.apply.applied}
     rows = [
-        [
-            str(i),
-            f"`{m.path}`",
-            _mode(m),
-            str(counts.get(m.path, "")),
-            durations.get(m.version, "—"),
-        ]
+        [str(i), code(m.path), _mode(m), str(counts.get(m.path, "")), durations.get(m.version, "—")]
         for i, m in enumerate(report.to_run, start=1)
     ]
     header = ["#", "migration", "mode", "statements", "applied in"]
-    return _table(header, rows, "What will run, in this order")
+    return table(header, rows, "What will run, in this order")
 
 
 def _problem_table(report: CheckReport) -> str:
-    rows = [
-        [f"`{p.path}:{p.line}`", str(p.kind), _cell(p.message), _cell(p.hint)]
-        for p in report.problems
-    ]
-    return _table(["file", "conflict", "what", "fix"], rows, f"Conflicts with `{report.base.ref}`")
+    rows = [[code(f"{p.path}:{p.line}"), str(p.kind), p.message, p.hint] for p in report.problems]
+    return table(
+        ["file", "conflict", "what", "fix"], rows, f"Conflicts with {code(report.base.ref)}"
+    )
 
 
 def _finding_table(report: CheckReport) -> str:
     rows = [
         [
-            f"`{f.file}:{f.line}`",
+            code(f"{f.file}:{f.line}"),
             f"{f.severity}" + (" (acknowledged)" if f.acknowledged else ""),
             f.rule,
-            _cell(f.message),
-            _cell(f.lock),
+            f.message,
+            f.lock,
         ]
         for f in report.findings
     ]
-    return _table(["where", "severity", "rule", "message", "lock"], rows, "Lint findings")
+    return table(["where", "severity", "rule", "message", "lock"], rows, "Lint findings")
 
 
 def _lock_table(report: CheckReport) -> str:
     rows = [
-        [
-            f"`{s.file}:{s.line}`",
-            f"`{_cell(s.statement[:80])}`",
-            _cell("; ".join(s.locks) or "no table lock"),
-        ]
+        [code(f"{s.file}:{s.line}"), code(s.statement[:80]), "; ".join(s.locks) or "no table lock"]
         for s in report.locks
     ]
-    return _table(["where", "statement", "lock"], rows, "Locks each statement takes")
-
-
-def _table(header: list[str], rows: list[list[str]], title: str) -> str:
-    if not rows:
-        return f"### {title}\n\nNone."
-    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    return table(["where", "statement", "lock"], rows, "Locks each statement takes")

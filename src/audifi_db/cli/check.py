@@ -4,8 +4,6 @@ when all of it does."""
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
 from .options import command_parser, settings_from
 
@@ -30,7 +28,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..check import check
     from ..check_report import annotations, markdown, text, to_json
-    from .output import in_github_actions, info, print_json
+    from .github import annotate, append_summary
+    from .output import info, print_json
 
     settings = settings_from(args)
     info(f"check: a throwaway database on {settings.url_for_humans}")
@@ -39,13 +38,6 @@ def run(args: argparse.Namespace) -> int:
         print_json(to_json(report))
     else:
         print(text(report))
-    if in_github_actions():
-        print(annotations(report), file=sys.stderr if args.json else sys.stdout)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        try:
-            with open(summary, "a", encoding="utf-8") as out:
-                out.write(markdown(report))
-        except OSError as exc:
-            info(f"warning: cannot write the job summary to {summary}: {exc.strerror}")
+    annotate(annotations(report), json_mode=args.json)
+    append_summary(markdown(report))
     return 0 if report.ok else 1

@@ -31,6 +31,7 @@ def migration_json(item) -> dict:
         "statements_applied": last.statements_applied if last else None,
         "statements_total": last.statements_total if last else None,
         "error": last.error if last and item.state.value in ("failed", "in_progress") else None,
+        "failed_line": last.failed_line if last else None,
         "applied_by": last.applied_by if last else None,
     }
 
@@ -52,14 +53,16 @@ def run(args) -> int:
                 "migrations": [migration_json(item) for item in report.migrations],
             }
         )
-    else:
-        rows = [
-            [item.version, item.name, item.state.value, _when(item)] for item in report.migrations
-        ]
+    rows = [[item.version, item.name, item.state.value, _when(item)] for item in report.migrations]
+    counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
+    counts = f"{len(report.migrations)} migrations: {counts or 'none'}"
+    if not args.json:
         table(["version", "name", "state", "applied at / note"], rows)
-        counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
-        verdict = "in sync" if report.in_sync else "NOT in sync"
-        print(f"{len(report.migrations)} migrations: {counts or 'none'} — {verdict}")
+        print(f"{counts} — {'in sync' if report.in_sync else 'NOT in sync'}")
+    from .github import annotate, append_summary, status_annotations, status_markdown
+
+    annotate(status_annotations(report), json_mode=args.json)
+    append_summary(status_markdown(report, rows, counts))
     return 0 if report.in_sync else 1
 
 
