@@ -25,7 +25,16 @@ class Repo:
 
     def git(self, *args: str) -> str:
         result = subprocess.run(
-            ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+            [
+                "git",
+                "-c",
+                "user.name=Test",
+                "-c",
+                "user.email=test@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                *args,
+            ],
             cwd=self.project.root,
             capture_output=True,
             text=True,
