@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
+import time
+import uuid
 
 import pytest
 from conftest import Project, query, with_database
@@ -267,3 +271,47 @@ def test_outside_a_git_repository_or_without_a_server_exit_2(project):
     unreachable = project.cli("check", url="postgresql://postgres@127.0.0.1:9/postgres")
     assert unreachable.returncode == 2
     assert "cannot reach PostgreSQL at 127.0.0.1:9" in unreachable.stderr
+
+
+EMBEDDED_DATABASES_THEN_STOP = """
+import pgserver, sys
+server = pgserver.get_server(sys.argv[1], cleanup_mode="stop")
+print(server.psql("SELECT datname FROM pg_database"))
+server.cleanup()
+"""
+
+
+def test_without_a_database_url_the_throwaway_database_is_on_the_embedded_server(repo):
+    repo.branch("feature")
+    repo.project.write("20260103000000", "add_nickname", NICKNAME)
+    result = repo.project.cli("check", "--json", url=None, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "a throwaway database on embedded PostgreSQL" in result.stderr
+    scratch = json.loads(result.stdout)["apply"]["database"]
+    pgdata = repo.project.root / ".audifi" / "pgdata"
+    databases = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_DATABASES_THEN_STOP, str(pgdata)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "audifi_dev" in databases.stdout and scratch not in databases.stdout
+
+
+def test_interrupted_mid_apply_the_throwaway_database_is_dropped(repo):
+    token = f"check-interrupt-{uuid.uuid4().hex}"
+    repo.branch("feature")
+    repo.project.write("20260103000000", "slow", f"SELECT pg_sleep(60), '{token}';\n")
+    process = repo.project.spawn("check")
+    admin = with_database(repo.project.url, "postgres")
+    sql = "SELECT datname FROM pg_stat_activity WHERE query LIKE %s AND datname LIKE 'audifi_check_%%'"
+    deadline, found = time.monotonic() + 60, []
+    while not found and time.monotonic() < deadline and process.poll() is None:
+        found = query(admin, sql, (f"%{token}%",))
+        time.sleep(0.1)
+    assert found, "the slow migration never started"
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    # as in deploy, Ctrl-C cancels the running statement on the server: a failed apply
+    assert process.returncode == 1 and "[SQLSTATE 57014]" in stdout
+    assert not scratch_exists(repo.project, found[0][0])
