@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,6 +49,13 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def as_user(url: str, user: str) -> str:
+    """The same database URL, connecting as `user` (trust auth: no password)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
 def admin_execute(url: str, sql: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
@@ -58,23 +66,39 @@ def admin_execute(url: str, sql: str) -> None:
         conn.close()
 
 
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the test server, dropped when the block ends."""
+    name = f"audifi_test_{uuid.uuid4().hex[:12]}"
+    admin_execute(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_url, name)
+    finally:
+        admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def db_url(server_url) -> Iterator[str]:
     """A fresh, empty database for this test, dropped afterwards."""
-    name = f"audifi_test_{uuid.uuid4().hex[:12]}"
-    admin_execute(server_url, f'CREATE DATABASE "{name}"')
-    yield with_database(server_url, name)
-    admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(server_url) as url:
+        yield url
+
+
+@pytest.fixture
+def staging_url(server_url) -> Iterator[str]:
+    """A second fresh database, playing staging beside `db_url`."""
+    with fresh_database(server_url) as url:
+        yield url
 
 
 @pytest.fixture
 def deployed_url(db_url) -> str:
     """A fresh database with every migration of db/migrations applied by the real engine."""
-    from audifi_db import events, operations
+    from audifi_db import operations
     from audifi_db.config import load_settings
 
     settings = load_settings("local", db_url, cwd=REPO, environ={})
-    operations.deploy(settings, events.NullSink())
+    operations.deploy(settings)
     return db_url
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from . import branches, discovery, events, gitfacts
 from .config import Settings
-from .errors import MigrationFailed, MigrationFileError, PlanError
+from .errors import GuardRefusedError, MigrationFailedError, MigrationFileError, PlanError
 from .model import Migration
 
 
@@ -83,7 +83,7 @@ def check(settings: Settings, base_ref: str | None = None, *, now: datetime | No
     began = time.perf_counter()
     with _timed(timings, "compare"):
         base, at_fork, at_tip = _base_side(settings, base_ref)
-        head = discovery.read_folder(settings.migrations_dir)
+        head = discovery.read_folder(settings.migrations.dir)
         fork_entries, head_entries = _entries(at_fork), _entries(head)
         problems = [
             _at_first_edit(problem, at_fork, head)
@@ -100,12 +100,11 @@ def check(settings: Settings, base_ref: str | None = None, *, now: datetime | No
     from .postgres.scratch import scratch_database
 
     with scratch_database(database_url(settings)) as scratch:
-        version = settings.lint_server_version or scratch.server_version
+        version = settings.lint.server_version or scratch.server_version
         with _timed(timings, "lint"):
             findings, locks = _lint(to_run, version)
         with _timed(timings, "apply"):
-            scratch_settings = replace(settings, database_url=scratch.url, protected=False)
-            applied = _apply(scratch_settings, scratch.name)
+            applied = _apply(_throwaway(settings, scratch.url), scratch.name)
     timings["total"] = _ms(began)
     return CheckReport(base, to_run, tuple(problems), tuple(findings), locks, applied, timings)
 
@@ -129,9 +128,9 @@ def _base_side(settings: Settings, ref: str | None):
 
 def _migrations_at(root, commit: str, settings: Settings) -> list[Migration]:
     """The migrations in the migrations folder at `commit`, named as head's paths are."""
-    shown = discovery.display_path(settings.migrations_dir)
+    shown = discovery.display_path(settings.migrations.dir)
     found = []
-    for filename, data in sorted(gitfacts.files_at(root, commit, settings.migrations_dir).items()):
+    for filename, data in sorted(gitfacts.files_at(root, commit, settings.migrations.dir).items()):
         if not discovery.is_migration_name(filename):
             continue
         path = f"{shown}/{filename}"
@@ -188,11 +187,20 @@ def _statement_locks(path: str, explained) -> StatementLocks:
 
 
 class _Recorder:
+    """A listener keeping the run's events (the Fanout has delivered them all when the
+    operation returns or raises)."""
+
     def __init__(self) -> None:
         self.events: list[events.Event] = []
 
-    def emit(self, event: events.Event) -> None:
+    def on_event(self, event: events.Event) -> None:
         self.events.append(event)
+
+
+def _throwaway(settings: Settings, url: str) -> Settings:
+    """The settings of a run on the throwaway database: no policy, no gate, no backup."""
+    backup = replace(settings.backup, before_deploy=False)
+    return replace(settings, database_url=url, protected=False, requires="", backup=backup)
 
 
 def _apply(settings: Settings, database: str) -> ApplyResult:
@@ -201,8 +209,8 @@ def _apply(settings: Settings, database: str) -> ApplyResult:
 
     recorder = _Recorder()
     try:
-        operations.deploy(settings, recorder)
-    except (MigrationFailed, MigrationFileError, PlanError) as error:
+        operations.deploy(settings, [recorder], command="check")
+    except (MigrationFailedError, MigrationFileError, PlanError, GuardRefusedError) as error:
         # a verdict on the migrations; anything else (the server went away, a setting) is not
         failed = next((e for e in recorder.events if isinstance(e, events.MigrationFailed)), None)
         return ApplyResult(

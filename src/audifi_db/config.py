@@ -1,7 +1,12 @@
 """Settings: audifi-db.toml, then AUDIFI_DB_<SECTION>_<KEY> variables, then flags.
 
-`load_settings` returns one frozen Settings for the chosen environment. `redact` is the one
-place a database URL is made safe to show.
+Each `[section]` of the file is one frozen dataclass below, listed in SECTIONS: a new section
+is one class and one line. Its fields' defaults give the types. Every section can be
+overridden per environment (`[environments.production.backup]`), and the built-in
+environments bring defaults of their own (backups before staging and production deploys).
+Precedence, lowest first: the field's default, the built-in environment's, `[section]`,
+`[environments.NAME.section]`, `AUDIFI_DB_SECTION_KEY`, `AUDIFI_DB_ENVIRONMENTS_NAME_SECTION_KEY`,
+then flags. `redact` is the one place a database URL is made safe to show.
 """
 
 from __future__ import annotations
@@ -9,29 +14,112 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .errors import ConfigError
 
 CONFIG_FILE = "audifi-db.toml"
 PROTECTED_ENVIRONMENTS = frozenset({"staging", "production"})
 
-# section -> key -> default; the default's type is the setting's type.
-DEFAULTS: dict[str, dict[str, object]] = {
-    "migrations": {"dir": "db/migrations", "schemas": ["public"]},
-    "history": {"schema": "public", "table": "audifi_migrations"},
-    "lock": {"wait_seconds": 60.0},
-    "lint": {"server_version": 0},
-    "seeds": {"dir": "db/seeds"},
-    "embedded": {"data_dir": ".audifi/pgdata", "database": "audifi_dev"},
+
+@dataclass(frozen=True)
+class MigrationsSettings:
+    dir: Path = Path("db/migrations")
+    schemas: tuple[str, ...] = ("public",)
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    schema: str = "public"
+    table: str = "audifi_migrations"
+
+
+@dataclass(frozen=True)
+class LockSettings:
+    wait_seconds: float = 60.0
+
+    def checked(self) -> LockSettings:
+        if not math.isfinite(self.wait_seconds) or self.wait_seconds < 0:
+            raise ConfigError(
+                f"[lock] wait_seconds = {self.wait_seconds!r} must be a finite number of "
+                "seconds, 0 or more",
+                "e.g. AUDIFI_DB_LOCK_WAIT_SECONDS=60",
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    server_version: int = 0  # 0: the target's, or the newest known; 15 means 150000
+
+    def checked(self) -> LintSettings:
+        return replace(self, server_version=parse_server_version(self.server_version))
+
+
+@dataclass(frozen=True)
+class SeedsSettings:
+    dir: Path = Path("db/seeds")
+
+
+@dataclass(frozen=True)
+class EmbeddedSettings:
+    data_dir: Path = Path(".audifi/pgdata")
+    database: str = "audifi_dev"
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    before_deploy: bool = False  # the built-in staging and production say true
+    dir: Path = Path(".audifi/backups")
+    method: str = "dump"  # or "restore-point"
+    s3_url: str = ""
+    s3_endpoint_url: str = ""
+    keep_last: int = 0  # 0: keep all
+    keep_days: int = 0
+
+
+@dataclass(frozen=True)
+class AlertsSettings:
+    webhook_url: tuple[str, ...] = ()
+    format: str = "slack"  # or "json"
+    long_running_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    textfile: str = ""  # a .prom file for node_exporter's textfile collector
+    pushgateway_url: str = ""
+
+
+SECTIONS: dict[str, type] = {
+    "migrations": MigrationsSettings,
+    "history": HistorySettings,
+    "lock": LockSettings,
+    "lint": LintSettings,
+    "seeds": SeedsSettings,
+    "embedded": EmbeddedSettings,
+    "backup": BackupSettings,
+    "alerts": AlertsSettings,
+    "metrics": MetricsSettings,
 }
-ENVIRONMENT_DEFAULTS: dict[str, object] = {"url_variable": "", "protected": False}
-BUILTIN_ENVIRONMENTS = {
-    "local": {"url_variable": "DATABASE_URL", "protected": False},
-    "staging": {"url_variable": "STAGING_DATABASE_URL", "protected": True},
-    "production": {"url_variable": "PRODUCTION_DATABASE_URL", "protected": True},
+# An environment's own keys; every section may also be overridden in it.
+ENVIRONMENT_KEYS: dict[str, object] = {"url_variable": "", "protected": False, "requires": ""}
+BUILTIN_ENVIRONMENTS: dict[str, dict[str, Any]] = {
+    "local": {"url_variable": "DATABASE_URL"},
+    "staging": {
+        "url_variable": "STAGING_DATABASE_URL",
+        "protected": True,
+        "backup": {"before_deploy": True},
+    },
+    "production": {
+        "url_variable": "PRODUCTION_DATABASE_URL",
+        "protected": True,
+        "requires": "staging",
+        "backup": {"before_deploy": True},
+    },
 }
 
 
@@ -41,21 +129,36 @@ class Settings:
     environment: str
     database_url: str | None  # None: the embedded server (local only)
     protected: bool
-    migrations_dir: Path
-    managed_schemas: tuple[str, ...]
-    history_schema: str
-    history_table: str
-    lock_wait_seconds: float
-    lint_server_version: int
-    seeds_dir: Path
-    embedded_data_dir: Path
-    embedded_database: str
+    requires: str  # the environment whose history gates a deploy here ("" for none)
+    environments: tuple[str, ...]  # every known environment, for reports
+    migrations: MigrationsSettings
+    history: HistorySettings
+    lock: LockSettings
+    lint: LintSettings
+    seeds: SeedsSettings
+    embedded: EmbeddedSettings
+    backup: BackupSettings
+    alerts: AlertsSettings
+    metrics: MetricsSettings
 
     @property
     def url_for_humans(self) -> str:
         if self.database_url is None:
-            return f"embedded PostgreSQL in {self.embedded_data_dir}"
+            return f"embedded PostgreSQL in {self.embedded.data_dir}"
         return redact(self.database_url)
+
+    @property
+    def database_name(self) -> str:
+        if self.database_url is None:
+            return self.embedded.database
+        return database_name(self.database_url)
+
+
+def database_name(url: str) -> str:
+    """The database a postgresql:// URL names ("" when it names none)."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    return name or dict(parse_qsl(parts.query)).get("dbname", "")
 
 
 def parse_server_version(value: str | int) -> int:
@@ -69,10 +172,13 @@ def parse_server_version(value: str | int) -> int:
 
 
 def find_project_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding audifi-db.toml, else `start`."""
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
+    """Like git and cargo: the nearest folder at or above `start` holding audifi-db.toml,
+    else the nearest holding db/migrations, else `start`."""
+    folders = (start, *start.parents)
+    for marker in (CONFIG_FILE, "db/migrations"):
+        for folder in folders:
+            if (folder / marker).exists():
+                return folder
     return start
 
 
@@ -86,117 +192,143 @@ def load_settings(
     environ = os.environ if environ is None else environ
     root = find_project_root((cwd or Path.cwd()).resolve())
     raw = _read_file(root / CONFIG_FILE)
-    values = _merge(raw, environ)
-    environments = values["environments"]
+    _reject_unknown_sections(raw)
+    environments = _environment_tables(raw)
+    _reject_unknown_variables(environments, environ)
     if environment not in environments:
         known = ", ".join(sorted(environments))
         raise ConfigError(f"unknown environment {environment!r}", f"use one of: {known}")
-    env = environments[environment]
-    if not env["url_variable"] and not database_url:
-        raise ConfigError(
-            f"environment {environment!r} has no url_variable",
-            f"set [environments.{environment}] url_variable in {CONFIG_FILE}, or pass --database-url",
-        )
-    url = database_url or environ.get(env["url_variable"]) or None
-    if url is None and environment != "local":
-        raise ConfigError(
-            f"{env['url_variable']} is not set for --env {environment}",
-            f"export {env['url_variable']}=postgresql://… or pass --database-url",
-        )
+    table = environments[environment]
+    own_keys = {
+        name: _section(f"environments.{name}", ENVIRONMENT_KEYS, values, environ)
+        for name, values in environments.items()
+    }
+    own = own_keys[environment]
+    url = _url(environment, own["url_variable"], database_url, environ)
+    sections = {
+        name: _build_section(name, cls, raw, environment, table, environ, root)
+        for name, cls in SECTIONS.items()
+    }
     return Settings(
         project_root=root,
         environment=environment,
         database_url=url,
-        protected=bool(env["protected"]) or environment in PROTECTED_ENVIRONMENTS,
-        migrations_dir=root / values["migrations"]["dir"],
-        managed_schemas=tuple(values["migrations"]["schemas"]),
-        history_schema=values["history"]["schema"],
-        history_table=values["history"]["table"],
-        lock_wait_seconds=_wait_seconds(values["lock"]["wait_seconds"]),
-        lint_server_version=parse_server_version(values["lint"]["server_version"]),
-        seeds_dir=root / values["seeds"]["dir"],
-        embedded_data_dir=root / values["embedded"]["data_dir"],
-        embedded_database=values["embedded"]["database"],
+        protected=bool(own["protected"]) or environment in PROTECTED_ENVIRONMENTS,
+        requires=own["requires"],
+        environments=tuple(environments),
+        **sections,
     )
 
 
-def _wait_seconds(value: float) -> float:
-    if not math.isfinite(value) or value < 0:
+def _url(
+    environment: str, variable: str, flag: str | None, environ: Mapping[str, str]
+) -> str | None:
+    if not variable and not flag:
         raise ConfigError(
-            f"[lock] wait_seconds = {value!r} must be a finite number of seconds, 0 or more",
-            "e.g. AUDIFI_DB_LOCK_WAIT_SECONDS=60",
+            f"environment {environment!r} has no url_variable",
+            f"set [environments.{environment}] url_variable in {CONFIG_FILE}, or pass --database-url",
         )
-    return value
-
-
-def _read_file(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    import tomllib  # only when there is a file: 5 ms of every command otherwise
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}", "fix the TOML syntax") from None
-
-
-def _merge(raw: dict, environ: Mapping[str, str]) -> dict:
-    """Defaults <- file <- environment variables, checking every key and type."""
-    merged: dict = {}
-    for section, defaults in DEFAULTS.items():
-        merged[section] = _merge_section(section, defaults, raw.get(section, {}), environ)
-    environments = {name: dict(values) for name, values in BUILTIN_ENVIRONMENTS.items()}
-    file_envs = raw.get("environments", {})
-    if not isinstance(file_envs, dict):
-        raise ConfigError(f"{CONFIG_FILE}: [environments] must be a table of tables")
-    for name in set(environments) | set(file_envs):
-        base = {**ENVIRONMENT_DEFAULTS, **environments.get(name, {})}
-        environments[name] = _merge_section(
-            f"environments.{name}", base, file_envs.get(name, {}), environ
-        )
-    merged["environments"] = environments
-    unknown = set(raw) - set(DEFAULTS) - {"environments"}
-    if unknown:
+    url = flag or environ.get(variable) or None
+    if url is None and environment != "local":
         raise ConfigError(
-            f"{CONFIG_FILE}: unknown section [{sorted(unknown)[0]}]",
-            f"known sections: {', '.join([*DEFAULTS, 'environments'])}",
+            f"{variable} is not set for --env {environment}",
+            f"export {variable}=postgresql://… or pass --database-url",
         )
-    _reject_unknown_variables(merged, environ)
-    return merged
+    return url
 
 
-def _merge_section(section: str, defaults: dict, given: object, environ: Mapping) -> dict:
-    if not isinstance(given, dict):
-        raise ConfigError(f"{CONFIG_FILE}: [{section}] must be a table")
-    unknown = set(given) - set(defaults)
-    if unknown:
-        raise ConfigError(
-            f"{CONFIG_FILE}: unknown key {sorted(unknown)[0]!r} in [{section}]",
-            f"known keys: {', '.join(defaults)}",
-        )
-    result = {}
+def _defaults(cls: type) -> dict[str, object]:
+    return {f.name: f.default for f in fields(cls)}
+
+
+def _build_section(
+    name: str,
+    cls: type,
+    raw: dict,
+    environment: str,
+    env_table: dict,
+    environ: Mapping[str, str],
+    root: Path,
+) -> object:
+    """One section's values for `environment`, in precedence order, checked and typed."""
+    defaults = _defaults(cls)
+    builtin = BUILTIN_ENVIRONMENTS.get(environment, {}).get(name, {})
+    values = _section(name, defaults, raw.get(name, {}), {}, base=builtin)
+    override = env_table.get(name, {})
+    values = _section(f"environments.{environment}.{name}", defaults, override, {}, base=values)
+    values = _section(name, defaults, {}, environ, base=values)
+    values = _section(f"environments.{environment}.{name}", defaults, {}, environ, base=values)
     for key, default in defaults.items():
-        variable = env_variable(section, key)
+        if isinstance(default, Path):
+            values[key] = root / values[key]
+    section = cls(**values)
+    return section.checked() if hasattr(section, "checked") else section
+
+
+def _section(
+    where: str,
+    defaults: Mapping[str, object],
+    given: object,
+    environ: Mapping[str, str],
+    *,
+    base: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """`base` (else the defaults) overlaid with the keys `given` in the file and those set
+    by variables, each checked against its default's type."""
+    if not isinstance(given, dict):
+        raise ConfigError(f"{CONFIG_FILE}: [{where}] must be a table")
+    nested = set(SECTIONS) if where.startswith("environments.") and where.count(".") == 1 else set()
+    unknown = set(given) - set(defaults) - nested
+    if unknown:
+        raise ConfigError(
+            f"{CONFIG_FILE}: unknown key {sorted(unknown)[0]!r} in [{where}]",
+            f"known keys: {', '.join([*defaults, *sorted(nested)])}",
+        )
+    result = {**defaults, **(base or {})}
+    for key, default in defaults.items():
+        variable = env_variable(where, key)
         if variable in environ:
             result[key] = _coerce(environ[variable], default, variable)
         elif key in given:
-            result[key] = _check_type(given[key], default, f"[{section}] {key}")
-        else:
-            result[key] = default
+            result[key] = _check_type(given[key], default, f"[{where}] {key}")
     return result
 
 
 def env_variable(section: str, key: str) -> str:
-    return f"AUDIFI_DB_{section}_{key}".replace(".", "_").upper()
+    return f"AUDIFI_DB_{section}_{key}".replace(".", "_").replace("-", "_").upper()
 
 
-def _reject_unknown_variables(merged: dict, environ: Mapping[str, str]) -> None:
-    known = {env_variable(s, k) for s, keys in DEFAULTS.items() for k in keys}
-    known |= {
-        env_variable(f"environments.{name}", key)
-        for name, values in merged["environments"].items()
-        for key in values
-    }
+def _environment_tables(raw: dict) -> dict[str, dict]:
+    """Every environment's table from the file, the built-in ones included."""
+    file_envs = raw.get("environments", {})
+    if not isinstance(file_envs, dict) or not all(isinstance(v, dict) for v in file_envs.values()):
+        raise ConfigError(f"{CONFIG_FILE}: [environments] must be a table of tables")
+    tables: dict[str, dict] = {name: {} for name in BUILTIN_ENVIRONMENTS}
+    tables.update(file_envs)
+    for name, table in tables.items():
+        builtin = {k: v for k, v in BUILTIN_ENVIRONMENTS.get(name, {}).items() if k not in SECTIONS}
+        tables[name] = {**builtin, **table}
+    return tables
+
+
+def _reject_unknown_sections(raw: dict) -> None:
+    unknown = set(raw) - set(SECTIONS) - {"environments"}
+    if unknown:
+        raise ConfigError(
+            f"{CONFIG_FILE}: unknown section [{sorted(unknown)[0]}]",
+            f"known sections: {', '.join([*SECTIONS, 'environments'])}",
+        )
+
+
+def _reject_unknown_variables(environments: dict, environ: Mapping[str, str]) -> None:
+    known = {env_variable(s, f.name) for s, cls in SECTIONS.items() for f in fields(cls)}
+    for name in environments:
+        known |= {env_variable(f"environments.{name}", key) for key in ENVIRONMENT_KEYS}
+        known |= {
+            env_variable(f"environments.{name}.{s}", f.name)
+            for s, cls in SECTIONS.items()
+            for f in fields(cls)
+        }
     for name in environ:
         if name.startswith("AUDIFI_DB_") and name not in known:
             raise ConfigError(
@@ -206,12 +338,18 @@ def _reject_unknown_variables(merged: dict, environ: Mapping[str, str]) -> None:
 
 
 def _check_type(value: object, default: object, where: str) -> object:
-    expected = type(default)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if expected is list:
-        ok = ok and all(isinstance(item, str) for item in value)
+    if isinstance(default, Path):
+        ok = isinstance(value, str)
+        value = Path(value) if ok else value  # type: ignore[arg-type]
+    elif isinstance(default, tuple):
+        value = [value] if isinstance(value, str) else value
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        value = tuple(value) if ok else value  # type: ignore[arg-type]
+    elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    else:
+        expected = type(default)
+        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if not ok:
         raise ConfigError(
             f"{CONFIG_FILE}: {where} = {value!r} has the wrong type",
@@ -235,14 +373,32 @@ def _coerce(text: str, default: object, variable: str) -> object:
         raise ConfigError(
             f"{variable}={text!r} has the wrong type", f"expected {_type_name(default)}"
         ) from None
-    if isinstance(default, list):
-        return [item.strip() for item in text.split(",") if item.strip()]
+    if isinstance(default, tuple):
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    if isinstance(default, Path):
+        return Path(text)
     return text
 
 
 def _type_name(default: object) -> str:
-    names = {bool: "true or false", int: "an integer", float: "a number", list: "a list"}
+    names = {bool: "true or false", int: "an integer", float: "a number", tuple: "a list"}
     return names.get(type(default), "a string")
+
+
+def _read_file(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    import tomllib  # only when there is a file: 5 ms of every command otherwise
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}", "fix the TOML syntax") from None
+
+
+def with_url(settings: Settings, url: str) -> Settings:
+    """The same settings pointed at another database (a scratch one, say)."""
+    return replace(settings, database_url=url)
 
 
 def redact(url: str) -> str:

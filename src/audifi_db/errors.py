@@ -1,8 +1,9 @@
 """One base error the CLI catches; each subclass knows its exit code and what to do next.
 
-Exit codes: 0 success; 1 the work failed (a migration failed, lint errors, not in sync,
-another runner holds the lock); 2 usage or configuration error, bad migration file,
-unreachable database.
+One exception type per failure, all here. Exit codes: 0 success; 1 the work failed (a
+migration failed, lint errors, not in sync, a guard refused the run, another runner holds
+the lock); 2 usage or configuration error, bad migration file, unreachable database;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class AudiFiDbError(Exception):
-    """Base of every error audifi-db reports as one line."""
+    """Base of every error audifi-db reports as one line: what and where, then what to do."""
 
     exit_code = EXIT_USAGE
 
@@ -41,15 +43,45 @@ class SqlSyntaxError(MigrationFileError):
     """A migration's SQL does not parse."""
 
     def __init__(self, path: str, line: int, column: int, message: str) -> None:
-        super().__init__(
-            f"{path}:{line}:{column}: syntax error: {message}",
-            "fix the SQL; nothing was applied",
-        )
+        super().__init__(f"{path}:{line}:{column}: {message}", "fix the SQL; nothing was applied")
         self.path, self.line, self.column = path, line, column
 
 
 class ConnectError(AudiFiDbError):
-    """The database cannot be reached or refuses us."""
+    """The database cannot be reached, refuses us, or the connection was lost."""
+
+
+class ServerError(AudiFiDbError):
+    """A statement failed on the server: SQLSTATE, message, detail, hint, position (1-based).
+
+    The runner turns one raised by a migration's statement into a failed step; raised by
+    audifi-db's own queries (history, lock, catalog), it is reported as it is.
+    """
+
+    def __init__(
+        self,
+        sqlstate: str,
+        message: str,
+        detail: str | None = None,
+        hint: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        self.sqlstate, self.detail, self.server_hint, self.position = (
+            sqlstate,
+            detail,
+            hint,
+            position,
+        )
+        parts = [message, f"DETAIL: {detail}" if detail else "", f"HINT: {hint}" if hint else ""]
+        self.server_message = " ".join(p for p in parts if p)
+        super().__init__(
+            f"the server refused: {self.server_message} [SQLSTATE {sqlstate}]",
+            "check the database role's privileges and the history table "
+            "(`audifi-db status` shows what applied)",
+        )
+
+    def __str__(self) -> str:
+        return self.server_message
 
 
 class RefusedError(AudiFiDbError):
@@ -62,32 +94,42 @@ class PlanError(AudiFiDbError):
     exit_code = EXIT_FAILED
 
 
-class LockTimeout(AudiFiDbError):
+class GuardRefusedError(AudiFiDbError):
+    """A guard stopped the run before its first migration; nothing was applied."""
+
+    exit_code = EXIT_FAILED
+
+
+class LintFailedError(GuardRefusedError):
+    """Unacknowledged error-level lint findings; `findings` holds the whole report."""
+
+    def __init__(self, message: str, hint: str, findings: list) -> None:
+        super().__init__(message, hint)
+        self.findings = findings
+
+
+class LockTimeoutError(AudiFiDbError):
     """Another runner holds the migration lock for longer than we wait."""
 
     exit_code = EXIT_FAILED
 
 
-class LockLost(AudiFiDbError):
+class LockLostError(AudiFiDbError):
     """The migration lock's connection ended mid-run; the run stopped between migrations."""
 
     exit_code = EXIT_FAILED
 
 
-class MigrationFailed(AudiFiDbError):
-    """A statement of a migration failed on the server."""
+class MigrationFailedError(AudiFiDbError):
+    """A statement of a migration failed on the server; the history records where."""
 
     exit_code = EXIT_FAILED
 
 
-class LintFailed(AudiFiDbError):
-    """Unacknowledged error-level lint findings; `findings` holds the whole report."""
+class InterruptedRunError(AudiFiDbError):
+    """Ctrl-C (SIGINT) stopped a run; the running statement was cancelled and recorded."""
 
-    exit_code = EXIT_FAILED
-
-    def __init__(self, message: str, hint: str, findings: list) -> None:
-        super().__init__(message, hint)
-        self.findings = findings
+    exit_code = EXIT_INTERRUPTED
 
 
 class GitError(AudiFiDbError):

@@ -1,21 +1,181 @@
-"""What a run reports, as values. Sinks (the CLI's renderer, later metrics and alerts) listen.
+"""What a run tells the world, as values, and the fan-out that delivers them to listeners.
 
-The runner never prints: it emits these to an EventSink. A sink must not raise.
+The runner and every operation emit these events; they never print. Each event carries
+when it happened (UTC) and its target (environment, database, redacted URL). Listeners
+(the CLI's text and JSON output, metrics, alerts, the report) only listen: `Fanout` gives
+each its own thread and queue, so one that raises or hangs is reported once and never
+fails, stalls or reorders the run or the other listeners. `docs/events.md` documents the
+JSON form (`Event.to_json`), versioned by SCHEMA_VERSION.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+SCHEMA_VERSION = 1
+DELIVERY_TIMEOUT_SECONDS = 5.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
-class LockWaiting:
+class Target:
+    """Where a run goes: the environment, the database's name and its URL, password hidden."""
+
+    environment: str
+    database: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event: `target` and `at` (UTC). `NAME` is its JSON name."""
+
+    NAME: ClassVar[str] = "event"
+    target: Target
+    at: datetime = field(default_factory=utc_now)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": SCHEMA_VERSION,
+            "event": self.NAME,
+            "at": self.at.isoformat().replace("+00:00", "Z"),
+            "target": vars(self.target),
+        }
+        for f in fields(self):
+            if f.name not in ("target", "at"):
+                data[f.name] = _plain(getattr(self, f.name))
+        return data
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    """A command began: what it will apply, in order (`version_name`)."""
+
+    NAME = "run_started"
+    command: str
+    pending: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockWaiting(Event):
+    NAME = "lock_waiting"
     holder: str | None
 
 
-@dataclass(frozen=True)
-class MigrationStarted:
+@dataclass(frozen=True, kw_only=True)
+class LockAcquired(Event):
+    NAME = "lock_acquired"
+    waited_ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardPassed(Event):
+    """A guard let the run through; `note` says what it checked or did."""
+
+    NAME = "guard_passed"
+    guard: str
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refused(Event):
+    """A guard or a policy stopped the command before it changed anything; `details` holds
+    what it found (the lint guard: every finding)."""
+
+    NAME = "refused"
+    guard: str
+    error: str
+    message: str
+    hint: str = ""
+    details: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardOverridden(Event):
+    """A human told a guard to let the run through (`--skip-backup`, `--skip-staging-check`,
+    `--allow-out-of-order`); the history records the reason and who gave it."""
+
+    NAME = "guard_overridden"
+    guard: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupStarted(Event):
+    """The backup guard (or `audifi-db backup`) began: `file` is where the dump goes, or the
+    restore point's name for `method` restore-point."""
+
+    NAME = "backup_started"
+    file: str
+    method: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupProgress(Event):
+    """Bytes done in a phase (`dump`, `upload`, `download`, `restore`); total when known."""
+
+    NAME = "backup_progress"
+    phase: str
+    bytes_done: int
+    bytes_total: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupFinished(Event):
+    NAME = "backup_finished"
+    file: str
+    size_bytes: int
+    duration_ms: int
+    sha256: str = ""
+    uploaded_to: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupFailed(Event):
+    """`removed_partial` names the partial file that was deleted, if any."""
+
+    NAME = "backup_failed"
+    message: str
+    hint: str = ""
+    removed_partial: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupVerified(Event):
+    """A restore into a scratch database compared with the manifest; `differences` lists
+    what did not match (empty when `ok`)."""
+
+    NAME = "backup_verified"
+    file: str
+    ok: bool
+    differences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationStarted(Event):
+    NAME = "migration_started"
     version: str
     name: str
     transactional: bool
@@ -24,27 +184,56 @@ class MigrationStarted:
     retry: bool = False
 
 
-@dataclass(frozen=True)
-class IndexHealed:
-    """An INVALID index from a failed CREATE INDEX CONCURRENTLY was dropped for a retry, or
-    a valid one was found and its statement skipped."""
+@dataclass(frozen=True, kw_only=True)
+class StatementStarted(Event):
+    """`statement` is 1-based; `summary` is the statement's first line."""
 
+    NAME = "statement_started"
+    version: str
+    statement: int
+    line: int
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatementFinished(Event):
+    """`rows_affected` is None for statements that change no rows (DDL, SELECT)."""
+
+    NAME = "statement_finished"
+    version: str
+    statement: int
+    line: int
+    duration_ms: int
+    rows_affected: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexHealed(Event):
+    """An INVALID index from a failed CREATE INDEX CONCURRENTLY was dropped for a retry
+    (`dropped`), or a valid one was found and its statement skipped."""
+
+    NAME = "index_healed"
     version: str
     index: str
     dropped: bool
 
 
-@dataclass(frozen=True)
-class MigrationApplied:
+@dataclass(frozen=True, kw_only=True)
+class MigrationApplied(Event):
+    """`measurements` holds what the runner measured inside the migration (see runner)."""
+
+    NAME = "migration_applied"
     version: str
     name: str
     duration_ms: int
     statements: int
     rows_affected: int
+    measurements: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class MigrationFailed:
+@dataclass(frozen=True, kw_only=True)
+class MigrationFailed(Event):
+    NAME = "migration_failed"
     version: str
     name: str
     path: str
@@ -54,23 +243,168 @@ class MigrationFailed:
     sqlstate: str
     error: str
     duration_ms: int
+    failed_statement: str = ""
 
 
-@dataclass(frozen=True)
-class RunFinished:
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Event):
+    NAME = "run_finished"
+    command: str
     applied: int
     duration_ms: int
 
 
-Event = (
-    LockWaiting | MigrationStarted | IndexHealed | MigrationApplied | MigrationFailed | RunFinished
+@dataclass(frozen=True, kw_only=True)
+class RunFailed(Event):
+    """The run stopped: `error` is the exception's type, `applied` what it applied first."""
+
+    NAME = "run_failed"
+    command: str
+    error: str
+    message: str
+    hint: str
+    applied: int
+    duration_ms: int
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    RunStarted,
+    LockWaiting,
+    LockAcquired,
+    GuardPassed,
+    GuardOverridden,
+    Refused,
+    BackupStarted,
+    BackupProgress,
+    BackupFinished,
+    BackupFailed,
+    BackupVerified,
+    MigrationStarted,
+    StatementStarted,
+    StatementFinished,
+    IndexHealed,
+    MigrationApplied,
+    MigrationFailed,
+    RunFinished,
+    RunFailed,
 )
 
 
-class EventSink(Protocol):
-    def emit(self, event: Event) -> None: ...
+class Listener(Protocol):
+    """Receives every event of a run, in order, on a thread of its own.
+
+    `on_event` must not touch the runner's connections. An optional `close()` is called on
+    the same thread after the last event (flush a file, send what is batched).
+    """
+
+    def on_event(self, event: Event) -> None: ...
 
 
-class NullSink:
+Emit = Callable[[Event], None]
+
+_log = logging.getLogger("audifi_db")
+_DONE = object()
+
+
+class _Delivery:
+    """One listener's queue and thread."""
+
+    def __init__(self, listener: Listener, report: Callable[[str], None]) -> None:
+        self.listener, self.report = listener, report
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.busy_since: float | None = None
+        self.current: str = ""
+        self.given_up = False
+        self.raised = False
+        self.thread = threading.Thread(target=self._work, name=f"listener {self.label}")
+        self.thread.daemon = True  # a hung listener never keeps the process alive
+        self.thread.start()
+
+    @property
+    def label(self) -> str:
+        return type(self.listener).__name__
+
+    def _work(self) -> None:
+        while (event := self.queue.get()) is not _DONE:
+            self._deliver(self.listener.on_event, event, getattr(event, "NAME", "event"))
+        close = getattr(self.listener, "close", None)
+        if close is not None:
+            self._deliver(lambda _: close(), None, "close")
+
+    def _deliver(self, call: Callable[[Any], None], event: object, what: str) -> None:
+        self.busy_since, self.current = time.monotonic(), what
+        try:
+            call(event)
+        except Exception as exc:  # noqa: BLE001 - a listener never fails the run
+            if not self.raised:
+                self.raised = True
+                self.report(
+                    f"listener {self.label} failed on {what}: {type(exc).__name__}: {exc} "
+                    "(the run goes on; later failures of this listener are not reported)"
+                )
+        finally:
+            self.busy_since = None
+
+    def hung(self, timeout: float, now: float) -> bool:
+        busy = self.busy_since
+        return busy is not None and now - busy > timeout
+
+    def give_up(self, why: str) -> None:
+        if not self.given_up:
+            self.given_up = True
+            self.report(f"listener {self.label} {why}; it gets no more events of this run")
+
+
+class Fanout:
+    """Delivers each event to every listener, in order, each isolated on its own thread.
+
+    A listener that raises is reported once and keeps receiving events; one busy with an
+    event for longer than `delivery_timeout` seconds is reported once and dropped. `close`
+    waits for the listeners to finish, never longer than `delivery_timeout` in all.
+    """
+
+    def __init__(
+        self,
+        listeners: Iterable[Listener],
+        *,
+        delivery_timeout: float = DELIVERY_TIMEOUT_SECONDS,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
+        self.timeout = delivery_timeout
+        report = report or _log.warning
+        self._deliveries = [_Delivery(listener, report) for listener in listeners]
+        self._closed = False
+
     def emit(self, event: Event) -> None:
-        pass
+        now = time.monotonic()
+        for delivery in self._deliveries:
+            if delivery.given_up:
+                continue
+            if delivery.hung(self.timeout, now):
+                delivery.give_up(
+                    f"has been handling {delivery.current} for over {self.timeout:g} s"
+                )
+                continue
+            delivery.queue.put(event)
+
+    def close(self) -> None:
+        """Let every listener finish its queue and close, waiting `delivery_timeout` at most."""
+        if self._closed:
+            return
+        self._closed = True
+        live = [d for d in self._deliveries if not d.given_up]
+        for delivery in live:
+            delivery.queue.put(_DONE)
+        deadline = time.monotonic() + self.timeout
+        for delivery in live:
+            delivery.thread.join(max(0.0, deadline - time.monotonic()))
+            if delivery.thread.is_alive():
+                delivery.give_up(
+                    f"did not finish within {self.timeout:g} s (still handling {delivery.current})"
+                )
+
+    def __enter__(self) -> Fanout:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,28 +1,40 @@
 """Pure planning: files + history -> each version's state, and the steps deploy takes.
 
 No I/O. `statuses` compares what is on disk with what the database recorded; `plan_deploy`
-turns that into steps, or refuses with a PlanError that says what a human must do.
+turns that into steps, and into blockers: what a human must settle before deploy may run
+(an edited or missing applied migration, an unresolved no-transaction failure, a pending
+migration older than the newest applied one). Blockers are values; the first guard of a
+run refuses on them, and a dry run lists them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from .errors import PlanError
-from .model import HistoryRow, Migration, MigrationStatus, Plan, State, Step
+from .errors import MigrationFileError
+from .model import (
+    DONE_STATES,
+    NO_TRANSACTION_DIRECTIVE,
+    Blocker,
+    HistoryRow,
+    Migration,
+    MigrationStatus,
+    Plan,
+    RunStatement,
+    State,
+    Step,
+)
 
-if TYPE_CHECKING:  # pglast costs 30 ms to import; `status` never parses SQL
-    from .sql import Statement
-
-IN_SYNC_STATES = frozenset({State.APPLIED})
+IN_SYNC_STATES = DONE_STATES
+NOT_YET_APPLIED = frozenset({State.PENDING, State.FAILED, State.IN_PROGRESS})
 
 
 def latest_attempts(history: Iterable[HistoryRow]) -> dict[str, HistoryRow]:
     """The newest history row of each version."""
     latest: dict[str, HistoryRow] = {}
-    for row in sorted(history, key=lambda row: row.id):
-        latest[row.version] = row
+    for row in history:
+        if row.version not in latest or row.id > latest[row.version].id:
+            latest[row.version] = row
     return latest
 
 
@@ -33,7 +45,7 @@ def statuses(
     latest = latest_attempts(history)
     on_disk = {migration.version: migration for migration in migrations}
     result = []
-    for version in sorted(set(on_disk) | set(latest)):
+    for version in sorted(on_disk.keys() | latest.keys()):
         migration, row = on_disk.get(version), latest.get(version)
         state = _state(migration, row)
         if state is None:
@@ -49,7 +61,7 @@ def _state(migration: Migration | None, row: HistoryRow | None) -> State | None:
     if migration is None:
         left_something = row.state != State.FAILED or not row.transactional
         return State.MISSING if left_something else None
-    if row.state == State.APPLIED and row.checksum != migration.checksum:
+    if row.state in DONE_STATES and row.checksum != migration.checksum:
         return State.CHANGED
     return row.state
 
@@ -58,67 +70,137 @@ def is_in_sync(items: Iterable[MigrationStatus]) -> bool:
     return all(item.state in IN_SYNC_STATES for item in items)
 
 
-def plan_deploy(
-    items: Sequence[MigrationStatus], statements: Mapping[str, Sequence[Statement]]
-) -> Plan:
-    """Steps for every migration deploy must run, in version order, or a PlanError.
+def not_yet_applied(items: Iterable[MigrationStatus]) -> list[Migration]:
+    """The migrations deploy would run (pending, failed or in_progress), in order."""
+    return [i.migration for i in items if i.state in NOT_YET_APPLIED and i.migration]
 
-    `statements` holds the parsed statements of each migration that is not yet applied.
-    A failed transactional attempt left nothing behind (its transaction rolled back), so it
-    is simply run again. A failed or interrupted no-transaction migration is refused unless
-    it stopped at a CREATE INDEX CONCURRENTLY: then the invalid index is healed and the
-    migration resumes from that statement.
+
+def plan_deploy(
+    items: Sequence[MigrationStatus],
+    statements: Mapping[str, Sequence[RunStatement]],
+    *,
+    up_to: str | None = None,
+    allow_out_of_order: bool = False,
+) -> Plan:
+    """Steps for every migration deploy must run (up to and including `up_to`), in version
+    order, and the blockers that keep it from running.
+
+    `statements` holds the parsed statements of each migration not yet applied. A failed
+    transactional attempt left nothing behind (its transaction rolled back), so it is run
+    again. A failed or interrupted no-transaction migration blocks unless it stopped at a
+    CREATE INDEX CONCURRENTLY: then the invalid index is healed and the migration resumes
+    from that statement. A pending migration older than the newest applied one blocks
+    unless `allow_out_of_order`.
     """
-    _refuse_drift(items)
-    steps = []
+    blockers = [blocker for item in items if (blocker := _drift(item))]
+    newest_done = max((i.version for i in items if i.state in DONE_STATES), default="")
+    steps, late = [], []
     for item in items:
+        if up_to is not None and item.version > up_to:
+            break
         if item.state == State.PENDING:
             steps.append(Step(item.migration))  # type: ignore[arg-type]
+            if item.version < newest_done:
+                late.append(item.version)
         elif item.state in (State.FAILED, State.IN_PROGRESS):
-            steps.append(_retry(item, statements[item.version]))
-    return Plan(tuple(items), tuple(steps))
+            step = _retry(item, statements[item.version])
+            if isinstance(step, Blocker):
+                blockers.append(step)
+            else:
+                steps.append(step)
+    if late and not allow_out_of_order:
+        blockers.extend(_out_of_order(items, version, newest_done) for version in late)
+    return Plan(tuple(items), tuple(steps), tuple(blockers), tuple(late))
 
 
-def _refuse_drift(items: Sequence[MigrationStatus]) -> None:
-    for item in items:
-        if item.state == State.CHANGED:
-            raise PlanError(
-                f"{item.migration.path}: applied migration {item.version} was edited "  # type: ignore[union-attr]
-                "since it was applied (checksum differs)",
-                "restore the file as applied and make the change in a new migration; "
-                "on a local database `audifi-db reset` starts over",
-            )
-        if item.state == State.MISSING:
-            raise PlanError(
-                f"migration {item.version}_{item.name} is recorded in the database "
-                "but its file is gone",
-                "restore the file from version control (deploy from a branch that has it)",
-            )
+def _drift(item: MigrationStatus) -> Blocker | None:
+    if item.state == State.CHANGED:
+        return Blocker(
+            "changed",
+            item.version,
+            f"{item.migration.path}: applied migration {item.version} was edited "  # type: ignore[union-attr]
+            "since it was applied (checksum differs)",
+            "restore the file as applied and make the change in a new migration; "
+            "on a local database `audifi-db reset` starts over",
+        )
+    if item.state == State.MISSING:
+        return Blocker(
+            "missing",
+            item.version,
+            f"migration {item.version}_{item.name} is recorded in the database "
+            "but its file is gone",
+            "restore the file from version control (deploy from a branch that has it)",
+        )
+    return None
 
 
-def _retry(item: MigrationStatus, statements: Sequence[Statement]) -> Step:
-    from .sql import index_name
+def _out_of_order(items: Sequence[MigrationStatus], version: str, newest: str) -> Blocker:
+    path = next(i.migration.path for i in items if i.version == version and i.migration)
+    return Blocker(
+        "out_of_order",
+        version,
+        f"{path}: pending migration {version} is older than {newest}, the newest applied",
+        "give it a newer version (`audifi-db new` picks one), or apply it anyway with "
+        "`--allow-out-of-order` (recorded in the history)",
+    )
 
+
+def _retry(item: MigrationStatus, statements: Sequence[RunStatement]) -> Step | Blocker:
     migration, row = item.migration, item.last
     assert migration is not None and row is not None
     if row.state == State.FAILED and row.transactional:
         return Step(migration, retry_of=row)
+    if row.checksum == migration.checksum and row.statements_applied < len(statements):
+        index = statements[row.statements_applied].concurrent_index
+        if index is not None:
+            return Step(migration, start=row.statements_applied, heal_index=index, retry_of=row)
     where = f"statement {row.statements_applied + 1} of {row.statements_total}"
     resolve = (
         f"check what was applied, then run `audifi-db resolve {item.version} --applied` "
         f"or `audifi-db resolve {item.version} --rolled-back`"
     )
-    if row.checksum == migration.checksum and row.statements_applied < len(statements):
-        index = index_name(statements[row.statements_applied])
-        concurrent = statements[row.statements_applied].body.get("concurrent")
-        if index is not None and concurrent:
-            return Step(migration, start=row.statements_applied, heal_index=index, retry_of=row)
     if row.state == State.IN_PROGRESS:
-        raise PlanError(
+        return Blocker(
+            "unresolved",
+            item.version,
             f"{migration.path}: migration {item.version} is in_progress: a runner stopped "
             f"during {where} (no-transaction migrations are applied statement by statement)",
             resolve,
         )
-    raise PlanError(
-        f"{migration.path}: migration {item.version} failed at {where}: {row.error}", resolve
+    return Blocker(
+        "unresolved",
+        item.version,
+        f"{migration.path}: migration {item.version} failed at {where}: {row.error}",
+        resolve,
     )
+
+
+def statements_of(migration: Migration) -> list[RunStatement]:
+    """The migration's statements, refusing what would break its transaction contract:
+    a statement that cannot run in a transaction without the no-transaction directive, and
+    transaction control of its own. Raises before anything runs."""
+    from .sql import is_transaction_control, parse, run_statement  # pglast: 30 ms to import
+
+    statements = parse(migration.sql, migration.path)
+    if not statements:
+        raise MigrationFileError(
+            f"{migration.path}: no SQL statements (only comments)", "write the migration's SQL"
+        )
+    for stmt in statements:
+        if is_transaction_control(stmt):
+            raise MigrationFileError(
+                f"{migration.path}:{stmt.line}: transaction control ({stmt.text.split()[0]}) "
+                "inside a migration",
+                "remove it: audifi-db runs each migration in its own transaction, or "
+                f"statement by statement with `{NO_TRANSACTION_DIRECTIVE}`",
+            )
+    runnable = [run_statement(stmt) for stmt in statements]
+    for stmt in runnable:
+        if stmt.no_transaction_reason and migration.transactional:
+            raise MigrationFileError(
+                f"{migration.path}:{stmt.line}: {stmt.no_transaction_reason} cannot run "
+                "inside a transaction",
+                f"put the line `{NO_TRANSACTION_DIRECTIVE}` in the file's leading comment "
+                "lines, before any SQL (and keep that migration to such statements)",
+            )
+    return runnable

@@ -1,194 +1,385 @@
-"""Execute a plan: each step in its own transaction (or statement by statement when marked
-no-transaction), its history row written with it, events emitted, never printing.
+"""A run: lock -> plan -> guards -> each step via its strategy -> outcome -> history -> events.
 
-The caller holds the migration lock for the whole run.
+The runner never prints: all it has to say is an event (see events.py). It alone touches
+the migration's connection, and it alone decides what follows a step's outcome: record
+and go on, or record and stop. What only the migration's own session can see (the locks it
+holds just before COMMIT) is measured by the `measure` callable given to it, in
+`strategies.Transactional`, and published in `MigrationApplied.measurements`.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
+import secrets
+import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from . import events
-from .errors import MigrationFailed
-from .model import Migration, Step
-from .postgres import catalog
-from .postgres.connect import Connection, ServerError
+from .config import Settings
+from .errors import (
+    AudiFiDbError,
+    InterruptedRunError,
+    MigrationFailedError,
+    ServerError,
+)
+from .guards import GuardContext, Verdict, run_guards
+from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
+from .planning import not_yet_applied, plan_deploy, statements_of, statuses
+from .postgres.connect import Connection, cancel_on_interrupt, connect, interrupted
 from .postgres.history import History
+from .postgres.lock import ensure_held, lock_key, migration_lock
+from .strategies import Applied, Failed, Measure, StepContext, elapsed_ms, strategy_for
 
-if TYPE_CHECKING:
-    from .sql import Statement
+# SQLSTATEs of a statement that cannot run inside a transaction block.
+_NEEDS_NO_TRANSACTION = {"25001", "2D000"}
+_CANCELLED = "57014"
+# Where a transactional migration failed when it was not one of its statements.
+_PHASE_WHERE = {
+    "history": "recording it in the history table (the migration was rolled back with it)",
+    "commit": "COMMIT (a deferred constraint or trigger)",
+}
+_PHASE_STATEMENT = {"history": "INSERT INTO <history table>", "commit": "COMMIT"}
 
 
-def _elapsed_ms(since: float) -> int:
-    return int((time.perf_counter() - since) * 1000)
+@dataclass(frozen=True)
+class RunResult:
+    plan: Plan
+    statements: Mapping[str, Sequence[RunStatement]]
+    applied: int
+    verdicts: tuple[Verdict, ...] = ()
+
+
+def target_of(settings: Settings) -> events.Target:
+    return events.Target(settings.environment, settings.database_name, settings.url_for_humans)
+
+
+def who_runs() -> str:
+    """Who gave an override: the CI actor or the OS user, and the machine."""
+    user = os.environ.get("GITHUB_ACTOR") or getpass.getuser()
+    return f"{user}@{socket.gethostname()}"
+
+
+def run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+@dataclass
+class Session:
+    conn: Connection
+    history: History
+    ensure_locked: Callable[[], None] = lambda: None
 
 
 class Runner:
+    """Runs one command (`deploy`, `dev`, `reset`, `seed`) against one database."""
+
     def __init__(
         self,
-        conn: Connection,
-        history: History,
-        sink: events.EventSink,
-        ensure_locked: Callable[[], None] = lambda: None,
+        settings: Settings,
+        url: str,
+        emit: events.Emit,
+        *,
+        command: str = "deploy",
+        options: RunOptions | None = None,
+        measure: Measure | None = None,
     ) -> None:
-        self.conn, self.history, self.sink = conn, history, sink
-        self.ensure_locked = ensure_locked
+        self.settings, self.url, self.emit = settings, url, emit
+        self.command, self.options = command, options or RunOptions()
+        self.measure = measure
+        self.target = target_of(settings)
+        self.outcomes: list[tuple[Migration, Applied]] = []
 
-    def run(self, steps: Sequence[Step], statements: Mapping[str, Sequence[Statement]]) -> int:
-        """Apply every step in order; stop at the first failure (MigrationFailed)."""
+    @property
+    def applied(self) -> int:
+        return len(self.outcomes)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A connection and the history table, no lock: for read-only work."""
+        with connect(self.url, f"audifi-db ({self.settings.environment})") as conn:
+            yield Session(conn, History.of(conn, self.settings))
+
+    @contextmanager
+    def locked(self, *, ensure_history: bool = True) -> Iterator[Session]:
+        """A session holding the migration lock (on a second, dedicated connection), with the
+        history table ensured unless told not to (a command that may fail leaves no trace)."""
+        cancel_on_interrupt()
+        with self.session() as session, connect(self.url, "audifi-db lock") as lock_conn:
+            key = lock_key(self.settings.history.schema, self.settings.history.table)
+            began = time.perf_counter()
+
+            def waiting(holder: object) -> None:
+                described = holder.describe() if holder else None  # type: ignore[attr-defined]
+                self.emit(events.LockWaiting(target=self.target, holder=described))
+
+            with migration_lock(lock_conn, key, self.settings.lock.wait_seconds, waiting):
+                self.emit(events.LockAcquired(target=self.target, waited_ms=elapsed_ms(began)))
+                session.ensure_locked = lambda: ensure_held(lock_conn)
+                if ensure_history:
+                    session.history.ensure()
+                yield session
+
+    def deploy(
+        self,
+        migrations: Sequence[Migration],
+        prepare: Callable[[Connection], None] | None = None,
+    ) -> RunResult:
+        """Plan, ask the guards, apply: the whole run, reported as events.
+
+        `prepare` runs under the lock before planning (reset drops the schemas there)."""
         began = time.perf_counter()
+        try:
+            if self.options.dry_run:
+                with self.session() as session:
+                    result = self._plan_and_guard(session, migrations)
+            else:
+                result = self._run(migrations, prepare)
+        except (AudiFiDbError, KeyboardInterrupt) as error:
+            self._failed(error, began)
+            raise
+        self._finished(began)
+        return RunResult(result.plan, result.statements, self.applied, result.verdicts)
+
+    def _finished(self, began: float) -> None:
+        self.emit(
+            events.RunFinished(
+                target=self.target,
+                command=self.command,
+                applied=self.applied,
+                duration_ms=elapsed_ms(began),
+            )
+        )
+
+    def _run(
+        self, migrations: Sequence[Migration], prepare: Callable[[Connection], None] | None
+    ) -> RunResult:
+        with self.locked() as session:
+            if prepare is not None:
+                prepare(session.conn)
+                session.history.ensure()
+            result = self._plan_and_guard(session, migrations)
+            refusal = next((v.refusal for v in result.verdicts if not v.passed), None)
+            if refusal is not None:
+                raise refusal
+            notes = {k: v for verdict in result.verdicts for k, v in verdict.notes.items()}
+            history = session.history.for_run(run_id(), notes)
+            self.apply(session, history, result.plan.steps, result.statements)
+        return result
+
+    def load_seeds(self, seeds: Sequence[Migration]) -> list[tuple[str, int | None]]:
+        """Apply each seed file not yet loaded with its current checksum, in one transaction
+        each, recorded in the history as kind `seed`. (file, rows) pairs; rows None: skipped."""
+        began = time.perf_counter()
+        try:
+            with self.locked() as session:
+                loaded = {
+                    row.version: row.checksum
+                    for row in session.history.read(kind="seed")
+                    if row.state in DONE_STATES
+                }
+                todo = [s for s in seeds if loaded.get(s.version) != s.checksum]
+                statements = {s.version: statements_of(s) for s in todo}
+                self.emit(
+                    events.RunStarted(
+                        target=self.target,
+                        command=self.command,
+                        pending=tuple(s.filename for s in todo),
+                    )
+                )
+                history = session.history.for_run(run_id(), {})
+                steps = [Step(s) for s in todo]
+                self.apply(session, history, steps, statements, kind="seed")
+        except (AudiFiDbError, KeyboardInterrupt) as error:
+            self._failed(error, began)
+            raise
+        self._finished(began)
+        rows = {m.version: outcome.rows for m, outcome in self.outcomes}
+        return [(s.path, rows.get(s.version)) for s in seeds]
+
+    def _plan_and_guard(self, session: Session, migrations: Sequence[Migration]) -> RunResult:
+        items = statuses(migrations, session.history.read())
+        statements = {m.version: statements_of(m) for m in not_yet_applied(items)}
+        plan = plan_deploy(
+            items,
+            statements,
+            up_to=self.options.up_to,
+            allow_out_of_order=self.options.allow_out_of_order,
+        )
+        self.emit(
+            events.RunStarted(
+                target=self.target,
+                command=self.command,
+                pending=tuple(step.migration.filename for step in plan.steps),
+                dry_run=self.options.dry_run,
+            )
+        )
+        ctx = GuardContext(
+            self.settings,
+            self.command,
+            session.conn,
+            plan,
+            self.options,
+            self.emit,
+            self.target,
+            who_runs(),
+        )
+        return RunResult(plan, statements, 0, tuple(run_guards(ctx)))
+
+    def apply(
+        self,
+        session: Session,
+        history: History,
+        steps: Sequence[Step],
+        statements: Mapping[str, Sequence[RunStatement]],
+        kind: str = "migration",
+    ) -> int:
+        """Each step in order via its strategy; stop at the first failure."""
+        ctx = StepContext(session.conn, history, self.emit, self.target, kind, self.measure)
         for step in steps:
-            self.ensure_locked()
-            stmts = statements[step.migration.version]
-            self.sink.emit(
+            session.ensure_locked()
+            migration, stmts = step.migration, statements[step.migration.version]
+            self.emit(
                 events.MigrationStarted(
-                    step.migration.version,
-                    step.migration.name,
-                    step.migration.transactional,
-                    len(stmts),
-                    step.start,
-                    step.retry_of is not None,
+                    target=self.target,
+                    version=migration.version,
+                    name=migration.name,
+                    transactional=migration.transactional,
+                    statements=len(stmts),
+                    start=step.start,
+                    retry=step.retry_of is not None,
                 )
             )
-            if step.migration.transactional:
-                self._run_transactional(step.migration, stmts)
+            outcome = strategy_for(step).apply(ctx, step, stmts)
+            if isinstance(outcome, Failed):
+                self._record_failure(history, migration, stmts, outcome, kind)  # raises
             else:
-                self._run_statement_by_statement(step, stmts)
-            if any(_changes_session(stmt) for stmt in stmts):
-                self.conn.reset_session()
-        self.sink.emit(events.RunFinished(len(steps), _elapsed_ms(began)))
-        return len(steps)
+                self._record_success(history, migration, stmts, outcome)
+            if any(stmt.changes_session for stmt in stmts):
+                session.conn.reset_session()
+        return self.applied
 
-    def _run_transactional(self, migration: Migration, stmts: Sequence[Statement]) -> None:
-        started_at, began = datetime.now(UTC), time.perf_counter()
-        rows, committing = 0, False
-        self.conn.execute("BEGIN")
-        stmt = stmts[0]
-        try:
-            for stmt in stmts:
-                rows += max(self.conn.execute(stmt.text), 0)
-            duration = _elapsed_ms(began)
-            self.history.record_applied(migration, started_at, duration, len(stmts), rows)
-            committing = True
-            self.conn.execute("COMMIT")
-        except ServerError as error:
-            self.conn.execute("ROLLBACK")
-            duration = _elapsed_ms(began)
-            failure = _failure(stmt, error, committing)
-            applied = len(stmts) if committing else stmt.index
-            self.history.record_failed(
-                migration, started_at, duration, len(stmts), applied, failure
-            )
-            self._fail(migration, stmt, len(stmts), error, duration, committing)
-        self._applied(migration, duration, len(stmts), rows)
-
-    def _run_statement_by_statement(self, step: Step, stmts: Sequence[Statement]) -> None:
-        migration, began, rows = step.migration, time.perf_counter(), 0
-        start = step.start
-        if step.heal_index is not None:
-            start += self._heal(migration, *step.heal_index)
-        row_id = self.history.start(migration, len(stmts), start)
-        for stmt in stmts[start:]:
-            try:
-                rows += max(self.conn.execute(stmt.text), 0)
-            except ServerError as error:
-                duration = _elapsed_ms(began)
-                self.history.fail(row_id, duration, _failure(stmt, error))
-                self._fail(migration, stmt, len(stmts), error, duration)
-            self.history.progress(row_id, stmt.index + 1, rows)
-        duration = _elapsed_ms(began)
-        self.history.finish(row_id, duration)
-        self._applied(migration, duration, len(stmts), rows)
-
-    def _heal(self, migration: Migration, schema: str | None, name: str) -> int:
-        """Before retrying a CREATE INDEX CONCURRENTLY: drop the INVALID index it left (0:
-        retry it), or skip it if the index was built after all (1: its run was cut short
-        after the build, before the history said so)."""
-        found = catalog.find_index(self.conn, schema, name)
-        if found is None:
-            return 0
-        qualified, valid = found
-        if not valid:
-            catalog.drop_index_concurrently(self.conn, qualified)
-        self.sink.emit(events.IndexHealed(migration.version, qualified, dropped=not valid))
-        return 1 if valid else 0
-
-    def _applied(self, migration: Migration, duration: int, total: int, rows: int) -> None:
-        self.sink.emit(
-            events.MigrationApplied(migration.version, migration.name, duration, total, rows)
-        )
-
-    def _fail(
+    def _record_success(
         self,
+        history: History,
         migration: Migration,
-        stmt: Statement,
-        total: int,
-        error: ServerError,
-        duration: int,
-        at_commit: bool = False,
+        stmts: Sequence[RunStatement],
+        outcome: Applied,
     ) -> None:
-        line = error_line(stmt, error)
-        self.sink.emit(
-            events.MigrationFailed(
-                migration.version,
-                migration.name,
-                migration.path,
-                line,
-                stmt.index + 1,
-                total,
-                error.sqlstate,
-                str(error),
-                duration,
+        if outcome.row_id is not None:
+            history.finish(outcome.row_id, outcome.duration_ms, outcome.measurements)
+        self.outcomes.append((migration, outcome))
+        self.emit(
+            events.MigrationApplied(
+                target=self.target,
+                version=migration.version,
+                name=migration.name,
+                duration_ms=outcome.duration_ms,
+                statements=len(stmts),
+                rows_affected=outcome.rows,
+                measurements=outcome.measurements,
             )
         )
-        where = (
-            "COMMIT (a deferred constraint or trigger)"
-            if at_commit
-            else (f"statement {stmt.index + 1} of {total}")
+
+    def _record_failure(
+        self,
+        history: History,
+        migration: Migration,
+        stmts: Sequence[RunStatement],
+        outcome: Failed,
+        kind: str,
+    ) -> None:
+        """Record the failed attempt, say so, and stop the run."""
+        stmt, error, phase = outcome.statement, outcome.error, outcome.phase
+        failure = {
+            "failed_statement": _PHASE_STATEMENT.get(phase, stmt.text),
+            "failed_line": error_line(stmt, error),
+            "error": f"{error} [SQLSTATE {error.sqlstate}]",
+            "sqlstate": error.sqlstate,
+        }
+        if outcome.row_id is not None:
+            history.fail(outcome.row_id, outcome.duration_ms, failure)
+        else:
+            applied = stmt.index if phase == "statement" else len(stmts)
+            history.record_failed(
+                migration,
+                outcome.started_at,
+                outcome.duration_ms,
+                len(stmts),
+                applied,
+                failure,
+                kind=kind,
+            )
+        self.emit(
+            events.MigrationFailed(
+                target=self.target,
+                version=migration.version,
+                name=migration.name,
+                path=migration.path,
+                line=failure["failed_line"],
+                statement=stmt.index + 1,
+                statements=len(stmts),
+                sqlstate=error.sqlstate,
+                error=str(error),
+                duration_ms=outcome.duration_ms,
+                failed_statement=failure["failed_statement"],
+            )
         )
-        raise MigrationFailed(
-            f"{migration.path}:{line}: migration {migration.version} failed at {where}: "
-            f"{error} [SQLSTATE {error.sqlstate}]",
-            _next_step(migration, stmt),
+        where = _PHASE_WHERE.get(phase, f"statement {stmt.index + 1} of {len(stmts)}")
+        message = (
+            f"{migration.path}:{failure['failed_line']}: migration {migration.version} failed "
+            f"at {where}: {error} [SQLSTATE {error.sqlstate}]"
         )
+        if error.sqlstate == _CANCELLED and interrupted():
+            raise InterruptedRunError(
+                f"interrupted: {migration.path}:{failure['failed_line']}: statement "
+                f"{stmt.index + 1} of migration {migration.version} was cancelled",
+                self._next_step(migration, stmt, error),
+            )
+        raise MigrationFailedError(message, self._next_step(migration, stmt, error))
 
-
-def _next_step(migration: Migration, stmt: Statement) -> str:
-    """What the human does after a failure, by kind of migration and statement."""
-    from .sql import index_name
-
-    if migration.transactional:
-        return "the migration was rolled back as a whole; fix it and run deploy again"
-    if stmt.body.get("concurrent") and index_name(stmt):
+    def _next_step(self, migration: Migration, stmt: RunStatement, error: ServerError) -> str:
+        """What the human does after a failure, by kind of migration, statement and error."""
+        again = f"`audifi-db {self.command}`"
+        if migration.transactional and error.sqlstate in _NEEDS_NO_TRANSACTION:
+            return (
+                "the migration was rolled back as a whole; this statement cannot run inside a "
+                "transaction: put `-- audifi-db: no-transaction` in the file's leading comment "
+                f"lines (before any SQL), then run {again} again"
+            )
+        if migration.transactional:
+            return f"the migration was rolled back as a whole; fix it and run {again} again"
+        if stmt.concurrent_index:
+            return (
+                "fix the cause (e.g. duplicate values), then run "
+                f"{again} again: it drops the INVALID index this left and retries the statement"
+            )
         return (
-            "fix the cause (e.g. duplicate values); the next deploy drops the INVALID index "
-            "this left and retries the statement"
+            f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
+            f"check the database, then `audifi-db resolve {migration.version} --applied` "
+            f"(you finished it by hand) or `--rolled-back` (you undid it; {again} runs it again)"
         )
-    return (
-        f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
-        f"check the database, then `audifi-db resolve {migration.version} --applied` or "
-        "`--rolled-back`"
-    )
+
+    def _failed(self, error: AudiFiDbError | KeyboardInterrupt, began: float) -> None:
+        self.emit(
+            events.RunFailed(
+                target=self.target,
+                command=self.command,
+                error=type(error).__name__,
+                message=getattr(error, "message", "interrupted (Ctrl-C)"),
+                hint=getattr(error, "hint", ""),
+                applied=self.applied,
+                duration_ms=elapsed_ms(began),
+            )
+        )
 
 
-def _changes_session(stmt: Statement) -> bool:
-    """A SET (not SET LOCAL) or RESET: its effect would outlive the migration's transaction."""
-    return stmt.node_type == "VariableSetStmt" and not stmt.body.get("is_local")
-
-
-def error_line(stmt: Statement, error: ServerError) -> int:
+def error_line(stmt: RunStatement, error: ServerError) -> int:
     """The file line of the error: the statement's line, moved to the error's position if any."""
     if not error.position:
         return stmt.line
     return stmt.line + stmt.text[: error.position - 1].count("\n")
-
-
-def _failure(stmt: Statement, error: ServerError, at_commit: bool = False) -> dict:
-    return {
-        "failed_statement": "COMMIT" if at_commit else stmt.text,
-        "failed_line": error_line(stmt, error),
-        "error": f"{error} [SQLSTATE {error.sqlstate}]",
-    }

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pglast import parser as _parser
 
 from .errors import SqlSyntaxError
+from .model import RunStatement
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,28 @@ def is_transaction_control(statement: Statement) -> bool:
     return statement.node_type == "TransactionStmt"
 
 
-def index_name(statement: Statement) -> tuple[str | None, str] | None:
-    """(schema, name) of the index a CREATE INDEX statement builds, if it names one."""
-    if statement.node_type != "IndexStmt" or not statement.body.get("idxname"):
+def run_statement(statement: Statement) -> RunStatement:
+    """What the planner and the runner keep of a parsed statement (the tree is dropped)."""
+    return RunStatement(
+        index=statement.index,
+        text=statement.text,
+        line=statement.line,
+        kind=statement.node_type,
+        no_transaction_reason=no_transaction_reason(statement),
+        concurrent_index=concurrent_index(statement),
+        changes_session=changes_session(statement),
+    )
+
+
+def concurrent_index(statement: Statement) -> tuple[str | None, str] | None:
+    """(schema, name) of the index a CREATE INDEX CONCURRENTLY builds, if it names one: what
+    a failed build leaves INVALID, for the runner to heal."""
+    body = statement.body
+    if statement.node_type != "IndexStmt" or not body.get("concurrent") or not body.get("idxname"):
         return None
-    schema = statement.body.get("relation", {}).get("schemaname")
-    return schema, statement.body["idxname"]
+    return body.get("relation", {}).get("schemaname"), body["idxname"]
+
+
+def changes_session(statement: Statement) -> bool:
+    """A SET (not SET LOCAL), RESET or SET ROLE: its effect outlives the transaction."""
+    return statement.node_type == "VariableSetStmt" and not statement.body.get("is_local")

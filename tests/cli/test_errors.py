@@ -1,10 +1,11 @@
 """Bad input gets one clear line, a documented exit code, no traceback, nothing applied."""
 
 import json
+import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from conftest import with_database
+from conftest import as_user, with_database
 
 GOOD = "create table users (id int);\n"
 
@@ -121,11 +122,24 @@ def test_usage_error_exits_2(project):
     assert result.returncode == 2 and "--applied" in result.stderr
 
 
-def test_a_server_refusal_of_our_own_query_is_one_line(project):
+def test_a_foreign_table_in_the_history_place_is_named(project):
     project.write("20260101000001", "users", GOOD)
     project.query("create table audifi_migrations (id int)")
     line = one_clear_line(project.cli("status"), 2)
-    assert "the server refused" in line and "SQLSTATE" in line
+    assert "not an audifi-db history table (no column version)" in line
+    assert "[history] table" in line
+
+
+def test_a_server_refusal_of_our_own_query_is_one_line(project):
+    project.write("20260101000001", "users", GOOD)
+    assert project.cli("deploy").returncode == 0
+    role = f"audifi_test_reader_{uuid.uuid4().hex[:8]}"
+    project.query(f"create role {role} login; revoke all on audifi_migrations from public")
+    try:
+        line = one_clear_line(project.cli("status", url=as_user(project.url, role)), 2)
+    finally:
+        project.query(f"drop owned by {role}; drop role {role}")
+    assert "the server refused: permission denied" in line and "SQLSTATE 42501" in line
 
 
 def test_transaction_control_is_refused_in_no_transaction_migrations_too(project):
@@ -165,3 +179,10 @@ def test_bad_settings_are_one_line(project, environ, toml, expected):
     args = ["status", "--env", "qa"] if "qa" in toml else ["status"]
     line = one_clear_line(project.cli(*args, url=None, env=project.env(**environ)), 2)
     assert expected in line
+
+
+def test_resolve_on_a_database_without_history_leaves_no_trace(project):
+    project.write("20260101000001", "users", GOOD)
+    result = project.cli("resolve", "20260101000001", "--applied")
+    assert result.returncode == 1 and "only a failed or in_progress migration" in result.stderr
+    assert project.query("select to_regclass('audifi_migrations')") == [(None,)]

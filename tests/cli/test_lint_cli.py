@@ -119,9 +119,11 @@ def test_deploy_to_production_refuses_unacknowledged_errors(project):
     env = project.env(PRODUCTION_DATABASE_URL=project.url)
     refused = project.cli("deploy", "--env", "production", "--json", url=None, env=env)
     assert refused.returncode == 1
-    data = json.loads(refused.stdout)
-    assert data["error"] == "LintFailed"
-    assert data["findings"][0]["rule"] == "adding-required-column"
+    lines = [json.loads(line) for line in refused.stdout.splitlines()]
+    [refusal] = [line for line in lines if line["event"] == "refused"]
+    assert refusal["guard"] == "lint" and refusal["error"] == "LintFailedError"
+    assert refusal["details"][0]["rule"] == "adding-required-column"
+    assert lines[-1]["event"] == "run_failed" and lines[-1]["applied"] == 0
     assert project.query("select to_regclass('users')") == [(None,)]
     # locally, deploy is the non-interactive engine and does not lint
     assert project.cli("deploy").returncode == 0
@@ -129,7 +131,8 @@ def test_deploy_to_production_refuses_unacknowledged_errors(project):
         "-- audifi-db: allow adding-required-column users is empty in production\n" + REQUIRED_EMAIL
     )
     project.write("20260101000003", "email2", acknowledged.replace("email", "email2"))
-    assert project.cli("deploy", "--env", "production", url=None, env=env).returncode == 0
+    skip = ("--skip-staging-check", "this test has no staging")
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
 
 
 def test_lint_without_paths_checks_only_pending_migrations(project):

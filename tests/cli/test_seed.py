@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import REPO
+from conftest import REPO, query
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -22,8 +22,12 @@ def test_seed_loads_the_sample_data_into_a_migrated_local_database(deployed_url)
     result = cli("seed", "--database-url", deployed_url, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["files"][0]["rows"] > 0
+    users = query(deployed_url, "select count(*) from users")
     again = cli("seed", "--database-url", deployed_url)
-    assert again.returncode == 1 and "nothing was loaded" in again.stderr
+    assert again.returncode == 0 and "skipped  db/seeds/001_sample.sql" in again.stdout
+    assert query(deployed_url, "select count(*) from users") == users
+    recorded = "select version, state from audifi_migrations where kind = 'seed'"
+    assert query(deployed_url, recorded) == [("001_sample", "applied")]
 
 
 def test_seed_needs_the_migrations_applied_first(db_url):

@@ -93,7 +93,7 @@ def test_wrong_password_is_one_line_exit_2_and_never_echoed(password_server, tmp
     result = status(url, tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "wrong user or password" in result.stderr
+    assert "password authentication failed" in result.stderr
     assert "wrong-Pa55" not in result.stdout + result.stderr
     ok = status(url.replace("wrong-Pa55", "right-password"), tmp_path)
     assert ok.returncode == 0, ok.stderr

@@ -12,18 +12,18 @@ def settings(tmp_path, toml="", env="local", url=None, **environ):
 def test_defaults_and_environment_urls(tmp_path):
     s = settings(tmp_path, STAGING_DATABASE_URL="postgresql://u:p@h/s", env="staging")
     assert s.database_url == "postgresql://u:p@h/s" and s.protected
-    assert s.migrations_dir == tmp_path / "db" / "migrations"
-    assert s.lock_wait_seconds == 60
+    assert s.migrations.dir == tmp_path / "db" / "migrations"
+    assert s.lock.wait_seconds == 60
     local = settings(tmp_path)
     assert local.database_url is None and not local.protected  # embedded fallback
 
 
 def test_precedence_file_then_variable_then_flag(tmp_path):
     toml = '[lock]\nwait_seconds = 5\n[history]\ntable = "h"\n'
-    assert settings(tmp_path, toml).lock_wait_seconds == 5
-    assert settings(tmp_path, toml, AUDIFI_DB_LOCK_WAIT_SECONDS="7").lock_wait_seconds == 7
+    assert settings(tmp_path, toml).lock.wait_seconds == 5
+    assert settings(tmp_path, toml, AUDIFI_DB_LOCK_WAIT_SECONDS="7").lock.wait_seconds == 7
     s = settings(tmp_path, toml, url="postgresql://flag/db", DATABASE_URL="postgresql://env/db")
-    assert s.database_url == "postgresql://flag/db" and s.history_table == "h"
+    assert s.database_url == "postgresql://flag/db" and s.history.table == "h"
 
 
 def test_missing_variable_for_staging_names_it(tmp_path):
@@ -75,6 +75,6 @@ def test_redact(url, shown):
 
 
 def test_lint_server_version_is_read_as_postgresql_writes_it(tmp_path):
-    assert settings(tmp_path, "[lint]\nserver_version = 15\n").lint_server_version == 150000
-    assert settings(tmp_path, "[lint]\nserver_version = 150004\n").lint_server_version == 150004
-    assert settings(tmp_path).lint_server_version == 0
+    assert settings(tmp_path, "[lint]\nserver_version = 15\n").lint.server_version == 150000
+    assert settings(tmp_path, "[lint]\nserver_version = 150004\n").lint.server_version == 150004
+    assert settings(tmp_path).lint.server_version == 0

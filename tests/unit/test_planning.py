@@ -2,10 +2,9 @@
 
 import pytest
 
-from audifi_db.errors import PlanError
-from audifi_db.model import HistoryRow, Migration, State
+from audifi_db.model import Directive, HistoryRow, Migration, State
 from audifi_db.planning import is_in_sync, plan_deploy, statuses
-from audifi_db.sql import parse
+from audifi_db.sql import parse, run_statement
 
 
 def migration(version, sql="select 1", transactional=True, checksum=None):
@@ -15,8 +14,12 @@ def migration(version, sql="select 1", transactional=True, checksum=None):
         f"db/migrations/{version}_m.sql",
         checksum or f"sum-{version}",
         sql,
-        transactional,
+        () if transactional else (Directive(1, "no-transaction"),),
     )
+
+
+def parsed(sql):
+    return [run_statement(statement) for statement in parse(sql)]
 
 
 def row(id, version, state, checksum=None, transactional=True, applied=0, total=1):
@@ -63,36 +66,63 @@ def test_in_sync_only_when_everything_is_applied():
 def test_plan_runs_pending_in_version_order():
     files = [migration(C), migration(A), migration(B)]
     items = statuses(sorted(files, key=lambda m: m.version), [row(1, B, "applied")])
-    plan = plan_deploy(items, {A: parse("select 1"), C: parse("select 1")})
+    plan = plan_deploy(items, {A: parsed("select 1"), C: parsed("select 1")})
     assert [s.migration.version for s in plan.steps] == [A, C]
 
 
-def test_plan_refuses_changed_and_missing():
-    with pytest.raises(PlanError, match="edited"):
-        plan_deploy(statuses([migration(A)], [row(1, A, "applied", "old")]), {})
-    with pytest.raises(PlanError, match="file is gone"):
-        plan_deploy(statuses([], [row(1, A, "applied")]), {})
+def blocked(plan):
+    return [(b.kind, b.version) for b in plan.blockers]
+
+
+def test_plan_is_blocked_by_changed_and_missing():
+    changed = plan_deploy(statuses([migration(A)], [row(1, A, "applied", "old")]), {})
+    assert blocked(changed) == [("changed", A)] and "edited" in changed.blockers[0].message
+    missing = plan_deploy(statuses([], [row(1, A, "applied")]), {})
+    assert blocked(missing) == [("missing", A)] and "file is gone" in missing.blockers[0].message
+
+
+def test_baselined_counts_as_done_and_in_sync():
+    items = statuses([migration(A), migration(B)], [row(1, A, "baselined")])
+    assert [s.migration.version for s in plan_deploy(items, {B: parsed("select 1")}).steps] == [B]
+    assert is_in_sync(statuses([migration(A)], [row(1, A, "baselined")]))
+
+
+def test_a_pending_migration_older_than_the_newest_applied_is_out_of_order():
+    items = statuses([migration(A), migration(B)], [row(1, B, "applied")])
+    strict = plan_deploy(items, {A: parsed("select 1")})
+    assert blocked(strict) == [("out_of_order", A)] and B in strict.blockers[0].message
+    allowed = plan_deploy(items, {A: parsed("select 1")}, allow_out_of_order=True)
+    assert allowed.blockers == () and allowed.out_of_order == (A,)
+    assert [s.migration.version for s in allowed.steps] == [A]
+
+
+def test_up_to_stops_after_the_target_version():
+    items = statuses([migration(A), migration(B), migration(C)], [])
+    statements = {v: parsed("select 1") for v in (A, B, C)}
+    plan = plan_deploy(items, statements, up_to=B)
+    assert [s.migration.version for s in plan.steps] == [A, B]
 
 
 def test_failed_transactional_attempt_is_retried():
     items = statuses([migration(A)], [row(1, A, "failed")])
-    plan = plan_deploy(items, {A: parse("select 1")})
+    plan = plan_deploy(items, {A: parsed("select 1")})
     assert plan.steps[0].retry_of is not None and plan.steps[0].start == 0
 
 
 def test_failed_no_transaction_migration_needs_resolve():
     m = migration(A, transactional=False)
     items = statuses([m], [row(1, A, "failed", transactional=False, applied=1, total=2)])
-    with pytest.raises(PlanError, match="resolve 20260101000001 --applied"):
-        plan_deploy(items, {A: parse("create table x (a int); alter table x add b int")})
+    plan = plan_deploy(items, {A: parsed("create table x (a int); alter table x add b int")})
+    assert blocked(plan) == [("unresolved", A)] and plan.steps == ()
+    assert "resolve 20260101000001 --applied" in plan.blockers[0].hint
 
 
 def test_interrupted_no_transaction_migration_needs_resolve():
     items = statuses(
         [migration(A, transactional=False)], [row(1, A, "in_progress", transactional=False)]
     )
-    with pytest.raises(PlanError, match="in_progress"):
-        plan_deploy(items, {A: parse("vacuum")})
+    plan = plan_deploy(items, {A: parsed("vacuum")})
+    assert blocked(plan) == [("unresolved", A)] and "in_progress" in plan.blockers[0].message
 
 
 def test_failed_concurrent_index_is_healed_and_resumed():
@@ -101,5 +131,5 @@ def test_failed_concurrent_index_is_healed_and_resumed():
         [migration(A, sql, transactional=False)],
         [row(1, A, "failed", transactional=False, applied=1, total=3)],
     )
-    step = plan_deploy(items, {A: parse(sql)}).steps[0]
+    step = plan_deploy(items, {A: parsed(sql)}).steps[0]
     assert (step.start, step.heal_index) == (1, (None, "t_a"))

@@ -49,9 +49,14 @@ def test_no_transaction_reason(statement, reason):
     assert sql.no_transaction_reason(sql.parse(statement)[0]) == reason
 
 
-def test_index_name_and_transaction_control():
-    create = sql.parse("create index concurrently if not exists i on s.t (a)")[0]
-    assert sql.index_name(create) == ("s", "i")
+def test_facts_the_runner_keeps_of_a_statement():
+    create = sql.run_statement(sql.parse("create index concurrently if not exists i on s.t (a)")[0])
+    assert create.concurrent_index == ("s", "i")
+    assert create.no_transaction_reason == "CREATE INDEX CONCURRENTLY"
+    plain = sql.run_statement(sql.parse("create index i on t (a)")[0])
+    assert plain.concurrent_index is None and plain.no_transaction_reason is None
+    assert sql.run_statement(sql.parse("set search_path = x")[0]).changes_session
+    assert not sql.run_statement(sql.parse("set local search_path = x")[0]).changes_session
     assert sql.is_transaction_control(sql.parse("commit")[0])
 
 

@@ -15,67 +15,113 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the plan and each migration's SQL; change nothing",
+        help="print the plan, each migration's SQL and what every guard would say; "
+        "change nothing (exit 1 if the real run would be refused)",
+    )
+    add_run_options(parser)
+
+
+def add_run_options(parser) -> None:
+    """The flags of a run (deploy, dev): its scope and the overrides a human may give."""
+    parser.add_argument(
+        "--target", metavar="VERSION", help="apply pending migrations up to and including VERSION"
+    )
+    parser.add_argument(
+        "--allow-out-of-order",
+        action="store_true",
+        help="apply pending migrations older than the newest applied one (recorded in history)",
+    )
+    parser.add_argument(
+        "--skip-backup",
+        metavar="REASON",
+        help="do not take the backup the environment's policy asks for; the reason is recorded",
+    )
+    parser.add_argument(
+        "--skip-staging-check",
+        metavar="REASON",
+        help="deploy migrations that the required environment (staging) has not applied; "
+        "the reason and who gave it are recorded",
+    )
+    parser.add_argument(
+        "--staging-manifest",
+        metavar="FILE",
+        help="staging's history as written by `audifi-db status --env staging --json`, "
+        "instead of STAGING_DATABASE_URL",
+    )
+
+
+def run_options(args, *, dry_run: bool = False):
+    from ..model import RunOptions
+
+    return RunOptions(
+        dry_run=dry_run,
+        up_to=args.target,
+        allow_out_of_order=args.allow_out_of_order,
+        skip_backup=args.skip_backup,
+        skip_staging_check=args.skip_staging_check,
+        staging_manifest=args.staging_manifest,
     )
 
 
 def run(args) -> int:
     from ..operations import deploy
 
-    settings = settings_from(args)
+    options = run_options(args, dry_run=args.dry_run)
     if args.dry_run:
-        return show_plan(args, settings)
-    return run_and_render(args, settings, deploy)
+        return show_plan(args, settings_from(args), options)
+    return run_and_render(args, settings_from(args), deploy, options)
 
 
-def run_and_render(args, settings, operation) -> int:
-    """Run a deploy-like operation, printing progress (or one JSON object at the end)."""
-    from ..errors import AudiFiDbError, LintFailed
-    from .output import (
-        RunPrinter,
-        RunRecorder,
-        findings_json,
-        info,
-        print_json,
-        report_error,
-        show_findings,
-    )
+def listeners_for(args) -> tuple[list, object]:
+    """The CLI's listeners for a run: its own output, then --log-format/--log-file ones.
+    Returns (listeners, the stdout JSON listener or None)."""
+    import sys
+
+    from .output import HumanPrinter, JsonLines
+
+    stdout = JsonLines(sys.stdout) if args.json else None
+    listeners: list = [stdout or HumanPrinter()]
+    if args.log_format == "json":
+        listeners.append(JsonLines(sys.stderr))
+    if args.log_file:
+        listeners.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
+    return listeners, stdout
+
+
+def run_and_render(args, settings, operation, options=None) -> int:
+    """Run a deploy-like operation, its listeners printing progress (or JSON lines)."""
+    from ..errors import AudiFiDbError, LintFailedError
+    from .output import info, report_error, show_findings
 
     info(f"{settings.environment}: {settings.url_for_humans}")
-    sink = RunRecorder() if args.json else RunPrinter()
+    listeners, stdout = listeners_for(args)
+    kwargs = {"options": options} if options is not None else {}
     try:
-        result = operation(settings, sink)
+        result = operation(settings, listeners, report=info, **kwargs)
     except AudiFiDbError as error:
-        if isinstance(error, LintFailed) and not args.json:
+        if isinstance(error, LintFailedError) and not args.json:
             show_findings(error.findings)
-        if args.json:
-            extra = (
-                {"findings": findings_json(error.findings)} if isinstance(error, LintFailed) else {}
-            )
-            print_json({"ok": False, **error.to_json(), **extra, "events": sink.as_json()})
-            report_error(error)
-            return error.exit_code
-        raise
-    if args.json:
-        print_json({"ok": True, "applied": result.applied, "events": sink.as_json()})
-    elif result.applied == 0:
-        print("nothing to apply: the database is up to date")
-    else:
-        print(f"{result.applied} migration(s) applied")
+        report_error(error, json_mode=args.json and not stdout.ended)
+        return error.exit_code
+    if not args.json:
+        if result.applied == 0:
+            print("nothing to apply: the database is up to date")
+        else:
+            print(f"{result.applied} migration(s) applied")
     return 0
 
 
-def show_plan(args, settings) -> int:
+def show_plan(args, settings, options) -> int:
     from ..operations import deploy
-    from .output import RunRecorder, info, print_json
+    from .output import info, plural, print_json
 
     info(f"{settings.environment}: {settings.url_for_humans} (dry run: nothing is executed)")
-    result = deploy(settings, RunRecorder(), dry_run=True)
-    steps = result.plan.steps
+    result = deploy(settings, [], options, report=info)
+    refused = [v for v in result.verdicts if not v.passed]
     if args.json:
         print_json(
             {
-                "ok": True,
+                "ok": not refused,
                 "dry_run": True,
                 "steps": [
                     {
@@ -85,16 +131,33 @@ def show_plan(args, settings) -> int:
                         "start": s.start,
                         "sql": s.migration.sql,
                     }
-                    for s in steps
+                    for s in result.plan.steps
+                ],
+                "guards": [
+                    {
+                        "guard": v.guard,
+                        "passed": v.passed,
+                        "note": v.note,
+                        **(v.refusal.to_json() if v.refusal else {}),
+                    }
+                    for v in result.verdicts
                 ],
             }
         )
-        return 0
-    if not steps:
+        return 1 if refused else 0
+    if not result.plan.steps:
         print("nothing to apply: the database is up to date")
-    for step in steps:
+    for step in result.plan.steps:
         mode = "one transaction" if step.migration.transactional else "no transaction"
         count = len(result.statements[step.migration.version])
-        print(f"-- would apply {step.migration.filename} ({mode}, {count} statements)")
+        print(f"-- would apply {step.migration.filename} ({mode}, {plural(count, 'statement')})")
         print(step.migration.sql.rstrip() + "\n")
-    return 0
+    for verdict in result.verdicts:
+        if verdict.passed:
+            print(f"-- {verdict.guard}: ok{': ' + verdict.note if verdict.note else ''}")
+        else:
+            error = verdict.refusal
+            print(f"-- {verdict.guard}: WOULD REFUSE: {error.message} — {error.hint}")
+    if refused:
+        print(f"the real deploy would be refused by: {', '.join(v.guard for v in refused)}")
+    return 1 if refused else 0

@@ -79,5 +79,5 @@ def _server_version(args: argparse.Namespace) -> int:
     """For files: the flag, else [lint] server_version, else the newest known."""
     from ..lint import engine
 
-    configured = settings_from(args).lint_server_version
+    configured = settings_from(args).lint.server_version
     return _flag_version(args) or configured or engine.NEWEST_SERVER_VERSION

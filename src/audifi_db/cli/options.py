@@ -13,6 +13,13 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", default="local", metavar="NAME", help=ENVIRONMENT_HELP)
     parser.add_argument("--database-url", metavar="URL", help="overrides the environment's URL")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: the run's events as JSON lines on stderr (docs/events.md)",
+    )
+    parser.add_argument("--log-file", metavar="FILE", help="append the run's events as JSON lines")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -1,6 +1,8 @@
 """How the CLI talks: human lines on a terminal, JSON with --json, annotations in GitHub Actions.
 
 The only place (with the command modules) that prints. Rich is imported only for a terminal.
+The run's output is made by listeners of its events: `HumanPrinter` for people, `JsonLines`
+for machines (`--json` on stdout, `--log-format json` on stderr, `--log-file FILE`).
 """
 
 from __future__ import annotations
@@ -8,9 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import IO, TYPE_CHECKING
 
-from .. import events
 from ..errors import AudiFiDbError
+
+if TYPE_CHECKING:  # events are imported by the commands that run something, not by status
+    from .. import events
+
+# Set by main from --log-format: "json" turns the notes on stderr into JSON lines too.
+LOG_FORMAT = ["text"]
 
 
 def in_github_actions() -> bool:
@@ -19,7 +27,10 @@ def in_github_actions() -> bool:
 
 def info(message: str) -> None:
     """A note for the human on stderr, never mixed into stdout's data."""
-    print(f"audifi-db: {message}", file=sys.stderr)
+    if LOG_FORMAT[0] == "json":
+        _json_line(sys.stderr, {"level": "info", "message": message})
+    else:
+        print(f"audifi-db: {message}", file=sys.stderr, flush=True)
 
 
 def print_json(data: object) -> None:
@@ -27,14 +38,18 @@ def print_json(data: object) -> None:
 
 
 def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
+    """The one line an error gets on stderr (and its JSON envelope on stdout with --json)."""
     if json_mode:
-        print_json({"ok": False, **error.to_json()})
-    line = f"audifi-db: error: {error.message}"
-    if error.hint:
-        line += f" — {error.hint}"
-    print(line, file=sys.stderr)
+        _json_line(sys.stdout, {"ok": False, **error.to_json()})
+    if LOG_FORMAT[0] == "json":
+        _json_line(sys.stderr, {"level": "error", **error.to_json()})
+    else:
+        line = f"audifi-db: error: {error.message}"
+        if error.hint:
+            line += f" — {error.hint}"
+        print(line, file=sys.stderr)
     if in_github_actions():
-        print(f"::error title=audifi-db::{_escape(str(error))}", file=sys.stderr)
+        print(f"::error title=audifi-db::{escape_annotation(str(error))}", file=sys.stderr)
 
 
 def show_findings(findings: list) -> None:
@@ -48,7 +63,7 @@ def findings_json(findings: list) -> list[dict]:
     return [finding.to_json() for finding in findings]
 
 
-def _escape(text: str) -> str:
+def escape_annotation(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -66,52 +81,89 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [
         max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)
     ]
-    for row in [headers, *rows]:
-        print(
-            "  ".join(
-                str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)
-            ).rstrip()
-        )
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+        for row in [headers, *rows]
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
-class RunPrinter:
-    """An EventSink that prints each migration as it completes (human mode)."""
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
-    def emit(self, event: events.Event) -> None:
-        if isinstance(event, events.LockWaiting):
-            info(f"waiting for the migration lock held by {event.holder or 'another run'}")
-        elif isinstance(event, events.MigrationStarted) and (event.retry or event.start):
+
+def _json_line(stream: IO[str], data: dict) -> None:
+    stream.write(json.dumps(data, default=str) + "\n")
+    stream.flush()
+
+
+class JsonLines:
+    """A listener writing each event as one JSON line (docs/events.md) to a stream."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.ended = False  # saw run_finished or run_failed
+
+    def on_event(self, event: events.Event) -> None:
+        _json_line(self.stream, event.to_json())
+        if event.NAME in ("run_finished", "run_failed"):
+            self.ended = True
+
+    def close(self) -> None:
+        if self.stream not in (sys.stdout, sys.stderr):
+            self.stream.close()
+
+
+class HumanPrinter:
+    """A listener printing a run for people: results on stdout, notes on stderr."""
+
+    def __init__(self) -> None:
+        self.command = ""
+
+    def on_event(self, event: events.Event) -> None:
+        handler = getattr(self, f"_{event.NAME}", None)
+        if handler is not None:
+            handler(event)
+
+    def _run_started(self, event: events.RunStarted) -> None:
+        self.command = event.command
+
+    def _lock_waiting(self, event: events.LockWaiting) -> None:
+        info(f"waiting for the migration lock held by {event.holder or 'another run'}")
+
+    def _lock_acquired(self, event: events.LockAcquired) -> None:
+        if event.waited_ms >= 1000:
+            info(f"got the migration lock after {event.waited_ms / 1000:.1f} s")
+
+    def _guard_overridden(self, event: events.GuardOverridden) -> None:
+        info(f"{event.guard} guard overridden by {event.by}: {event.reason}")
+
+    def _migration_started(self, event: events.MigrationStarted) -> None:
+        if event.retry or event.start:
             where = f" from statement {event.start + 1}" if event.start else ""
             info(f"retrying {event.version}_{event.name}{where} (its last attempt failed)")
-        elif isinstance(event, events.IndexHealed) and event.dropped:
+
+    def _index_healed(self, event: events.IndexHealed) -> None:
+        if event.dropped:
             info(
                 f"healed: dropped INVALID index {event.index} left by a failed "
                 "CREATE INDEX CONCURRENTLY; retrying it"
             )
-        elif isinstance(event, events.IndexHealed):
+        else:
             info(f"index {event.index} was built after all; skipping its CREATE INDEX")
-        elif isinstance(event, events.MigrationApplied):
-            print(
-                f"applied  {event.version}_{event.name}  {event.duration_ms} ms  "
-                f"({event.statements} statements, {event.rows_affected} rows)",
-                flush=True,
-            )
-        elif isinstance(event, events.MigrationFailed):
-            print(
-                f"FAILED   {event.version}_{event.name}  at {event.path}:{event.line} "
-                f"(statement {event.statement} of {event.statements})",
-                flush=True,
-            )
 
+    def _migration_applied(self, event: events.MigrationApplied) -> None:
+        if self.command == "seed":
+            return  # `seed` prints its own lines, one per file, loaded or not
+        print(
+            f"applied  {event.version}_{event.name}  {event.duration_ms} ms  "
+            f"({plural(event.statements, 'statement')}, {plural(event.rows_affected, 'row')})",
+            flush=True,
+        )
 
-class RunRecorder:
-    """An EventSink that keeps the events, for --json output."""
-
-    def __init__(self) -> None:
-        self.events: list[events.Event] = []
-
-    def emit(self, event: events.Event) -> None:
-        self.events.append(event)
-
-    def as_json(self) -> list[dict]:
-        return [{"event": type(e).__name__, **vars(e)} for e in self.events]
+    def _migration_failed(self, event: events.MigrationFailed) -> None:
+        print(
+            f"FAILED   {event.version}_{event.name}  at {event.path}:{event.line} "
+            f"(statement {event.statement} of {event.statements})",
+            flush=True,
+        )

@@ -17,13 +17,17 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..operations import seed
-    from .output import info, print_json
+    from .output import info, plural, print_json
 
     settings = settings_from(args)
     info(f"{settings.environment}: {settings.url_for_humans}")
-    loaded = seed(settings)
+    loaded = seed(settings, report=info)
     if args.json:
-        print_json({"ok": True, "files": [{"file": f, "rows": n} for f, n in loaded]})
+        files = [{"file": f, "rows": n, "skipped": n is None} for f, n in loaded]
+        print_json({"ok": True, "files": files})
     for name, rows in loaded if not args.json else []:
-        print(f"seeded   {name}  ({rows} rows)")
+        if rows is None:
+            print(f"skipped  {name}  (loaded before, unchanged)")
+        else:
+            print(f"seeded   {name}  ({plural(rows, 'row')})")
     return 0

@@ -16,8 +16,8 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..operations import validate
+    from ..operations.inspect import migration_json
     from .output import info, print_json
-    from .status import migration_json
 
     settings = settings_from(args)
     info(f"{settings.environment}: {settings.url_for_humans}")

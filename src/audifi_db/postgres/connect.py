@@ -15,7 +15,7 @@ import psycopg2.extensions
 
 from .. import __version__
 from ..config import redact
-from ..errors import AudiFiDbError, ConfigError, ConnectError
+from ..errors import ConfigError, ConnectError, ServerError
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Keepalives so a long run on a quiet lock connection is not cut by a firewall.
@@ -25,50 +25,8 @@ KEEPALIVES = {
     "keepalives_interval": 10,
     "keepalives_count": 3,
 }
-# libpq reports start-up failures without a SQLSTATE, so these are told apart by phase:
-# the URL is checked first; after a failure, TCP reachability; only then the server's refusal.
-_STARTUP_REFUSALS = (
-    (
-        "password authentication failed",
-        "wrong user or password",
-        "check the credentials in the URL",
-    ),
-    ("no password supplied", "the server wants a password", "put one in the URL or in ~/.pgpass"),
-    ("does not exist", "the database or role does not exist", "create it or fix the URL"),
-)
-
-
-class ServerError(AudiFiDbError):
-    """A statement failed on the server: SQLSTATE, message, detail, hint, position (1-based).
-
-    The runner turns one raised by a migration's statement into MigrationFailed; raised by
-    audifi-db's own queries (history, lock, catalog), it is reported as it is.
-    """
-
-    def __init__(
-        self,
-        sqlstate: str,
-        message: str,
-        detail: str | None = None,
-        hint: str | None = None,
-        position: int | None = None,
-    ) -> None:
-        self.sqlstate, self.detail, self.server_hint, self.position = (
-            sqlstate,
-            detail,
-            hint,
-            position,
-        )
-        parts = [message, f"DETAIL: {detail}" if detail else "", f"HINT: {hint}" if hint else ""]
-        super().__init__(
-            f"the server refused: {' '.join(p for p in parts if p)} [SQLSTATE {sqlstate}]",
-            "check the database role's privileges and the history table "
-            "(`audifi-db status` shows what applied)",
-        )
-        self.server_message = " ".join(p for p in parts if p)
-
-    def __str__(self) -> str:
-        return self.server_message
+# Command tags of statements whose row count means "rows changed" (a SELECT's is rows read).
+_ROW_CHANGING_TAGS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"})
 
 
 class Connection:
@@ -78,13 +36,23 @@ class Connection:
         self._raw = raw
         self._cursor = raw.cursor()
 
-    def execute(self, sql: str, params: tuple | dict | None = None) -> int:
-        """Run one statement; the number of rows it affected (-1 when not applicable)."""
+    def execute(self, sql: str, params: tuple | dict | None = None) -> None:
+        """Run one statement (or several separated by `;` when there are no params)."""
         try:
             self._cursor.execute(sql, params)
         except psycopg2.Error as exc:
             raise _server_error(exc) from None
-        return self._cursor.rowcount
+
+    def apply(self, sql: str) -> int | None:
+        """Run a migration's statement: the rows it inserted, updated or deleted, or None
+        for a statement that changes no rows (DDL, SELECT)."""
+        self.execute(sql)
+        tag = (self._cursor.statusmessage or "").split(" ", 1)[0]
+        return self._cursor.rowcount if tag in _ROW_CHANGING_TAGS else None
+
+    @property
+    def backend_pid(self) -> int:
+        return self._raw.get_backend_pid()
 
     def query(self, sql: str, params: tuple | dict | None = None) -> list[tuple]:
         self.execute(sql, params)
@@ -120,7 +88,8 @@ class Connection:
 
 def _server_error(exc: psycopg2.Error) -> ServerError | ConnectError:
     diag = exc.diag
-    if exc.pgcode is None and isinstance(exc, psycopg2.OperationalError):
+    lost = (psycopg2.OperationalError, psycopg2.InterfaceError)
+    if exc.pgcode is None and isinstance(exc, lost):
         return ConnectError(
             f"lost the database connection: {str(exc).strip().splitlines()[0]}",
             "check the server, then run the command again; `audifi-db status` shows what applied",
@@ -130,13 +99,38 @@ def _server_error(exc: psycopg2.Error) -> ServerError | ConnectError:
     return ServerError(exc.pgcode or "", message, diag.message_detail, diag.message_hint, position)
 
 
+_interrupted: list[bool] = []
+
+
 def cancel_on_interrupt() -> None:
     """From now on, wait for the server with select(): Ctrl-C then cancels the running
     statement on the server (it fails with SQLSTATE 57014 and is recorded as failed) instead
-    of waiting for it to finish. For runs that change the database; `status` skips its cost."""
-    import psycopg2.extras
+    of waiting for it to finish, and `interrupted()` says so. For runs that change the
+    database; `status` skips its cost."""
+    psycopg2.extensions.set_wait_callback(_wait_cancelling_on_interrupt)
 
-    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+
+def interrupted() -> bool:
+    """Whether Ctrl-C cancelled a statement since `cancel_on_interrupt`."""
+    return bool(_interrupted)
+
+
+def _wait_cancelling_on_interrupt(conn: psycopg2.extensions.connection) -> None:
+    """psycopg2's wait_select, remembering a Ctrl-C before it cancels the statement."""
+    import select
+
+    while True:
+        try:
+            state = conn.poll()
+            if state == psycopg2.extensions.POLL_OK:
+                return
+            readable = state == psycopg2.extensions.POLL_READ
+            select.select(
+                [conn.fileno()] if readable else [], [] if readable else [conn.fileno()], []
+            )
+        except KeyboardInterrupt:
+            _interrupted.append(True)
+            conn.cancel()
 
 
 def check_url(url: str) -> None:
@@ -218,12 +212,11 @@ def connect(url: str, application_name: str = "audifi-db") -> Connection:
 
 
 def _startup_error(url: str, text: str) -> ConnectError:
+    """The server's own words (libpq gives no SQLSTATE before a session exists)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    server_says = lines[-1] if lines else text
-    server_says = server_says.removeprefix("FATAL:").strip()
-    for needle, what, hint in _STARTUP_REFUSALS:
-        if needle in text:
-            return ConnectError(f"{what} at {redact(url)}: {server_says}", hint)
+    server_says = (lines[-1] if lines else text).removeprefix("FATAL:").strip()
     return ConnectError(
-        f"cannot connect to {redact(url)}: {server_says}", "check the URL and the server"
+        f"cannot connect to {redact(url)}: {server_says}",
+        "check the user, password and database name in the URL "
+        "(`audifi-db db create` creates a missing database)",
     )

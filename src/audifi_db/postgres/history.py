@@ -1,40 +1,131 @@
-"""The history table: one row per attempt to apply a migration.
+"""The history table: one row per attempt to apply a migration (or to load a seed).
 
-Contract: `ensure` runs under the migration lock (two runners never race to create it);
-`read` never creates anything, so `status` and `validate` are read-only. A transactional
-migration's `applied` row is written by `record_applied` inside the migration's own
-transaction; a no-transaction migration gets `start` (in_progress), `progress` after each
-statement, then `finish` or `fail`.
+Contract: `ensure` runs under the migration lock (two runners never race to create or
+upgrade it); `read` never creates anything, so `status` and `validate` are read-only. A
+transactional migration's `applied` row is written by `record_applied` inside the
+migration's own transaction; a no-transaction migration gets `start` (in_progress),
+`progress` after each statement, then `finish` or `fail`. Every row of one run carries
+its `run_id` and `notes` (the overrides a human gave it, with their reasons).
 """
 
 from __future__ import annotations
 
+import json
 import socket
-from dataclasses import fields
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from .. import __version__
-from ..model import RECORDED_STATES, HistoryRow, State
+from ..config import Settings
+from ..errors import ConfigError
+from ..model import RECORDED_STATES, HistoryRow, Migration, State
 from .connect import Connection
 
-_COLUMNS = [f.name for f in fields(HistoryRow)]
+_COLUMNS = list(HistoryRow._fields)
+# What planning and `status` read of each version's latest attempt.
+_STATUS_COLUMNS = [
+    "id",
+    "version",
+    "name",
+    "checksum",
+    "state",
+    "transactional",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "statements_applied",
+    "statements_total",
+    "failed_line",  # where a failed migration stopped: status annotates it in GitHub Actions
+    "error",
+    "applied_by",
+    "notes",
+]
+# Most rows' notes are empty: NULL spares parsing the JSON of each.
+_EXPRESSIONS = {"notes": "NULLIF(notes, '{}') AS notes"}
 _STATES = ", ".join(f"'{state.value}'" for state in RECORDED_STATES)
+# Columns added after the first release, with their definitions: `ensure` adds what a
+# table made by an older audifi-db lacks.
+_ADDED_COLUMNS = {
+    "kind": "text NOT NULL DEFAULT 'migration'",
+    "run_id": "text",
+    "sqlstate": "text",
+    "notes": "jsonb NOT NULL DEFAULT '{}'",
+    "metrics": "jsonb NOT NULL DEFAULT '{}'",
+}
+
+
+_ORIGINAL_COLUMNS = [c for c in _COLUMNS if c not in _ADDED_COLUMNS]
 
 
 class History:
-    def __init__(self, conn: Connection, schema: str, table: str, environment: str) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        schema: str,
+        table: str,
+        environment: str,
+        *,
+        run_id: str | None = None,
+        notes: Mapping[str, Any] | None = None,
+    ) -> None:
         self.conn = conn
         self.schema, self.table = schema, table
         self.name = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.environment = environment
+        self.run_id, self.notes = run_id, dict(notes or {})
         self.applied_by_host = socket.gethostname()
 
+    @classmethod
+    def of(cls, conn: Connection, settings: Settings) -> History:
+        """The history table the settings name, for their environment."""
+        return cls(conn, settings.history.schema, settings.history.table, settings.environment)
+
+    def for_run(self, run_id: str, notes: Mapping[str, Any]) -> History:
+        """The same table, writing rows that carry this run's id and notes."""
+        return History(
+            self.conn, self.schema, self.table, self.environment, run_id=run_id, notes=notes
+        )
+
+    def columns(self) -> list[str] | None:
+        """The table's columns, or None when it does not exist (one round trip)."""
+        row = self.conn.query_one(
+            "SELECT array_agg(attname::text) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+            (self.name,),
+        )
+        return row[0] if row else None
+
     def exists(self) -> bool:
-        row = self.conn.query_one("SELECT to_regclass(%s) IS NOT NULL", (self.name,))
-        return bool(row and row[0])
+        return self.columns() is not None
+
+    def _checked_columns(self) -> list[str] | None:
+        """`columns`, refusing a table of that name that is not an audifi-db history."""
+        existing = self.columns()
+        missing = [c for c in _ORIGINAL_COLUMNS if existing is not None and c not in existing]
+        if missing:
+            raise ConfigError(
+                f"table {self.name} is not an audifi-db history table (no column {missing[0]})",
+                "set [history] table (AUDIFI_DB_HISTORY_TABLE) to a name of its own",
+            )
+        return existing
 
     def ensure(self) -> None:
+        """Create the table, or bring one made by an older audifi-db up to date."""
         self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema)}")
+        existing = self.columns()
+        if existing is None:
+            self._create()
+            return
+        for column, definition in _ADDED_COLUMNS.items():
+            if column not in existing:
+                self.conn.execute(
+                    f"ALTER TABLE {self.name} ADD COLUMN IF NOT EXISTS {column} {definition}"
+                )
+        self._upgrade_state_check()
+
+    def _create(self) -> None:
+        added = ",\n".join(f"{c} {d}" for c, d in _ADDED_COLUMNS.items())
         self.conn.execute(
             f"""
             CREATE TABLE IF NOT EXISTS {self.name} (
@@ -42,7 +133,7 @@ class History:
                 version            text NOT NULL,
                 name               text NOT NULL,
                 checksum           text NOT NULL,
-                state              text NOT NULL CHECK (state IN ({_STATES})),
+                state              text NOT NULL,
                 transactional      boolean NOT NULL,
                 started_at         timestamptz NOT NULL DEFAULT now(),
                 finished_at        timestamptz,
@@ -55,23 +146,74 @@ class History:
                 rows_affected      bigint,
                 applied_by         text,
                 tool_version       text,
-                environment        text
+                environment        text,
+                {added},
+                CONSTRAINT {quote_ident(self._state_check)} CHECK (state IN ({_STATES}))
             )
             """
         )
-        # A version is applied once: a second runner that somehow got past the lock fails
-        # on this index instead of recording the same migration twice.
+        self._create_applied_once_index()
+
+    def _create_applied_once_index(self) -> None:
+        """A version is applied once: a second runner that somehow got past the lock fails
+        on this index instead of recording the same migration twice. (A changed seed file is
+        loaded again, so seeds are not in it.)"""
         once = quote_ident(f"{self.table}_applied_once")
         self.conn.execute(
             f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (version) "
-            "WHERE state = 'applied'"
+            "WHERE state IN ('applied', 'baselined') AND kind = 'migration'"
         )
 
-    def read(self) -> list[HistoryRow]:
-        if not self.exists():
+    @property
+    def _state_check(self) -> str:
+        return f"{self.table}_state_check"
+
+    def _upgrade_state_check(self) -> None:
+        """Older tables allow fewer states: widen the check when a state is missing from it."""
+        row = self.conn.query_one(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = to_regclass(%s) AND conname = %s",
+            (self.name, self._state_check),
+        )
+        if row and all(f"'{state.value}'" in row[0] for state in RECORDED_STATES):
+            return
+        check = quote_ident(self._state_check)
+        self.conn.execute(
+            f"ALTER TABLE {self.name} DROP CONSTRAINT IF EXISTS {check}, "
+            f"ADD CONSTRAINT {check} CHECK (state IN ({_STATES}))"
+        )
+        once = quote_ident(f"{self.table}_applied_once")
+        self.conn.execute(f"DROP INDEX IF EXISTS {quote_ident(self.schema)}.{once}")
+        self._create_applied_once_index()
+
+    def read(self, *, kind: str = "migration") -> list[HistoryRow]:
+        """The latest attempt of each version of one kind, in version order, with what
+        planning and `status` need; [] when there is no table yet."""
+        existing = self._checked_columns()
+        if existing is None:
             return []
-        rows = self.conn.query(f"SELECT {', '.join(_COLUMNS)} FROM {self.name} ORDER BY id")
-        return [_row(values) for values in rows]
+        present = [c for c in _STATUS_COLUMNS if c in existing]
+        selected = ", ".join(_EXPRESSIONS.get(c, c) for c in present)
+        where = "WHERE kind = %s" if "kind" in existing else "WHERE %s = 'migration'"
+        rows = self.conn.query(
+            f"SELECT DISTINCT ON (version) {selected} FROM {self.name} {where} "
+            "ORDER BY version, id DESC",
+            (kind,),
+        )
+        return [_row(present, values) for values in rows]
+
+    def recent(self, limit: int, version: str | None = None) -> list[HistoryRow]:
+        """The newest attempts first, metrics included (for `audifi-db history`)."""
+        existing = self._checked_columns()
+        if existing is None:
+            return []
+        present = [c for c in _COLUMNS if c in existing]
+        where, params = ("WHERE version = %s", (version, limit)) if version else ("", (limit,))
+        rows = self.conn.query(
+            f"SELECT {', '.join(present)} FROM {self.name} {where} ORDER BY id DESC LIMIT %s",
+            params,
+        )
+        return [_row(present, values) for values in rows]
 
     def _insert(self, values: dict) -> int:
         values = {
@@ -79,7 +221,11 @@ class History:
             "applied_by_host": self.applied_by_host,
             "tool_version": __version__,
             "environment": self.environment,
+            "run_id": self.run_id,
+            "notes": json.dumps(self.notes),
         }
+        if "metrics" in values:
+            values["metrics"] = json.dumps(values["metrics"], default=str)
         names = [k for k in values if k != "applied_by_host"]
         placeholders = ", ".join(f"%({k})s" for k in names)
         sql = (
@@ -88,53 +234,79 @@ class History:
         )
         return self.conn.query_one(sql, values)[0]
 
-    def record_applied(self, migration, started_at, duration_ms: int, total: int, rows: int) -> int:
+    def _attempt(self, migration: Migration, state: State, kind: str, **values: Any) -> int:
+        return self._insert(
+            {
+                "version": migration.version,
+                "name": migration.name,
+                "checksum": migration.checksum,
+                "state": state.value,
+                "transactional": migration.transactional,
+                "kind": kind,
+                **values,
+            }
+        )
+
+    def record_applied(
+        self,
+        migration: Migration,
+        started_at: datetime,
+        duration_ms: int,
+        total: int,
+        rows: int,
+        *,
+        kind: str = "migration",
+        metrics: Mapping[str, Any] | None = None,
+    ) -> int:
         """Within the migration's transaction: the row that says it is applied."""
-        return self._insert(
-            {
-                "version": migration.version,
-                "name": migration.name,
-                "checksum": migration.checksum,
-                "state": State.APPLIED.value,
-                "transactional": migration.transactional,
-                "started_at": started_at,
-                "finished_at": _now(),
-                "duration_ms": duration_ms,
-                "statements_applied": total,
-                "statements_total": total,
-                "rows_affected": rows,
-            }
+        return self._attempt(
+            migration,
+            State.APPLIED,
+            kind,
+            started_at=started_at,
+            finished_at=_now(),
+            duration_ms=duration_ms,
+            statements_applied=total,
+            statements_total=total,
+            rows_affected=rows,
+            metrics=metrics or {},
         )
 
-    def record_failed(self, migration, started_at, duration_ms, total, applied, failure) -> int:
+    def record_failed(
+        self,
+        migration: Migration,
+        started_at: datetime,
+        duration_ms: int,
+        total: int,
+        applied: int,
+        failure: Mapping[str, Any],
+        *,
+        kind: str = "migration",
+    ) -> int:
         """After a transactional migration rolled back: the failed attempt, for the record."""
-        return self._insert(
-            {
-                "version": migration.version,
-                "name": migration.name,
-                "checksum": migration.checksum,
-                "state": State.FAILED.value,
-                "transactional": migration.transactional,
-                "started_at": started_at,
-                "finished_at": _now(),
-                "duration_ms": duration_ms,
-                "statements_applied": applied,
-                "statements_total": total,
-                **failure,
-            }
+        return self._attempt(
+            migration,
+            State.FAILED,
+            kind,
+            started_at=started_at,
+            finished_at=_now(),
+            duration_ms=duration_ms,
+            statements_applied=applied,
+            statements_total=total,
+            **failure,
         )
 
-    def start(self, migration, total: int, applied: int) -> int:
-        return self._insert(
-            {
-                "version": migration.version,
-                "name": migration.name,
-                "checksum": migration.checksum,
-                "state": State.IN_PROGRESS.value,
-                "transactional": migration.transactional,
-                "statements_applied": applied,
-                "statements_total": total,
-            }
+    def record_baselined(self, migration: Migration) -> int:
+        """`baseline`: the migration's effect is already in the database; no SQL was run."""
+        return self._attempt(migration, State.BASELINED, "migration", finished_at=_now())
+
+    def start(self, migration: Migration, total: int, applied: int) -> int:
+        return self._attempt(
+            migration,
+            State.IN_PROGRESS,
+            "migration",
+            statements_applied=applied,
+            statements_total=total,
         )
 
     def progress(self, row_id: int, applied: int, rows: int) -> None:
@@ -143,22 +315,23 @@ class History:
             (applied, rows, row_id),
         )
 
-    def finish(self, row_id: int, duration_ms: int) -> None:
+    def finish(self, row_id: int, duration_ms: int, metrics: Mapping[str, Any]) -> None:
         self.conn.execute(
-            f"UPDATE {self.name} SET state = 'applied', finished_at = now(), duration_ms = %s "
-            "WHERE id = %s",
-            (duration_ms, row_id),
+            f"UPDATE {self.name} SET state = 'applied', finished_at = now(), duration_ms = %s, "
+            "metrics = %s WHERE id = %s",
+            (duration_ms, json.dumps(metrics, default=str), row_id),
         )
 
-    def fail(self, row_id: int, duration_ms: int, failure: dict) -> None:
+    def fail(self, row_id: int, duration_ms: int, failure: Mapping[str, Any]) -> None:
         self.conn.execute(
             f"UPDATE {self.name} SET state = 'failed', finished_at = now(), duration_ms = %s, "
-            "failed_statement = %s, failed_line = %s, error = %s WHERE id = %s",
+            "failed_statement = %s, failed_line = %s, error = %s, sqlstate = %s WHERE id = %s",
             (
                 duration_ms,
                 failure["failed_statement"],
                 failure["failed_line"],
                 failure["error"],
+                failure["sqlstate"],
                 row_id,
             ),
         )
@@ -188,7 +361,14 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _row(values: tuple) -> HistoryRow:
-    row = dict(zip(_COLUMNS, values, strict=True))
-    row["state"] = State(row["state"])
+_STATE_OF = {state.value: state for state in State}
+
+
+def _row(columns: list[str], values: tuple) -> HistoryRow:
+    row = dict(zip(columns, values, strict=True))
+    row["state"] = _STATE_OF[row["state"]]
+    if row.get("notes") is None:
+        row.pop("notes", None)
+    if row.get("metrics") is None:
+        row.pop("metrics", None)
     return HistoryRow(**row)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import AudiFiDbError, LockLost, LockTimeout
+from ..errors import AudiFiDbError, LockLostError, LockTimeoutError
 from .connect import Connection
 
 FIRST_POLL_SECONDS = 0.05
@@ -65,7 +65,7 @@ def ensure_held(conn: Connection) -> None:
     try:
         conn.execute("SELECT 1")
     except AudiFiDbError:
-        raise LockLost(
+        raise LockLostError(
             "lost the migration lock (its connection ended); stopped between migrations so "
             "that no other run applies the same one",
             "run deploy again: `audifi-db status` shows what was applied",
@@ -79,7 +79,7 @@ def migration_lock(
     wait_seconds: float,
     on_wait: Callable[[LockHolder | None], None] = lambda holder: None,
 ) -> Iterator[None]:
-    """Hold the lock for the block; poll with backoff up to `wait_seconds`, then LockTimeout."""
+    """Hold the lock for the block; poll with backoff up to `wait_seconds`, then LockTimeoutError."""
     deadline = time.monotonic() + wait_seconds
     pause = FIRST_POLL_SECONDS
     told = False
@@ -91,7 +91,7 @@ def migration_lock(
         if remaining <= 0:
             current = holder(conn, key)
             who = current.describe() if current else "a session that has just ended"
-            raise LockTimeout(
+            raise LockTimeoutError(
                 f"another audifi-db run holds the migration lock ({who}); "
                 f"waited {wait_seconds:g} s",
                 "let it finish and run again, or raise [lock] wait_seconds "

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from ..config import redact
-from ..errors import ConnectError
+from ..errors import ConnectError, ServerError
 from .catalog import server_version
-from .connect import ServerError, connect
+from .connect import connect
 from .history import quote_ident
 
 PREFIX = "audifi_check_"

@@ -1,0 +1,37 @@
+"""The library API: one function per command, for the CLI and for scripts.
+
+Each takes Settings (and, where a run reports progress, listeners of its events) and
+returns values; none prints. `audifi_db.operations.deploy(settings, [listener])` is what
+`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULES = {
+    "database_url": "common",
+    "refuse_protected": "common",
+    "StatusReport": "inspect",
+    "erd": "inspect",
+    "status": "inspect",
+    "validate": "inspect",
+    "lint_pending": "lint",
+    "lint_server_version": "lint",
+    "pending_migrations": "lint",
+    "new": "records",
+    "resolve": "records",
+    "deploy": "run",
+    "dev": "run",
+    "reset": "run",
+    "seed": "run",
+}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

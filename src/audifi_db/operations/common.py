@@ -1,0 +1,59 @@
+"""What every operation shares: the database URL, the fan-out of events, policy refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+from ..errors import RefusedError
+
+if TYPE_CHECKING:  # `status` and `validate` emit nothing: they never import events
+    from .. import events
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to use: the configured one, or the embedded server's (local only)."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from ..postgres import embedded
+
+    return embedded.start(settings.embedded.data_dir, settings.embedded.database)
+
+
+@contextmanager
+def listening(
+    listeners: Sequence[events.Listener], report: Callable[[str], None] | None = None
+) -> Iterator[events.Emit]:
+    """An emit function delivering to every listener through one Fanout, closed (bounded)
+    when the block ends, so every listener has seen the last event when the operation
+    returns."""
+    from ..events import Fanout
+
+    with Fanout(listeners, report=report) as fanout:
+        yield fanout.emit
+
+
+def refuse_protected(settings: Settings, command: str, emit: events.Emit | None = None) -> None:
+    """RefusedError for commands meant for local databases only, as an event too."""
+    if not settings.protected:
+        return
+    error = RefusedError(
+        f"`{command}` is refused for the {settings.environment} environment",
+        "it is for local databases only",
+    )
+    if emit is not None:
+        from .. import events
+        from ..runner import target_of
+
+        emit(
+            events.Refused(
+                target=target_of(settings),
+                guard="protected-environment",
+                error=type(error).__name__,
+                message=error.message,
+                hint=error.hint,
+            )
+        )
+    raise error

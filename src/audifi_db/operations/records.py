@@ -1,0 +1,39 @@
+"""Operations that write records, not schema: `new` (a file), `resolve` (a history row)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import discovery
+from ..config import Settings
+from ..errors import PlanError
+from ..model import MigrationStatus, State
+from ..planning import statuses
+from .common import database_url
+
+
+def new(settings: Settings, name: str) -> Path:
+    return discovery.create_migration(settings.migrations.dir, name)
+
+
+def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
+    """Record a human's verdict on a failed or in_progress migration."""
+    from ..runner import Runner
+
+    migrations = {m.version: m for m in discovery.discover(settings.migrations.dir)}
+    runner = Runner(settings, database_url(settings), lambda event: None, command="resolve")
+    with runner.locked(ensure_history=False) as session:  # a refusal leaves no trace
+        items = {i.version: i for i in statuses(list(migrations.values()), session.history.read())}
+        item = items.get(version)
+        if item is None or item.state not in (State.FAILED, State.IN_PROGRESS):
+            found = item.state.value if item else "unknown"
+            raise PlanError(
+                f"migration {version} is {found}; only a failed or in_progress migration "
+                "can be resolved",
+                "see `audifi-db status`",
+            )
+        migration = migrations.get(version)
+        checksum = migration.checksum if migration else item.last.checksum  # type: ignore[union-attr]
+        session.history.resolve(item.last, state, checksum)  # type: ignore[arg-type]
+        rows = session.history.read()
+    return next(i for i in statuses(list(migrations.values()), rows) if i.version == version)
