@@ -8,9 +8,10 @@ import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
-from conftest import Project, query, with_database
+from conftest import Project, admin_execute, query, with_database
 
 USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"
 IPOS = "CREATE TABLE ipos (\n  id bigint PRIMARY KEY,\n  user_id bigint REFERENCES users\n);\n"
@@ -298,20 +299,40 @@ def test_without_a_database_url_the_throwaway_database_is_on_the_embedded_server
     assert "audifi_dev" in databases.stdout and scratch not in databases.stdout
 
 
-def test_interrupted_mid_apply_the_throwaway_database_is_dropped(repo):
-    token = f"check-interrupt-{uuid.uuid4().hex}"
+def start_slow_check(repo: Repo, seconds: int, *args: str) -> tuple[subprocess.Popen, str]:
+    """`check` running a migration that sleeps: the process and its throwaway database."""
+    token = f"check-slow-{uuid.uuid4().hex}"
     repo.branch("feature")
-    repo.project.write("20260103000000", "slow", f"SELECT pg_sleep(60), '{token}';\n")
-    process = repo.project.spawn("check")
+    repo.project.write("20260103000000", "slow", f"SELECT pg_sleep({seconds}), '{token}';\n")
+    process = repo.project.spawn("check", *args)
     admin = with_database(repo.project.url, "postgres")
     sql = "SELECT datname FROM pg_stat_activity WHERE query LIKE %s AND datname LIKE 'audifi_check_%%'"
     deadline, found = time.monotonic() + 60, []
     while not found and time.monotonic() < deadline and process.poll() is None:
         found = query(admin, sql, (f"%{token}%",))
-        time.sleep(0.1)
+        time.sleep(0.05)
     assert found, "the slow migration never started"
+    return process, found[0][0]
+
+
+def test_interrupted_mid_apply_the_throwaway_database_is_dropped(repo):
+    process, scratch = start_slow_check(repo, 60)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     # as in deploy, Ctrl-C cancels the running statement on the server and exits 130
     assert process.returncode == 130 and "interrupted" in stderr
-    assert not scratch_exists(repo.project, found[0][0])
+    assert not scratch_exists(repo.project, scratch)
+
+
+def test_the_throwaway_database_is_dropped_even_when_the_configured_one_went_away(repo):
+    """No session is held on the configured database during the run; the drop goes through
+    the server's `postgres` database when that one is gone."""
+    process, scratch = start_slow_check(repo, 2, "--json")
+    configured = urlsplit(repo.project.url).path.lstrip("/")
+    admin_execute(
+        with_database(repo.project.url, "postgres"), f'DROP DATABASE "{configured}" WITH (FORCE)'
+    )
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout)["apply"]["database"] == scratch
+    assert not scratch_exists(repo.project, scratch)

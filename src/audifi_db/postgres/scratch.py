@@ -1,8 +1,10 @@
 """A throwaway database on a server we can reach: created, handed out, dropped whatever happens.
 
 `check` applies every migration from empty to one. Its name is unique (audifi_check_ and
-random hex), so runs in parallel on one server never meet; it is dropped WITH (FORCE) when
-the block ends, by success, error or Ctrl-C.
+random hex), so runs in parallel on one server never meet. Creating and dropping each use a
+short connection of their own: no session is held on the configured database during the
+run, and the drop still happens when that database went away meanwhile (it then goes
+through the server's `postgres` database).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .history import quote_ident
 
 PREFIX = "audifi_check_"
 FORCE_DROP_VERSION = 130000  # DROP DATABASE … WITH (FORCE) arrived in PostgreSQL 13
+APPLICATION = "audifi-db check"
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def with_database(url: str, database: str) -> str:
 def scratch_database(url: str) -> Iterator[Scratch]:
     """A new empty database on `url`'s server, dropped when the block ends."""
     name = f"{PREFIX}{secrets.token_hex(6)}"
-    with connect(url, "audifi-db check") as admin:
+    with connect(url, APPLICATION) as admin:
         version = server_version(admin)
         try:
             admin.execute(f"CREATE DATABASE {quote_ident(name)}")
@@ -49,8 +52,22 @@ def scratch_database(url: str) -> Iterator[Scratch]:
                 "`check` needs a role with CREATEDB; pass --database-url of a server where it "
                 "has one (a local or CI server, never production)",
             ) from None
+    try:
+        yield Scratch(name, with_database(url, name), version)
+    finally:
+        _drop(url, name, version)
+
+
+def _drop(url: str, name: str, version: int) -> None:
+    force = " WITH (FORCE)" if version >= FORCE_DROP_VERSION else ""
+    for candidate in (url, with_database(url, "postgres")):
         try:
-            yield Scratch(name, with_database(url, name), version)
-        finally:
-            force = " WITH (FORCE)" if version >= FORCE_DROP_VERSION else ""
-            admin.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)}{force}")
+            with connect(candidate, APPLICATION) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)}{force}")
+            return
+        except ConnectError:
+            continue
+    raise ConnectError(
+        f"could not drop the throwaway database {name} on {redact(url)}",
+        f"drop it by hand: DROP DATABASE {name}",
+    )
