@@ -74,7 +74,9 @@ class CheckReport:
         return not self.problems and not self.blocking and self.apply.ok
 
 
-def check(settings: Settings, base_ref: str | None = None, *, now: datetime | None = None):
+def check(
+    settings: Settings, base_ref: str | None = None, *, now: datetime | None = None
+) -> CheckReport:
     """Compare with the base branch, lint, apply to a throwaway database: a CheckReport."""
     from .operations import database_url, refuse_protected
 
@@ -167,23 +169,22 @@ def _lint(migrations: tuple[Migration, ...], server_version: int):
 
 
 def _statement_locks(path: str, explained) -> StatementLocks:
-    def describe(effect) -> str:
-        work = (
-            " (rewrites the table)"
-            if effect.rewrite
-            else " (scans the table)"
-            if effect.scan
-            else ""
-        )
-        return effect.describe() + work
-
     first_line = explained.statement.text.strip().splitlines()[0]
     return StatementLocks(
         path,
         explained.statement.line,
         first_line,
-        tuple(describe(effect) for effect in explained.effects),
+        tuple(_describe(effect) for effect in explained.effects),
     )
+
+
+def _describe(effect) -> str:
+    """`ACCESS EXCLUSIVE on users (rewrites the table)`, as `lint --explain` says it."""
+    if effect.rewrite:
+        return f"{effect.describe()} (rewrites the table)"
+    if effect.scan:
+        return f"{effect.describe()} (scans the table)"
+    return effect.describe()
 
 
 class _Recorder:

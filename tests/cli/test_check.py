@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -282,16 +285,27 @@ server.cleanup()
 """
 
 
-def test_without_a_database_url_the_throwaway_database_is_on_the_embedded_server(repo):
+@pytest.fixture
+def embedded_dir():
+    """A data folder outside pytest's /tmp/pytest-of-<user>: another pytest session starting
+    meanwhile makes that 0700 again, and the embedded server runs as its own user."""
+    folder = Path(tempfile.mkdtemp(prefix="audifi-check-embedded-"))
+    yield folder / "pgdata"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_without_a_database_url_the_throwaway_database_is_on_the_embedded_server(
+    repo, embedded_dir
+):
     repo.branch("feature")
     repo.project.write("20260103000000", "add_nickname", NICKNAME)
-    result = repo.project.cli("check", "--json", url=None, timeout=300)
+    env = repo.project.env(AUDIFI_DB_EMBEDDED_DATA_DIR=str(embedded_dir))
+    result = repo.project.cli("check", "--json", url=None, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "a throwaway database on embedded PostgreSQL" in result.stderr
+    assert f"a throwaway database on embedded PostgreSQL in {embedded_dir}" in result.stderr
     scratch = json.loads(result.stdout)["apply"]["database"]
-    pgdata = repo.project.root / ".audifi" / "pgdata"
     databases = subprocess.run(
-        [sys.executable, "-c", EMBEDDED_DATABASES_THEN_STOP, str(pgdata)],
+        [sys.executable, "-c", EMBEDDED_DATABASES_THEN_STOP, str(embedded_dir)],
         capture_output=True,
         text=True,
         timeout=60,
