@@ -30,7 +30,6 @@ from . import events
 from .config import Settings
 from .errors import AudiFiDbError, LintFailedError, PlanError
 from .model import Migration, Plan, RunOptions
-from .postgres import catalog
 from .postgres.connect import Connection
 
 
@@ -119,11 +118,11 @@ def lint_errors(
     settings: Settings, conn: Connection, migrations: Sequence[Migration]
 ) -> LintFailedError | None:
     """A LintFailedError carrying the whole report when a migration has an unacknowledged
-    error, judged against the target's server version; else None."""
-    from .lint.engine import blocking, lint_pending
+    error, judged against the target's live schema and server version; else None."""
+    from .lint.engine import blocking
+    from .operations.lint import lint_against_target
 
-    version = settings.lint.server_version or catalog.server_version(conn)
-    findings = lint_pending(migrations, version)
+    findings = lint_against_target(settings, migrations, conn)
     errors = blocking(findings)
     if not errors:
         return None

@@ -17,6 +17,8 @@ _MODULES = {
     "erd": "inspect",
     "status": "inspect",
     "validate": "inspect",
+    "explain_pending": "lint",
+    "lint_against_target": "lint",
     "lint_pending": "lint",
     "lint_server_version": "lint",
     "pending_migrations": "lint",
