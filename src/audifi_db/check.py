@@ -104,7 +104,7 @@ def check(
     with scratch_database(database_url(settings)) as scratch:
         version = settings.lint.server_version or scratch.server_version
         with _timed(timings, "lint"):
-            findings, locks = _lint(to_run, version)
+            findings, locks = _lint(head, to_run, version)
         with _timed(timings, "apply"):
             applied = _apply(_throwaway(settings, scratch.url), scratch.name)
     timings["total"] = _ms(began)
@@ -154,12 +154,19 @@ def _at_first_edit(problem: branches.Problem, base: list[Migration], head: list[
     return replace(problem, line=branches.first_difference(old, new))
 
 
-def _lint(migrations: tuple[Migration, ...], server_version: int):
-    from .lint.engine import explain_source, lint_pending
+def _lint(head: list[Migration], to_run: tuple[Migration, ...], server_version: int):
+    """Findings of `to_run`, each against what the migrations before it leave (the new ones
+    as one run, as they will deploy), and the locks of each of their statements."""
+    from .lint.engine import explain_source, lint_folder
 
-    findings = lint_pending(migrations, server_version)
+    findings = lint_folder(
+        sorted(head, key=_order),
+        server_version,
+        new_since=min((m.version for m in to_run), default=None),
+        only={m.path for m in to_run},
+    )
     locks = []
-    for migration in migrations:
+    for migration in to_run:
         try:
             explained = explain_source(migration.path, migration.sql, server_version)
         except MigrationFileError:

@@ -237,6 +237,21 @@ def test_a_lint_error_in_a_new_migration_fails(repo):
     assert "::error file=db/migrations/20260103000000_index_email.sql,line=1," in result.stdout
 
 
+def test_the_new_migrations_are_linted_as_one_run_after_the_base_ones(repo):
+    """An index on a table this branch creates blocks nobody; one on a base table does."""
+    repo.branch("feature")
+    repo.project.write("20260103000000", "coins", "CREATE TABLE coins (id bigint PRIMARY KEY);\n")
+    repo.project.write("20260103000001", "coins_idx", "CREATE INDEX coins_id ON coins (id);\n")
+    code, report = repo.check_json()
+    assert code == 0 and report["lint_errors"] == 0, report["findings"]
+    repo.project.write("20260103000002", "ipos_idx", "CREATE INDEX ipos_user ON ipos (user_id);\n")
+    code, report = repo.check_json()
+    assert code == 1
+    assert [(f["file"], f["severity"]) for f in report["findings"]] == [
+        ("db/migrations/20260103000002_ipos_idx.sql", "error")
+    ]
+
+
 def test_a_migration_that_fails_on_the_server_is_named_with_its_line(repo):
     repo.branch("feature")
     repo.project.write(
