@@ -79,10 +79,33 @@ class BackupSettings:
     before_deploy: bool = False  # the built-in staging and production say true
     dir: Path = Path(".audifi/backups")
     method: str = "dump"  # or "restore-point"
-    s3_url: str = ""
+    s3_url: str = ""  # s3://bucket/prefix/
     s3_endpoint_url: str = ""
-    keep_last: int = 0  # 0: keep all
-    keep_days: int = 0
+    s3_part_mb: int = 64  # uploads over this size go in parts of this size (S3: 5 or more)
+    keep_last: int = 0  # 0: no count limit
+    keep_days: int = 0  # 0: no age limit
+    bin_dir: str = ""  # pg_dump/pg_restore/psql from here; "": PATH, then pgserver's
+    archive_wait_seconds: float = 60.0  # restore-point: how long to wait for the archiver
+
+    def checked(self) -> BackupSettings:
+        problems = {
+            "method": (self.method in ("dump", "restore-point"), '"dump" or "restore-point"'),
+            "s3_url": (
+                not self.s3_url or self.s3_url.startswith("s3://") and len(self.s3_url) > 5,
+                "s3://bucket/prefix/",
+            ),
+            "s3_part_mb": (self.s3_part_mb >= 5, "5 or more (S3's smallest part)"),
+            "keep_last": (self.keep_last >= 0, "0 (no limit) or more"),
+            "keep_days": (self.keep_days >= 0, "0 (no limit) or more"),
+            "archive_wait_seconds": (self.archive_wait_seconds > 0, "a positive number"),
+        }
+        for key, (ok, expected) in problems.items():
+            if not ok:
+                raise ConfigError(
+                    f"[backup] {key} = {getattr(self, key)!r} is not valid",
+                    f"expected {expected} (AUDIFI_DB_BACKUP_{key.upper()})",
+                )
+        return self
 
 
 @dataclass(frozen=True)

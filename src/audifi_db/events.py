@@ -125,11 +125,13 @@ class GuardOverridden(Event):
 @dataclass(frozen=True, kw_only=True)
 class BackupStarted(Event):
     """The backup guard (or `audifi-db backup`) began: `file` is where the dump goes, or the
-    restore point's name for `method` restore-point."""
+    restore point's name for `method` restore-point; `tool` is the pg_dump used (version
+    and path)."""
 
     NAME = "backup_started"
     file: str
     method: str
+    tool: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,12 +146,16 @@ class BackupProgress(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class BackupFinished(Event):
+    """The backup is complete: `file` (the dump, or the restore point's name), its manifest,
+    size and sha256, and the s3:// URL it was uploaded to, if any."""
+
     NAME = "backup_finished"
     file: str
     size_bytes: int
     duration_ms: int
     sha256: str = ""
     uploaded_to: str = ""
+    manifest: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,14 @@ PURE = (
 DRIVERS = {"psycopg2", "psycopg", "pgserver"}
 # The library layer reaches the database through postgres/; everything else must not, even
 # through another module's top-level import (cli/ imports lazily: every call pays for imports).
-REACHES_DATABASE = ("postgres/", "runner.py", "strategies.py", "guards.py", "operations/")
+REACHES_DATABASE = (
+    "postgres/",
+    "runner.py",
+    "strategies.py",
+    "guards.py",
+    "operations/",
+    "backup/",
+)
 # Who may read or write files and start processes.
 FILE_IO = (
     "discovery.py",
@@ -34,7 +41,7 @@ FILE_IO = (
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/", "gitfacts.py")  # pg_dump and pg_restore; git for `check`
+SUBPROCESS = ("backup/process.py", "gitfacts.py")  # pg_dump and pg_restore; git for `check`
 
 
 def modules():
@@ -161,3 +168,20 @@ def test_only_the_modules_meant_for_it_start_processes():
             continue
         starts = any(n.split(".")[0] == "subprocess" for n in imported(tree))
         assert not starts and not calls(tree, "system", "popen", "fork"), name
+
+
+def test_only_the_s3_module_imports_boto3():
+    for name, tree in modules():
+        if any(n.split(".")[0] in {"boto3", "botocore", "s3transfer"} for n in imported(tree)):
+            assert name == "backup/s3.py", name
+
+
+def test_every_operation_is_what_its_name_says_after_every_submodule_is_imported():
+    import importlib
+
+    from audifi_db import operations
+
+    for module in set(operations._MODULES.values()):
+        importlib.import_module(f"audifi_db.operations.{module}")
+    for name in operations.__all__:
+        assert not isinstance(getattr(operations, name), type(operations)), name

@@ -78,14 +78,25 @@ def listeners_for(args) -> tuple[list, object]:
     import sys
 
     from .output import HumanPrinter, JsonLines
+    from .progress import ProgressBars
 
     stdout = JsonLines(sys.stdout) if args.json else None
-    listeners: list = [stdout or HumanPrinter()]
+    listeners: list = [stdout] if stdout else [HumanPrinter(), ProgressBars()]
+    return listeners + log_listeners(args), stdout
+
+
+def log_listeners(args) -> list:
+    """The listeners --log-format json and --log-file ask for."""
+    import sys
+
+    from .output import JsonLines
+
+    listeners: list = []
     if args.log_format == "json":
         listeners.append(JsonLines(sys.stderr))
     if args.log_file:
         listeners.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
-    return listeners, stdout
+    return listeners
 
 
 def run_and_render(args, settings, operation, options=None) -> int:

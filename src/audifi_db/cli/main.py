@@ -25,6 +25,8 @@ COMMANDS = [
     "seed",
     "erd",
     "lint",
+    "backup",
+    "restore",
     "check",
 ]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
@@ -40,9 +42,10 @@ EPILOG = """exit codes:
   0  success (status: the database is in sync)
   1  the work failed: a migration failed, lint errors, not in sync, changed or missing
      migrations, a failed migration awaiting `resolve`, a guard refused the run (lint,
-     staging first, backup), the lock held by another run; `check`: a conflict with the
-     base branch (an edited, deleted or renamed migration, two with one version, a new one
-     not newer than the base's newest)
+     staging first, a backup that failed: nothing applied), the lock held by another run,
+     a backup that does not verify, a restore refused (no or wrong --confirm) or failed
+     (nothing changed); `check`: a conflict with the base branch (an edited, deleted or
+     renamed migration, two with one version, a new one not newer than the base's newest)
   2  usage or configuration error, bad migration file, database unreachable or refusing us;
      `check`: not a git repository, a base that does not resolve, no CREATEDB
   130 interrupted (Ctrl-C)

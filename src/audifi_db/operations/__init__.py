@@ -2,7 +2,8 @@
 
 Each takes Settings (and, where a run reports progress, listeners of its events) and
 returns values; none prints. `audifi_db.operations.deploy(settings, [listener])` is what
-`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner.
+`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner;
+no submodule is named like a function here (importing it would shadow the function).
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "backup": "backups",
+    "list_backups": "backups",
+    "restore": "backups",
+    "verify_backup": "backups",
     "database_url": "common",
     "refuse_protected": "common",
     "StatusReport": "inspect",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .connect import Connection
 from .history import quote_ident
 
@@ -34,11 +36,19 @@ def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
 def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
     """Drop every managed schema with all it holds, then create it empty again (reset only)."""
     conn.execute("BEGIN")
-    for schema in schemas:
-        conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
-        if schema == "public":
-            conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
-            conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
-        else:
-            conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+    for statement in recreate_schemas_sql(schemas, schemas):
+        conn.execute(statement)
     conn.execute("COMMIT")
+
+
+def recreate_schemas_sql(drop: Sequence[str], create: Sequence[str]) -> list[str]:
+    """Statements dropping `drop` with all they hold, then creating `create` empty (`public`
+    as a new database has it). Run by `reset`, and by `restore` before the dump's own SQL."""
+    statements = [f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE" for schema in drop]
+    for schema in create:
+        if schema == "public":
+            statements.append("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            statements.append("GRANT USAGE ON SCHEMA public TO PUBLIC")
+        else:
+            statements.append(f"CREATE SCHEMA {quote_ident(schema)}")
+    return statements
