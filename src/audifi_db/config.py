@@ -25,10 +25,23 @@ CONFIG_FILE = "audifi-db.toml"
 PROTECTED_ENVIRONMENTS = frozenset({"staging", "production"})
 
 
+ORDERS = ("strict", "allow")
+
+
 @dataclass(frozen=True)
 class MigrationsSettings:
     dir: Path = Path("db/migrations")
     schemas: tuple[str, ...] = ("public",)
+    order: str = "strict"  # "allow": apply a pending migration older than the newest applied
+    dump_schema: bool = False  # deploy refreshes db/schema.sql
+
+    def checked(self) -> MigrationsSettings:
+        if self.order not in ORDERS:
+            raise ConfigError(
+                f"[migrations] order = {self.order!r} is not one of {', '.join(ORDERS)}",
+                'strict (the default) refuses out-of-order migrations; "allow" applies them',
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -231,7 +244,9 @@ def load_settings(
         for name, values in environments.items()
     }
     own = own_keys[environment]
-    url = _url(environment, own["url_variable"], database_url, environ)
+    variables = {keys["url_variable"] for keys in own_keys.values()}
+    url_environ = {**_dotenv_urls(root / ".env", variables), **environ}
+    url = _url(environment, own["url_variable"], database_url, url_environ)
     sections = {
         name: _build_section(name, cls, raw, environment, table, environ, root)
         for name, cls in SECTIONS.items()
@@ -262,6 +277,20 @@ def _url(
             f"export {variable}=postgresql://… or pass --database-url",
         )
     return url
+
+
+def _dotenv_urls(path: Path, variables: set[str]) -> dict[str, str]:
+    """The database URL variables of a `.env` file (names ending in DATABASE_URL, and any
+    environment's url_variable); {} without the file. The real environment wins over them."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values  # only when there is a file
+
+    return {
+        name: value
+        for name, value in dotenv_values(path).items()
+        if value and (name.endswith("DATABASE_URL") or name in variables)
+    }
 
 
 def _defaults(cls: type) -> dict[str, object]:

@@ -35,6 +35,10 @@ class ConfigError(AudiFiDbError):
     """A setting, flag or environment variable is missing or wrong."""
 
 
+class UsageError(ConfigError):
+    """The command line is wrong: an unknown command, flag or argument."""
+
+
 class MigrationFileError(AudiFiDbError):
     """A migration file or the migrations folder is not usable."""
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
+
+from . import threads
 
 SCHEMA_VERSION = 1
 DELIVERY_TIMEOUT_SECONDS = 5.0
@@ -322,9 +323,8 @@ class _Delivery:
         self.current: str = ""
         self.given_up = False
         self.raised = False
-        self.thread = threading.Thread(target=self._work, name=f"listener {self.label}")
-        self.thread.daemon = True  # a hung listener never keeps the process alive
-        self.thread.start()
+        # a daemon: a hung listener never keeps the process alive
+        self.thread = threads.start(self._work, name=f"listener {self.label}")
 
     @property
     def label(self) -> str:

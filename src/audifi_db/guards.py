@@ -109,8 +109,19 @@ class PlanGuard:
         late = ctx.plan.out_of_order
         if late:
             note = f"applying {len(late)} migration(s) out of order: {', '.join(late)}"
-            ctx.override(self.name, f"--allow-out-of-order: {', '.join(late)}")
-            record = {"allow_out_of_order": {"versions": list(late), "by": ctx.applied_by}}
+            given = (
+                "--allow-out-of-order"
+                if ctx.options.allow_out_of_order
+                else '[migrations] order = "allow"'
+            )
+            ctx.override(self.name, f"{given}: {', '.join(late)}")
+            record = {
+                "allow_out_of_order": {
+                    "versions": list(late),
+                    "by": ctx.applied_by,
+                    "reason": given,
+                }
+            }
             return Verdict(self.name, note, notes=record)
         return Verdict(self.name, "the history and the files agree")
 

@@ -28,7 +28,15 @@ from .errors import (
     ServerError,
 )
 from .guards import GuardContext, Verdict, run_guards
-from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
+from .model import (
+    DONE_STATES,
+    NO_TRANSACTION_RULE,
+    Migration,
+    Plan,
+    RunOptions,
+    RunStatement,
+    Step,
+)
 from .planning import not_yet_applied, plan_deploy, statements_of, statuses
 from .postgres.connect import Connection, cancel_on_interrupt, connect, interrupted
 from .postgres.history import History
@@ -213,7 +221,8 @@ class Runner:
             items,
             statements,
             up_to=self.options.up_to,
-            allow_out_of_order=self.options.allow_out_of_order,
+            allow_out_of_order=self.options.allow_out_of_order
+            or self.settings.migrations.order == "allow",
         )
         self.emit(
             events.RunStarted(
@@ -355,8 +364,7 @@ class Runner:
         if migration.transactional and error.sqlstate in _NEEDS_NO_TRANSACTION:
             return (
                 "the migration was rolled back as a whole; this statement cannot run inside a "
-                "transaction: put `-- audifi-db: no-transaction` in the file's leading comment "
-                f"lines (before any SQL), then run {again} again"
+                f"transaction: {NO_TRANSACTION_RULE}, then run {again} again"
             )
         if migration.transactional:
             return f"the migration was rolled back as a whole; fix it and run {again} again"

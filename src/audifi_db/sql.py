@@ -207,6 +207,9 @@ def run_statement(statement: Statement) -> RunStatement:
         no_transaction_reason=no_transaction_reason(statement),
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
+        creates_schema=statement.body.get("schemaname")
+        if statement.node_type == "CreateSchemaStmt"
+        else None,
     )
 
 

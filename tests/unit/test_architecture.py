@@ -37,11 +37,12 @@ FILE_IO = (
     "config.py",
     "promotion.py",
     "lint/files.py",
+    "schema_dump.py",
     "cli/",
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/process.py", "gitfacts.py")  # pg_dump and pg_restore; git for `check`
+SUBPROCESS = ("backup/process.py", "pgtools.py", "gitfacts.py")  # git for `check`
 
 
 def modules():
@@ -185,3 +186,10 @@ def test_every_operation_is_what_its_name_says_after_every_submodule_is_imported
         importlib.import_module(f"audifi_db.operations.{module}")
     for name in operations.__all__:
         assert not isinstance(getattr(operations, name), type(operations)), name
+
+
+def test_threads_start_only_through_the_module_that_blocks_signals_in_them():
+    for name, tree in modules():
+        if name == "threads.py":
+            continue
+        assert not calls(tree, "Thread", "Timer"), f"{name} starts a thread directly"

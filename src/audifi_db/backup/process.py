@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import threads
 from ..errors import BackupFailedError
 from .commands import Tool, choose, parse_version, pgpass_line
 
@@ -149,10 +150,7 @@ class Running:
             producer = self._start(commands[0], env, stdout=subprocess.PIPE if pair else None)
             if pair:
                 consumer = self._start(commands[1], env, stdin=subprocess.PIPE)
-                self.pump = threading.Thread(
-                    target=_pump, args=(producer, consumer, prologue, epilogue), daemon=True
-                )
-                self.pump.start()
+                self.pump = threads.start(_pump, producer, consumer, prologue, epilogue)
         except BaseException:
             self.kill()
             raise

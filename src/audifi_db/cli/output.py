@@ -12,7 +12,7 @@ import os
 import sys
 from typing import IO, TYPE_CHECKING
 
-from ..errors import AudiFiDbError
+from ..errors import AudiFiDbError, RefusedError
 
 if TYPE_CHECKING:  # events are imported by the commands that run something, not by status
     from .. import events
@@ -33,6 +33,11 @@ def info(message: str) -> None:
         print(f"audifi-db: {message}", file=sys.stderr, flush=True)
 
 
+def announce(settings) -> None:
+    """The line every database command starts with: which database, password hidden."""
+    info(f"{settings.environment}: {settings.url_for_humans}")
+
+
 def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
@@ -50,6 +55,23 @@ def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
         print(line, file=sys.stderr)
     if in_github_actions():
         print(f"::error title=audifi-db::{escape_annotation(str(error))}", file=sys.stderr)
+
+
+def confirm(command: str, question: str, *, force: bool) -> bool:
+    """A yes/no question on the terminal for a destructive command; `force` answers yes.
+    No terminal to ask is an error naming --force; Ctrl-D or Ctrl-C answers no."""
+    if force:
+        return True
+    if not sys.stdin.isatty():
+        raise RefusedError(
+            f"{command} needs confirmation and there is no terminal to ask", "pass --force"
+        )
+    try:
+        answer = input(f"{question} [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
 
 
 def show_findings(findings: list) -> None:

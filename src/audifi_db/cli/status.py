@@ -30,6 +30,8 @@ def run(args) -> int:
     else:
         table(["version", "name", "state", "applied at / note"], rows)
         print(f"{counts} — {'in sync' if report.in_sync else 'NOT in sync'}")
+        if next_step := report.next_step():
+            print(next_step)
     from .github import annotate, append_summary, status_annotations, status_markdown
 
     annotate(status_annotations(report), json_mode=args.json)

@@ -12,6 +12,12 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "create_database": "admin",
+    "drop_database": "admin",
+    "embedded_status": "admin",
+    "embedded_stop": "admin",
+    "embedded_wipe": "admin",
+    "wait_for_database": "admin",
     "backup": "backups",
     "list_backups": "backups",
     "restore": "backups",
@@ -27,8 +33,10 @@ _MODULES = {
     "lint_pending": "lint",
     "lint_server_version": "lint",
     "pending_migrations": "lint",
+    "baseline": "records",
     "new": "records",
     "resolve": "records",
+    "dump_schema": "schema",
     "deploy": "run",
     "dev": "run",
     "reset": "run",
