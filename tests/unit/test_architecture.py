@@ -16,6 +16,9 @@ PURE = (
     "errors.py",
     "config.py",
     "lint/",
+    "branches.py",
+    "check_report.py",
+    "github.py",
 )
 DRIVERS = {"psycopg2", "psycopg", "pgserver"}
 # The library layer reaches the database through postgres/; everything else must not, even
@@ -39,7 +42,7 @@ FILE_IO = (
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/process.py", "pgtools.py")
+SUBPROCESS = ("backup/process.py", "pgtools.py", "gitfacts.py")  # git for `check`
 
 
 def modules():
