@@ -86,10 +86,28 @@ class AlertsSettings:
     webhook_url: tuple[str, ...] = ()
     format: str = "slack"  # or "json"
     long_running_seconds: float = 300.0
+    timeout_seconds: float = 5.0  # per delivery attempt
+
+    def checked(self) -> AlertsSettings:
+        if self.format not in ("slack", "json"):
+            raise ConfigError(
+                f"[alerts] format = {self.format!r} is not known", 'use "slack" or "json"'
+            )
+        for key in ("long_running_seconds", "timeout_seconds"):
+            value = getattr(self, key)
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(
+                    f"[alerts] {key} = {value!r} must be a finite number of seconds above 0",
+                    f"e.g. AUDIFI_DB_ALERTS_{key.upper()}=300",
+                )
+        return self
 
 
 @dataclass(frozen=True)
 class MetricsSettings:
+    enabled: bool = (
+        True  # measure each migration (locks, waiters, rows, sizes) into its history row
+    )
     textfile: str = ""  # a .prom file for node_exporter's textfile collector
     pushgateway_url: str = ""
 
@@ -180,6 +198,12 @@ def find_project_root(start: Path) -> Path:
             if (folder / marker).exists():
                 return folder
     return start
+
+
+def environment_names(*, cwd: Path | None = None) -> tuple[str, ...]:
+    """Every environment the project knows: the built-in ones and audifi-db.toml's."""
+    root = find_project_root((cwd or Path.cwd()).resolve())
+    return tuple(_environment_tables(_read_file(root / CONFIG_FILE)))
 
 
 def load_settings(

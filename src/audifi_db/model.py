@@ -169,6 +169,7 @@ class RunStatement:
     no_transaction_reason: str | None = None
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
+    relations: tuple[tuple[str | None, str], ...] = ()  # (schema, name) it names as targets
 
     @property
     def summary(self) -> str:

@@ -21,12 +21,18 @@ def database_url(settings: Settings) -> str:
 
 @contextmanager
 def listening(
-    listeners: Sequence[events.Listener], report: Callable[[str], None] | None = None
+    settings: Settings,
+    listeners: Sequence[events.Listener],
+    report: Callable[[str], None] | None = None,
 ) -> Iterator[events.Emit]:
-    """An emit function delivering to every listener through one Fanout, closed (bounded)
-    when the block ends, so every listener has seen the last event when the operation
-    returns."""
-    with events.Fanout(listeners, report=report) as fanout:
+    """An emit function delivering to every listener, and to the observers the settings ask
+    for (observe.configured_listeners: metrics, alerts, the lock watcher), through one
+    Fanout, closed (bounded) when the block ends, so every listener has seen the last event
+    when the operation returns."""
+    from ..observe import configured_listeners
+
+    observers = configured_listeners(settings, lambda: database_url(settings), report)
+    with events.Fanout([*listeners, *observers], report=report) as fanout:
         yield fanout.emit
 
 

@@ -18,9 +18,11 @@ Report = Callable[[str], None] | None
 
 
 def _runner(settings: Settings, emit: events.Emit, command: str, options: RunOptions | None):
+    from ..observe import measure_for
     from ..runner import Runner
 
-    return Runner(settings, database_url(settings), emit, command=command, options=options)
+    url, measure = database_url(settings), measure_for(settings)
+    return Runner(settings, url, emit, command=command, options=options, measure=measure)
 
 
 def deploy(
@@ -36,7 +38,7 @@ def deploy(
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
     migrations = discovery.discover(settings.migrations.dir)
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         return _runner(settings, emit, command, options).deploy(migrations)
 
 
@@ -49,7 +51,7 @@ def dev(
 ):
     """The local loop: deploy to a local database, lint errors blocking. Refused for
     staging and production."""
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         refuse_protected(settings, "dev", emit)
     return deploy(settings, listeners, options, report=report, command="dev")
 
@@ -63,7 +65,7 @@ def reset(settings: Settings, listeners: Sequence[events.Listener] = (), *, repo
     for migration in migrations:  # a broken file is refused before anything is dropped
         statements_of(migration)
     schemas = tuple(dict.fromkeys((*settings.migrations.schemas, settings.history.schema)))
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         refuse_protected(settings, "reset", emit)
         runner = _runner(settings, emit, "reset", None)
         return runner.deploy(migrations, lambda conn: catalog.recreate_schemas(conn, schemas))
@@ -80,7 +82,7 @@ def seed(
     environments."""
     from .inspect import status
 
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         refuse_protected(settings, "seed", emit)
         seeds = discovery.discover_seeds(settings.seeds.dir)
         if not seeds:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .connect import Connection
 from .history import quote_ident
 
@@ -42,3 +44,121 @@ def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
         else:
             conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
     conn.execute("COMMIT")
+
+
+# What a migration's own session measures (observe.measure), and what the lock watcher sees
+# from its own connection (observe.watch). System schemas are left out: every query reads
+# the catalog, and that is not the migration's doing.
+_USER_SCHEMA = (
+    "{n}.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND {n}.nspname NOT LIKE 'pg\\_toast%%' AND {n}.nspname NOT LIKE 'pg\\_temp%%'"
+)
+_THIS_DATABASE = "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
+_INDEX_TABLE = """(SELECT tn.nspname || '.' || tc.relname
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+          JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+         WHERE i.indexrelid = c.oid)"""
+# Relations by (schema or NULL for the search path, name): size, unless another session
+# holds or awaits ACCESS EXCLUSIVE on it (sizing takes ACCESS SHARE and would queue).
+_NAMED_SQL = f"""
+SELECT DISTINCT ON (t.ord) n.nspname, c.relname, c.relkind::text, c.relfilenode,
+       CASE WHEN NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_locks l
+             WHERE l.relation = c.oid AND l.database = {_THIS_DATABASE}
+               AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid())
+            THEN pg_catalog.pg_total_relation_size(c.oid) END,
+       {_INDEX_TABLE}
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, ord)
+  JOIN pg_catalog.pg_class c ON c.relname = t.name
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE (n.nspname = t.schema
+        OR (t.schema IS NULL AND n.nspname = ANY (pg_catalog.current_schemas(false))))
+ ORDER BY t.ord, pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname::text)
+"""
+# Every relation this session holds a lock on: its modes, size, and whether this
+# transaction wrote its catalog row (created, altered or rebuilt it).
+_HELD_SQL = f"""
+SELECT n.nspname, c.relname, c.relkind::text, c.relfilenode,
+       pg_catalog.pg_total_relation_size(c.oid), pg_catalog.age(c.xmin) = 0, {_INDEX_TABLE},
+       pg_catalog.array_agg(l.mode::text)
+  FROM pg_catalog.pg_locks l
+  JOIN pg_catalog.pg_class c ON c.oid = l.relation
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+   AND {_USER_SCHEMA.format(n="n")}
+ GROUP BY c.oid, n.nspname
+"""
+_PREPARED = {"audifi_db_named": ("text[], text[]", _NAMED_SQL), "audifi_db_held": ("", _HELD_SQL)}
+
+
+def prepare_measures(conn: Connection) -> None:
+    """Prepare the two measuring queries on this session (planning them costs more than
+    running them, once per migration)."""
+    conn.execute(
+        "; ".join(
+            f"PREPARE {name}{f'({types})' if types else ''} AS {sql}"
+            for name, (types, sql) in _PREPARED.items()
+        ).replace("%%", "%")
+    )
+
+
+def named_relations(
+    conn: Connection,
+    names: Sequence[tuple[str | None, str]],
+    *,
+    prepared: bool,
+    prefix: str = "",
+) -> list[tuple]:
+    """(schema, name, relkind, relfilenode, total bytes or None, table of an index) of each
+    named relation that exists; `prefix` (BEGIN) is sent in the same round trip."""
+    params = ([schema for schema, _ in names], [name for _, name in names])
+    if prepared:
+        sql = "EXECUTE audifi_db_named(%s, %s)"
+    else:
+        sql = _NAMED_SQL.replace("$1", "%s").replace("$2", "%s")
+    return conn.query(f"{prefix}; {sql}" if prefix else sql, params)
+
+
+def held_relations(conn: Connection, *, prepared: bool) -> list[tuple]:
+    """(schema, name, relkind, relfilenode, total bytes, written here, table of an index,
+    [modes]) of every user relation the session holds a lock on."""
+    return conn.query("EXECUTE audifi_db_held", None) if prepared else conn.query(_HELD_SQL, ())
+
+
+def backend_locks(conn: Connection, pid: int) -> list[tuple[str, str, str]]:
+    """(relation, relkind, mode) of the relation locks backend `pid` holds in this database."""
+    return conn.query(
+        f"""
+        SELECT coalesce(n.nspname || '.' || c.relname, l.relation::text),
+               coalesce(c.relkind::text, ''), l.mode
+          FROM pg_catalog.pg_locks l
+          LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation
+          LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted
+           AND l.database = {_THIS_DATABASE}
+           AND ({_USER_SCHEMA.format(n="n")} OR n.nspname IS NULL)
+        """,
+        (pid,),
+    )
+
+
+def lock_waiters(conn: Connection, pid: int) -> list[tuple[int, str, str, str, str, int]]:
+    """Sessions of this database waiting for a lock that backend `pid` holds: (pid, user,
+    application, what it waits for, mode, ms waited so far)."""
+    return conn.query(
+        """
+        SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''),
+               coalesce(n.nspname || '.' || c.relname, w.locktype), w.mode,
+               (extract(epoch FROM clock_timestamp()
+                  - coalesce((to_jsonb(w) ->> 'waitstart')::timestamptz, a.query_start))
+                * 1000)::bigint
+          FROM pg_catalog.pg_stat_activity a
+          JOIN pg_catalog.pg_locks w ON w.pid = a.pid AND NOT w.granted
+          LEFT JOIN pg_catalog.pg_class c ON c.oid = w.relation
+          LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'
+           AND %s = ANY (pg_catalog.pg_blocking_pids(a.pid))
+        """,
+        (pid,),
+    )

@@ -1,0 +1,54 @@
+"""Listeners that observe runs: the lock watcher, Prometheus metrics, webhook alerts, the
+GitHub step summary; and the runner's in-transaction measure.
+
+`configured_listeners` returns the listeners the settings ask for and imports only their
+modules: with nothing configured (and `[metrics] enabled = false`) it returns none, and no
+listener imports prometheus-client unless a textfile or a Pushgateway is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from ..config import Settings
+from ..events import Listener
+
+Report = Callable[[str], None]
+
+
+def configured_listeners(
+    settings: Settings, url: Callable[[], str], report: Report | None = None
+) -> list[Listener]:
+    """The observers `settings` ask for. `url` gives the database URL when a listener first
+    needs its own connection; `report` takes the one line a listener has for the human."""
+    report = report or logging.getLogger("audifi_db").warning
+    found: list[Listener] = []
+    if settings.metrics.enabled:
+        from .watch import LockWatcher
+
+        found.append(LockWatcher(settings, url, report))
+    if settings.metrics.textfile or settings.metrics.pushgateway_url:
+        from .metrics import PrometheusMetrics
+
+        found.append(PrometheusMetrics(settings.metrics, report))
+    if settings.alerts.webhook_url:
+        from .alerts import Alerts
+
+        found.append(Alerts(settings.alerts, report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        from .summary import StepSummary
+
+        found.append(StepSummary(summary, report))
+    return found
+
+
+def measure_for(settings: Settings):
+    """The runner's in-transaction measure, or None when `[metrics] enabled = false`."""
+    if not settings.metrics.enabled:
+        return None
+    from .measure import Measurer
+
+    return Measurer()
