@@ -9,7 +9,20 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "history",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "report",
+]
 
 EPILOG = """exit codes:
   0  success (status: the database is in sync)
