@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +29,12 @@ def _answers(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _no_step_summary(monkeypatch):
+    """In-process runs of a test suite running in GitHub Actions write no step summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +126,7 @@ class Project:
             if not k.startswith("AUDIFI_DB_") and not k.endswith("DATABASE_URL")
         }
         env.pop("GITHUB_ACTIONS", None)
+        env.pop("GITHUB_STEP_SUMMARY", None)  # a test run in Actions keeps its own summary
         env.update(extra)
         return env
 
@@ -159,6 +167,19 @@ class Project:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.url, sql, params)
+
+    @contextmanager
+    def holding(self, key: int) -> Iterator[None]:
+        """Hold advisory lock `key` in a session of the test's own: a migration waiting on it
+        blocks until the block ends."""
+        gate = psycopg2.connect(self.url)
+        gate.autocommit = True
+        try:
+            with gate.cursor() as cur:
+                cur.execute("select pg_advisory_lock(%s)", (key,))
+            yield
+        finally:
+            gate.close()
 
     def history(self) -> list[tuple]:
         return self.query(

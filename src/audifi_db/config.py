@@ -105,9 +105,8 @@ class AlertsSettings:
 
 @dataclass(frozen=True)
 class MetricsSettings:
-    enabled: bool = (
-        True  # measure each migration (locks, waiters, rows, sizes) into its history row
-    )
+    enabled: bool = True  # measure each migration (locks, rows, sizes) into its history row
+    watch: bool = False  # sample who waits on its locks (built-in staging, production: true)
     textfile: str = ""  # a .prom file for node_exporter's textfile collector
     pushgateway_url: str = ""
 
@@ -131,12 +130,14 @@ BUILTIN_ENVIRONMENTS: dict[str, dict[str, Any]] = {
         "url_variable": "STAGING_DATABASE_URL",
         "protected": True,
         "backup": {"before_deploy": True},
+        "metrics": {"watch": True},
     },
     "production": {
         "url_variable": "PRODUCTION_DATABASE_URL",
         "protected": True,
         "requires": "staging",
         "backup": {"before_deploy": True},
+        "metrics": {"watch": True},
     },
 }
 

@@ -2,8 +2,9 @@
 GitHub step summary; and the runner's in-transaction measure.
 
 `configured_listeners` returns the listeners the settings ask for and imports only their
-modules: with nothing configured (and `[metrics] enabled = false`) it returns none, and no
-listener imports prometheus-client unless a textfile or a Pushgateway is set.
+modules: with nothing configured it returns none (the lock watcher, a thread and a
+connection, is on by default for staging and production only: `[metrics] watch`), and
+prometheus-client is imported only when a textfile or a Pushgateway is set.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def configured_listeners(
     needs its own connection; `report` takes the one line a listener has for the human."""
     report = report or logging.getLogger("audifi_db").warning
     found: list[Listener] = []
-    if settings.metrics.enabled:
+    if settings.metrics.enabled and settings.metrics.watch:
         from .watch import LockWatcher
 
         found.append(LockWatcher(settings, url, report))

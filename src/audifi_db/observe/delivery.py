@@ -41,6 +41,22 @@ def http_url_problem(url: str) -> str | None:
     return None
 
 
+def with_basic_auth(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without `user:password@`, and the HTTP basic auth header that carries them."""
+    import base64
+    from urllib.parse import unquote, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, {}
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    token = base64.b64encode(pair.encode()).decode()
+    return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+
+
 class Poster:
     """Delivers JSON bodies to one URL, in order, on a thread started at the first post."""
 
@@ -110,7 +126,8 @@ class Poster:
         from urllib.error import HTTPError, URLError
         from urllib.request import Request, urlopen
 
-        request = Request(self.url, data=data, headers={"Content-Type": "application/json"})
+        url, headers = with_basic_auth(self.url)
+        request = Request(url, data=data, headers={**headers, "Content-Type": "application/json"})
         try:
             with urlopen(request, timeout=self.timeout) as response:
                 response.read()

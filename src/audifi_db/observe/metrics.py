@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .. import events
 from ..config import MetricsSettings
-from .delivery import shown
+from .delivery import shown, with_basic_auth
 
 JOB = "audifi_db"
 PUSH_TIMEOUT_SECONDS = 3.0  # well within the fan-out's bound on closing listeners
@@ -99,8 +98,8 @@ class PrometheusMetrics:
             for name, (doc, extra) in FAMILIES.items()
         }
 
-        def put(name: str, value: float, **labels: str) -> None:
-            gauges[name].labels(**base, **labels).set(value)
+        def put(family: str, value: float, **labels: str) -> None:
+            gauges[family].labels(**base, **labels).set(value)
 
         for m in self.migrations:
             ident = {"version": m["version"], "name": m["name"]}
@@ -148,14 +147,12 @@ class PrometheusMetrics:
 
     def _push(self, registry) -> None:
         from prometheus_client import pushadd_to_gateway
-        from prometheus_client.exposition import basic_auth_handler, default_handler
+        from prometheus_client.exposition import default_handler
 
-        url, user, password = _without_credentials(self.settings.pushgateway_url)
+        url, auth = with_basic_auth(self.settings.pushgateway_url)
 
         def handler(url, method, timeout, headers, data):
-            if user is None:
-                return default_handler(url, method, timeout, headers, data)
-            return basic_auth_handler(url, method, timeout, headers, data, user, password)
+            return default_handler(url, method, timeout, [*headers, *auth.items()], data)
 
         assert self.started is not None
         target = self.started.target
@@ -181,15 +178,3 @@ def _applied(event: events.MigrationApplied) -> dict[str, Any]:
         "index_bytes": sum(i.get("bytes") or 0 for i in measured.get("indexes", [])),
         "locks": locks,
     }
-
-
-def _without_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """The URL without user and password, and those two (for HTTP basic auth)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url, None, None
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    plain = urlunsplit(parts._replace(netloc=netloc))
-    return plain, unquote(parts.username), unquote(parts.password or "")
