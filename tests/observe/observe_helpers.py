@@ -1,5 +1,5 @@
 """Helpers of the observe tests: a real HTTP server on loopback that records what it is
-sent, a closed port, and polling."""
+sent, a closed port, a session that waits on a migration's lock, and polling."""
 
 from __future__ import annotations
 
@@ -91,3 +91,41 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def session_waiting(project, query_start: str) -> int:
+    """The pid of this database's session waiting on a lock in a query starting so, or 0."""
+    rows = project.query(
+        "select pid from pg_stat_activity where datname = current_database() "
+        "and wait_event_type = 'Lock' and query like %s",
+        (query_start + "%",),
+    )
+    return rows[0][0] if rows else 0
+
+
+LOCKING = "LOCK TABLE t IN ACCESS EXCLUSIVE MODE;\nSELECT pg_advisory_xact_lock(4242);\n"
+
+
+def deploy_while_a_session_waits(project, deploy, seconds: float = 1.5) -> int:
+    """Run `deploy()` in a thread while its pending migration (LOCKING) holds table t and
+    waits on an advisory lock the test holds, and a second session waits on t for at least
+    `seconds`. Returns the waiting session's pid."""
+    import psycopg2
+
+    waiter = psycopg2.connect(project.url)
+    waiter.autocommit = True
+    pid = waiter.get_backend_pid()
+    with project.holding(4242):
+        run = threading.Thread(target=deploy)
+        run.start()
+        wait_for(
+            lambda: session_waiting(project, "SELECT pg_advisory_xact_lock"), what="the migration"
+        )
+        reader = threading.Thread(target=lambda: waiter.cursor().execute("select count(*) from t"))
+        reader.start()
+        wait_for(lambda: session_waiting(project, "select count(*) from t"), what="the waiter")
+        time.sleep(seconds)
+    run.join(60)
+    reader.join(60)
+    waiter.close()
+    return pid

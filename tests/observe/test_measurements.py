@@ -4,11 +4,8 @@ checked against what the database itself says."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 
-import psycopg2
-from observe_helpers import wait_for
+from observe_helpers import LOCKING, deploy_while_a_session_waits
 
 from audifi_db import events, operations
 from audifi_db.config import load_settings
@@ -106,40 +103,11 @@ def test_a_rewrite_is_told_from_a_change_in_place(project):
     assert [i["index"] for i in widened["indexes"]] == ["public.t_pkey"]
 
 
-def _session_waiting(project, query_start: str) -> int:
-    """The pid of this database's session waiting on a lock in a query starting so."""
-    rows = project.query(
-        "select pid from pg_stat_activity where datname = current_database() "
-        "and wait_event_type = 'Lock' and query like %s",
-        (query_start + "%",),
-    )
-    return rows[0][0] if rows else 0
-
-
 def test_a_session_waiting_on_the_migrations_lock_is_recorded_with_its_wait(project):
     project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
     deploy(project)
-    project.write(
-        "20260101000002",
-        "lock",
-        "LOCK TABLE t IN ACCESS EXCLUSIVE MODE;\nSELECT pg_advisory_xact_lock(4242);\n",
-    )
-    waiter = psycopg2.connect(project.url)
-    waiter.autocommit = True
-    waiter_pid = waiter.get_backend_pid()
-    with project.holding(4242):
-        run = threading.Thread(target=deploy, args=(project,), kwargs=WATCHING)
-        run.start()
-        wait_for(
-            lambda: _session_waiting(project, "SELECT pg_advisory_xact_lock"), what="the migration"
-        )
-        reader = threading.Thread(target=lambda: waiter.cursor().execute("select count(*) from t"))
-        reader.start()
-        wait_for(lambda: _session_waiting(project, "select count(*) from t"), what="the waiter")
-        time.sleep(1.5)  # the waiter waits this long, at least
-    run.join(60)
-    reader.join(60)
-    waiter.close()
+    project.write("20260101000002", "lock", LOCKING)
+    waiter_pid = deploy_while_a_session_waits(project, lambda: deploy(project, **WATCHING))
 
     measured = metrics_of(project, "20260101000002")
     assert {"relation": "public.t", "mode": "AccessExclusiveLock"}.items() <= next(

@@ -83,7 +83,7 @@ def environment_section(report: EnvironmentReport) -> Html:
         tag("p", report.database, class_="meta"),
     ]
     if report.status is None:
-        parts.append(tag("p", report.problem, class_="problem"))
+        parts.append(tag("p", report.problem, class_="problem" if report.configured else "meta"))
         return tag("section", *parts, id=f"env-{report.environment}")
     counts = ", ".join(f"{n} {state}" for state, n in report.status.counts().items() if n)
     parts += [
