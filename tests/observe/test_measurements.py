@@ -4,7 +4,10 @@ checked against what the database itself says."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
+import psycopg2
 from observe_helpers import LOCKING, deploy_while_a_session_waits
 
 from audifi_db import events, operations
@@ -145,3 +148,26 @@ def test_metrics_disabled_measures_nothing(project):
     assert metrics_of(project, "20260101000001") == {}
     assert recorder.applied("20260101000001").measurements == {}
     assert json.dumps(recorder.applied("20260101000001").to_json())  # still a plain event
+
+
+def test_a_table_another_session_holds_is_measured_after_only_and_the_migration_applies(project):
+    project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
+    deploy(project)
+    project.write("20260101000002", "add", "ALTER TABLE t ADD COLUMN note text;\n")
+    holder = psycopg2.connect(project.url)
+    with holder.cursor() as cur:
+        cur.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")  # held until the rollback below
+        run = threading.Thread(target=deploy, args=(project,))
+        run.start()
+        time.sleep(2.5)  # the measuring read gives up after 1 s; the ALTER itself waits
+        assert run.is_alive()
+    holder.rollback()
+    run.join(60)
+    holder.close()
+
+    assert project.query(
+        "select state from audifi_migrations where version = '20260101000002'"
+    ) == [("applied",)]
+    (table,) = metrics_of(project, "20260101000002")["tables"]
+    assert table["bytes_before"] is None and table["rewritten"] is None  # not read: not said
+    assert table["bytes_after"] == project.query("select pg_total_relation_size('t')")[0][0]

@@ -35,7 +35,11 @@ def run(args) -> int:
     from ..observe.html import render
     from .output import info
 
-    names = args.env or list(environment_names())
+    known = environment_names()
+    names = args.env or list(known)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"unknown environment {unknown[0]!r}", f"use one of: {', '.join(known)}")
     if args.database_url and len(names) != 1:
         raise ConfigError("--database-url needs exactly one --env", "e.g. --env staging")
     reports = [_report(name, args.database_url) for name in names]

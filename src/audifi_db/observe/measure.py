@@ -31,6 +31,8 @@ from ..postgres.connect import Connection
 
 # Statements after which our prepared queries may be gone.
 _FORGETS_PREPARED = frozenset({"DeallocateStmt", "DiscardStmt"})
+# Statements whose named relation is new: nothing to read before them.
+_NEW = frozenset({"CreateStmt"})
 LOCK_MODES = (
     "AccessShareLock",
     "RowShareLock",
@@ -46,12 +48,13 @@ KINDS = {"r": "table", "p": "table", "m": "table", "i": "index", "I": "index", "
 
 @dataclass
 class Begun:
-    """What `begin` saw: the statements and the named relations' state before them."""
+    """What `begin` saw: the statements and the named relations' state before them (None:
+    not read, so nothing is said about "before")."""
 
     stmts: Sequence[RunStatement]
     transaction: bool
     started: float
-    before: dict[str, tuple[str, int, int | None]] = field(default_factory=dict)
+    before: dict[str, tuple[str, int, int | None]] | None = field(default_factory=dict)
 
 
 class Measurer:
@@ -62,7 +65,9 @@ class Measurer:
 
     def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Begun:
         begun = Begun(stmts, transaction, time.perf_counter())
-        names = list(dict.fromkeys(name for stmt in stmts for name in stmt.relations))
+        names = list(
+            dict.fromkeys(n for stmt in stmts if stmt.kind not in _NEW for n in stmt.relations)
+        )
         prefix = "BEGIN" if transaction else ""
         if not names:
             if prefix:
@@ -70,8 +75,8 @@ class Measurer:
             return begun
         try:
             rows = catalog.named_relations(conn, names, prepared=self._prepare(conn), prefix=prefix)
-        except ServerError:
-            self._prepared_on = None
+        except ServerError:  # locked by another session for a second, or our query is gone
+            self._prepared_on, begun.before = None, None
             if transaction:  # the failed read aborted the transaction: start it afresh
                 conn.execute("ROLLBACK; BEGIN")
             return begun
@@ -139,18 +144,18 @@ def lock_strength(mode: str) -> int:
 
 def _changed(begun: Begun, relation: str, filenode: int) -> bool:
     """Built here: it did not exist before, or its storage is new."""
-    before = begun.before.get(relation)
+    before = None if begun.before is None else begun.before.get(relation)
     return before is None or before[1] != filenode
 
 
 def _table(begun: Begun, relation: str, filenode: int, size: int | None) -> dict[str, Any]:
-    before = begun.before.get(relation)
-    known = before is not None or _named(begun, relation)
+    before = None if begun.before is None else begun.before.get(relation)
+    known = before is not None or (begun.before is not None and _named(begun, relation))
     return {
         "table": relation,
         "bytes_before": before[2] if before else (0 if known else None),
         "bytes_after": size,
-        "created": known and before is None,
+        "created": (before is None) if known else None,
         "rewritten": None if before is None else before[1] != filenode,
     }
 

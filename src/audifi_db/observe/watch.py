@@ -70,10 +70,14 @@ class _Watch:
         """What goes into the history row, waits extended to the migration's end."""
         end = self.ended.timestamp() if self.ended else self.last_sample
         extra_ms = max(0, int((end - self.last_sample) * 1000))
-        waiters = []
-        for seen in self.waiters.values():
-            still = seen.pop("seen_at") == self.last_sample
-            waiters.append({**seen, "waited_ms": seen["waited_ms"] + (extra_ms if still else 0)})
+        waiters = [
+            {
+                **{k: v for k, v in seen.items() if k != "seen_at"},
+                "waited_ms": seen["waited_ms"]
+                + (extra_ms if seen["seen_at"] == self.last_sample else 0),
+            }
+            for seen in self.waiters.values()
+        ]
         result: dict[str, Any] = {
             "waiters": waiters,
             "max_wait_ms": max((w["waited_ms"] for w in waiters), default=0),
@@ -121,7 +125,7 @@ class LockWatcher:
         if isinstance(event, events.RunStarted):
             self.kind = "seed" if event.command == "seed" else "migration"
             self.ignoring = event.dry_run
-        elif isinstance(event, events.MigrationStarted) and not self.ignoring:
+        elif isinstance(event, events.MigrationStarted) and event.backend_pid and not self.ignoring:
             with self._cond:
                 self._current = _Watch(
                     event.version,

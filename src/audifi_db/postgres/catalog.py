@@ -59,47 +59,61 @@ _INDEX_TABLE = """(SELECT tn.nspname || '.' || tc.relname
           JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
           JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
          WHERE i.indexrelid = c.oid)"""
-# Relations by (schema or NULL for the search path, name): size, unless another session
-# holds or awaits ACCESS EXCLUSIVE on it (sizing takes ACCESS SHARE and would queue).
+# Relations by [schema or null for the search path, name], given as a JSON list in the
+# setting audifi_db.named (a parameter would make the server plan the query every time), as
+# JSON rows. Sizing takes ACCESS SHARE: behind another session's ACCESS EXCLUSIVE it waits
+# 1 s at most (lock_timeout, set for this query alone: `wait` sets it before `found` sizes
+# anything, the last column puts the old value back), then fails; the caller then says
+# nothing about "before".
 _NAMED_SQL = f"""
-SELECT DISTINCT ON (t.ord) n.nspname, c.relname, c.relkind::text, c.relfilenode,
-       CASE WHEN NOT EXISTS (
-            SELECT 1 FROM pg_catalog.pg_locks l
-             WHERE l.relation = c.oid AND l.database = {_THIS_DATABASE}
-               AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid())
-            THEN pg_catalog.pg_total_relation_size(c.oid) END,
-       {_INDEX_TABLE}
-  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, ord)
-  JOIN pg_catalog.pg_class c ON c.relname = t.name
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE (n.nspname = t.schema
-        OR (t.schema IS NULL AND n.nspname = ANY (pg_catalog.current_schemas(false))))
- ORDER BY t.ord, pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname::text)
+WITH wait AS MATERIALIZED (
+    SELECT pg_catalog.current_setting('lock_timeout') AS was,
+           pg_catalog.set_config('lock_timeout', '1000', true) AS bounded
+), found AS MATERIALIZED (
+    SELECT DISTINCT ON (t.ord) n.nspname, c.relname, c.relkind::text AS relkind,
+           c.relfilenode::bigint AS relfilenode,
+           pg_catalog.pg_total_relation_size(c.oid) AS bytes,
+           CASE WHEN c.relkind IN ('i', 'I') THEN {_INDEX_TABLE} END AS of_table
+      FROM wait,
+           pg_catalog.json_array_elements(pg_catalog.current_setting('audifi_db.named')::json)
+           WITH ORDINALITY AS t(named, ord)
+      JOIN pg_catalog.pg_class c ON c.relname = t.named ->> 1
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE (n.nspname = t.named ->> 0
+            OR (t.named ->> 0 IS NULL
+                AND n.nspname = ANY (pg_catalog.current_schemas(false))))
+     ORDER BY t.ord, pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname::text)
+)
+SELECT (SELECT coalesce(pg_catalog.json_agg(found), '[]') FROM found),
+       (SELECT pg_catalog.set_config('lock_timeout', was, true) FROM wait)
 """
-# Every relation this session holds a lock on: its modes, size, and whether this
-# transaction wrote its catalog row (created, altered or rebuilt it).
+# Every user relation this session holds a lock on, with its modes; whether this
+# transaction wrote its catalog row (created, altered or rebuilt it); the size of each table
+# and of each index it wrote, and that index's table.
 _HELD_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind::text, c.relfilenode,
-       pg_catalog.pg_total_relation_size(c.oid), pg_catalog.age(c.xmin) = 0, {_INDEX_TABLE},
-       pg_catalog.array_agg(l.mode::text)
-  FROM pg_catalog.pg_locks l
+       CASE WHEN c.relkind IN ('r', 'p', 'm') OR w.written
+            THEN pg_catalog.pg_total_relation_size(c.oid) END,
+       w.written,
+       CASE WHEN c.relkind IN ('i', 'I') AND w.written THEN {_INDEX_TABLE} END,
+       l.modes
+  FROM (SELECT relation, pg_catalog.array_agg(mode::text) AS modes
+          FROM pg_catalog.pg_locks
+         WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'relation' AND granted
+         GROUP BY relation) l
   JOIN pg_catalog.pg_class c ON c.oid = l.relation
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-   AND {_USER_SCHEMA.format(n="n")}
- GROUP BY c.oid, n.nspname
+  CROSS JOIN LATERAL (SELECT pg_catalog.age(c.xmin) = 0 AS written) w
+ WHERE {_USER_SCHEMA.format(n="n")}
 """
-_PREPARED = {"audifi_db_named": ("text[], text[]", _NAMED_SQL), "audifi_db_held": ("", _HELD_SQL)}
+_PREPARED = {"audifi_db_named": _NAMED_SQL, "audifi_db_held": _HELD_SQL}
 
 
 def prepare_measures(conn: Connection) -> None:
     """Prepare the two measuring queries on this session (planning them costs more than
     running them, once per migration)."""
     conn.execute(
-        "; ".join(
-            f"PREPARE {name}{f'({types})' if types else ''} AS {sql}"
-            for name, (types, sql) in _PREPARED.items()
-        ).replace("%%", "%")
+        "; ".join(f"PREPARE {name} AS {sql}" for name, sql in _PREPARED.items()).replace("%%", "%")
     )
 
 
@@ -110,19 +124,23 @@ def named_relations(
     prepared: bool,
     prefix: str = "",
 ) -> list[tuple]:
-    """(schema, name, relkind, relfilenode, total bytes or None, table of an index) of each
-    named relation that exists; `prefix` (BEGIN) is sent in the same round trip."""
-    params = ([schema for schema, _ in names], [name for _, name in names])
-    if prepared:
-        sql = "EXECUTE audifi_db_named(%s, %s)"
-    else:
-        sql = _NAMED_SQL.replace("$1", "%s").replace("$2", "%s")
-    return conn.query(f"{prefix}; {sql}" if prefix else sql, params)
+    """(schema, name, relkind, relfilenode, total bytes, table of an index) of each named
+    relation that exists; `prefix` (BEGIN) is sent in the same round trip. Raises
+    ServerError when a relation stayed locked by another session for a second."""
+    import json
+
+    given = "SELECT pg_catalog.set_config('audifi_db.named', %s, true)"
+    read = "EXECUTE audifi_db_named" if prepared else _NAMED_SQL
+    sql = "; ".join(part for part in (prefix, given, read) if part)
+    (found, _) = conn.query(sql, (json.dumps(list(names)),))[0]
+    keys = ("nspname", "relname", "relkind", "relfilenode", "bytes", "of_table")
+    return [tuple(row[key] for key in keys) for row in found]
 
 
 def held_relations(conn: Connection, *, prepared: bool) -> list[tuple]:
     """(schema, name, relkind, relfilenode, total bytes, written here, table of an index,
-    [modes]) of every user relation the session holds a lock on."""
+    [modes]) of every user relation the session holds a lock on (bytes: of tables, and of
+    indexes written here)."""
     return conn.query("EXECUTE audifi_db_held", None) if prepared else conn.query(_HELD_SQL, ())
 
 
