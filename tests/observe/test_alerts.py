@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import psycopg2
+import pytest
 from observe_helpers import closed_port, wait_for
 
 from audifi_db import events
@@ -163,3 +164,18 @@ def test_a_webhook_url_that_is_not_http_is_one_line(project):
     (line,) = [line for line in done.stderr.splitlines() if "webhook" in line]
     assert "ftp://files.example/… is not an http(s):// URL" in line
     assert "TOKEN" not in done.stderr
+
+
+@pytest.mark.parametrize(("status", "attempts"), [(500, 3), (400, 1)])
+def test_a_server_error_is_retried_and_a_refusal_is_not(webhook_factory, status, attempts):
+    hook = webhook_factory(status=status)
+    lines: list[str] = []
+    alerts = Alerts(AlertsSettings(webhook_url=(hook.url + "/T/TOKEN",)), lines.append)
+    target = events.Target("staging", "audifi", "postgresql://u@db/audifi")
+    with events.Fanout([alerts]) as fanout:
+        fanout.emit(events.BackupFailed(target=target, message="disk full"))
+    assert len(hook.received) == attempts
+    (line,) = lines
+    assert line.startswith(f"alert backup_failed not delivered to {hook.url}/…: HTTP {status}")
+    assert line.endswith("(after 3 attempts)") == (attempts == 3)
+    assert "TOKEN" not in line

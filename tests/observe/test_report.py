@@ -125,3 +125,12 @@ def test_an_unwritable_report_is_one_line(project):
     assert done.stderr.strip().splitlines()[-1] == (
         "audifi-db: error: cannot write /nonexistent/folder/r.html: No such file or directory"
     )
+
+
+def test_an_environment_without_a_url_is_shown_as_not_configured(project, tmp_path):
+    page = tmp_path / "report.html"
+    done = project.cli("report", "--html", str(page), url=None)
+    assert done.returncode == 0, done.stderr
+    text = page.read_text()
+    assert text.count('<span class="badge off">not configured</span>') == 3
+    assert "DATABASE_URL is not set and there is no embedded database yet" in text

@@ -11,8 +11,8 @@ a migration has run for `interval` seconds it starts sampling, every `interval`:
 When the migration ends it merges what it saw into the newest history row of that version
 (`metrics.waiters`, `metrics.max_wait_ms`, and `metrics.locks` for a no-transaction one). A
 waiter still waiting at the last sample is counted as waiting until the migration ended. A
-migration shorter than `interval` is never sampled, so a run of quick migrations opens no
-connection and starts no thread.
+migration shorter than `interval` is never sampled: a run of quick migrations starts the
+sampling thread but opens no connection.
 """
 
 from __future__ import annotations
