@@ -31,7 +31,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 GNU_TIME = "/usr/bin/time"
-TARGET_OVERHEAD_MS, TARGET_STATUS_S, TARGET_PEAK_MB = 1.0, 0.15, 80.0
+TARGET_OVERHEAD_MS, TARGET_STATUS_S, TARGET_PEAK_MB = 0.5, 0.10, 40.0
+TARGET_SLOPE_US = 25.0  # status, per migration beyond --n, up to --growth
 DBMATE_PLACES = ["/tmp/engine-bench-peers/node_modules/@dbmate/linux-x64/bin/dbmate"]
 PEER_SOURCE = "measured 2026-11-25 by shared/bench (shared/bench/README.md), not in this run"
 PEERS = [  # tool, apply s, ratio to floor, ms/migration over floor, no-op s, status s, peak MiB
@@ -240,6 +241,47 @@ def report(n: int, applies: dict, repeats: dict, checks: dict) -> None:
     print("\n".join("| " + " | ".join(r) + " |" for r in PEERS))
 
 
+def measure_growth(args, server: Server, log) -> dict:
+    """At --n and --growth migrations: one audifi-db deploy (its peak memory) and
+    --runs-fast status runs (dbmate's too with --peers), each size on a fresh database."""
+    out = {}
+    for n in (args.n, args.growth):
+        with tempfile.TemporaryDirectory(prefix=f"engine-growth-{n}-") as tmp:
+            root = Path(tmp)
+            write_workload(root, n)
+            cmds = commands(args, server, root)
+            for name in [c for c in cmds if not c.startswith("psql")]:
+                cwd, apply, status = cmds[name]
+                db = server.fresh()
+                deploy = timed(apply(db), cwd, log)
+                runs = [timed(status(db), cwd, log) for _ in range(1 + args.runs_fast)][1:]
+                out[(name, n)] = (deploy, runs)
+                print(
+                    f"  growth {name} N={n}: deploy {deploy[0]:.2f}s", file=sys.stderr, flush=True
+                )
+    return out
+
+
+def report_growth(args, growth: dict) -> None:
+    med = statistics.median
+    print(f"\n## growth: N = {args.n} and N = {args.growth}\n")
+    print("| tool | N | deploy s | deploy peak MB | status s (median) | status peak MB |")
+    print("|---|---|---|---|---|---|")
+    for (name, n), (deploy, runs) in growth.items():
+        cells = [f"{deploy[0]:.2f}", f"{deploy[1]:.0f}", f"{med(r[0] for r in runs):.3f}"]
+        print(f"| {name} | {n} | " + " | ".join([*cells, f"{med(r[1] for r in runs):.0f}"]) + " |")
+    small, large = growth[("audifi-db", args.n)], growth[("audifi-db", args.growth)]
+    slope = (med(r[0] for r in large[1]) - med(r[0] for r in small[1])) / (args.growth - args.n)
+    print()
+    print(verdict("status, per migration beyond N", slope * 1e6, "us", TARGET_SLOPE_US))
+    print(verdict(f"deploy peak memory at N = {args.growth}", large[0][1], "MB", TARGET_PEAK_MB))
+    if ("dbmate", args.n) in growth:
+        dbmate = [med(r[0] for r in growth[("dbmate", n)][1]) for n in (args.n, args.growth)]
+        print(
+            f"- dbmate status, per migration beyond N: {(dbmate[1] - dbmate[0]) / (args.growth - args.n) * 1e6:.3g} us"
+        )
+
+
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -250,6 +292,12 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--runs-fast", type=int, default=10, help="runs of no-op deploy and status")
     ap.add_argument("--server-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--peers", action="store_true", help="also time dbmate in this run")
+    ap.add_argument(
+        "--growth",
+        type=int,
+        default=5000,
+        help="the larger size for status and memory growth (0: skip)",
+    )
     args = ap.parse_args()
     places = (os.environ.get("DBMATE"), shutil.which("dbmate"), *DBMATE_PLACES)
     found = [p for p in places if p and os.access(p, os.X_OK)]
@@ -274,6 +322,9 @@ def main() -> int:
                 name: verify(server, db, args.n, name == "audifi-db") for name, db in last.items()
             }
             report(args.n, applies, repeats, checks)
+            if args.growth:
+                with open(root / "log.txt", "a") as log:
+                    report_growth(args, measure_growth(args, server, log))
             if any(s[2] for v in [*applies.values(), *repeats.values()] for s in v):
                 print("\nnon-zero exits; the log ends:\n" + (root / "log.txt").read_text()[-2000:])
         finally:

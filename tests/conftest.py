@@ -72,13 +72,29 @@ def admin_execute(url: str, sql: str) -> None:
         conn.close()
 
 
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the test server, dropped when the block ends."""
+    name = f"audifi_test_{uuid.uuid4().hex[:12]}"
+    admin_execute(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_url, name)
+    finally:
+        admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def db_url(server_url) -> Iterator[str]:
     """A fresh, empty database for this test, dropped afterwards."""
-    name = f"audifi_test_{uuid.uuid4().hex[:12]}"
-    admin_execute(server_url, f'CREATE DATABASE "{name}"')
-    yield with_database(server_url, name)
-    admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(server_url) as url:
+        yield url
+
+
+@pytest.fixture
+def staging_url(server_url) -> Iterator[str]:
+    """A second fresh database, playing staging beside `db_url`."""
+    with fresh_database(server_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -54,6 +54,10 @@ class LockSettings:
 @dataclass(frozen=True)
 class LintSettings:
     server_version: int = 0  # 0: the target's, or the newest known; 15 means 150000
+    # without a database: how names resolve, and the session time zone that decides whether
+    # timestamp -> timestamptz rewrites (with a database, the database's own settings win)
+    timezone: str = "UTC"
+    search_path: tuple[str, ...] = ("public",)
 
     def checked(self) -> LintSettings:
         return replace(self, server_version=parse_server_version(self.server_version))

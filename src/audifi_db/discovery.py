@@ -30,6 +30,8 @@ def normalise(data: bytes) -> bytes:
 
 def directives(text: str) -> list[Directive]:
     """The directives in the leading comment lines of a migration (before its first SQL)."""
+    if DIRECTIVE_PREFIX not in text:  # most files: one scan in C instead of a line loop
+        return []
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -59,10 +61,29 @@ def display_path(path: Path) -> str:
 def read_sql(path: Path, shown: str | None = None) -> str:
     """A SQL file's text, BOM dropped and CRLF turned into LF; errors name the file."""
     shown = shown or display_path(path)
+    return _decode(_read_bytes(str(path), shown), shown)
+
+
+_READ_SIZE = 1 << 16
+
+
+def _read_bytes(path: str, shown: str) -> bytes:
+    """The file's bytes in as few system calls as a regular file allows: a read shorter
+    than asked for is its end (a migration folder of thousands of files pays per call)."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            chunks = [os.read(fd, _READ_SIZE)]
+            while len(chunks[-1]) == _READ_SIZE:
+                chunks.append(os.read(fd, _READ_SIZE))
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise MigrationFileError(f"{shown}: cannot read: {exc.strerror}") from None
+    return b"".join(chunks)
+
+
+def _decode(data: bytes, shown: str) -> str:
     try:
         return normalise(data).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -73,13 +94,17 @@ def read_sql(path: Path, shown: str | None = None) -> str:
 
 def read_migration(path: Path, shown: str | None = None) -> Migration:
     """One migration file; `shown` is how messages name it (default: display_path)."""
-    match, shown = FILENAME.match(path.name), shown or display_path(path)
+    return _read_migration(path.name, str(path), shown or display_path(path))
+
+
+def _read_migration(filename: str, path: str, shown: str) -> Migration:
+    match = FILENAME.match(filename)
     if not match:
         raise MigrationFileError(
             f"{shown}: not a migration file name",
             "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
         )
-    text = read_sql(path, shown)
+    text = _decode(_read_bytes(path, shown), shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
     found = tuple(directives(text))
@@ -135,7 +160,7 @@ def discover(folder: Path) -> list[Migration]:
     for entry in entries:
         if _is_ignored(entry.name):
             continue
-        migration = read_migration(Path(entry.path), f"{shown_folder}/{entry.name}")
+        migration = _read_migration(entry.name, entry.path, f"{shown_folder}/{entry.name}")
         if migration.version in migrations:
             raise MigrationFileError(
                 f"{migration.path}: version {migration.version} is also used by "

@@ -30,7 +30,6 @@ from . import events
 from .config import Settings
 from .errors import AudiFiDbError, LintFailedError, PlanError
 from .model import Migration, Plan, RunOptions
-from .postgres import catalog
 from .postgres.connect import Connection
 
 
@@ -119,11 +118,11 @@ def lint_errors(
     settings: Settings, conn: Connection, migrations: Sequence[Migration]
 ) -> LintFailedError | None:
     """A LintFailedError carrying the whole report when a migration has an unacknowledged
-    error, judged against the target's server version; else None."""
-    from .lint.engine import blocking, lint_pending
+    error, judged against the target's live schema and server version; else None."""
+    from .lint.engine import blocking
+    from .operations.lint import lint_against_target
 
-    version = settings.lint.server_version or catalog.server_version(conn)
-    findings = lint_pending(migrations, version)
+    findings = lint_against_target(settings, migrations, conn)
     errors = blocking(findings)
     if not errors:
         return None
@@ -137,7 +136,35 @@ def lint_errors(
     )
 
 
-GUARDS: tuple[Guard, ...] = (PlanGuard(), LintGuard())
+class PromotionGuard:
+    """Refuses pending migrations the required environment (staging) has not applied."""
+
+    name = "promotion"
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        from . import promotion
+
+        upstream = ctx.settings.requires
+        if not upstream:
+            return Verdict(self.name, f"{ctx.target.environment} requires no environment first")
+        if not ctx.pending:
+            return Verdict(self.name, "nothing pending")
+        reason = ctx.options.skip_staging_check
+        if reason:
+            ctx.override(self.name, f"--skip-staging-check: {reason}")
+            record = {"reason": reason, "by": ctx.applied_by, "requires": upstream}
+            return Verdict(self.name, f"skipped: {reason}", notes={"skip_staging_check": record})
+        try:
+            applied, source = promotion.upstream_history(ctx.settings, ctx.options.staging_manifest)
+        except AudiFiDbError as error:
+            return Verdict(self.name, refusal=error)
+        problems = promotion.unpromoted(ctx.pending, applied, upstream)
+        if problems:
+            return Verdict(self.name, refusal=promotion.refusal(problems, upstream, source))
+        return Verdict(self.name, f"{len(ctx.pending)} pending migration(s) applied on {upstream}")
+
+
+GUARDS: tuple[Guard, ...] = (PlanGuard(), LintGuard(), PromotionGuard())
 
 
 def run_guards(ctx: GuardContext, guards: Sequence[Guard] = GUARDS) -> list[Verdict]:

@@ -30,8 +30,12 @@ NOT_YET_APPLIED = frozenset({State.PENDING, State.FAILED, State.IN_PROGRESS})
 
 
 def latest_attempts(history: Iterable[HistoryRow]) -> dict[str, HistoryRow]:
-    """The newest history row of each version (rows come in id order)."""
-    return {row.version: row for row in history}
+    """The newest history row of each version."""
+    latest: dict[str, HistoryRow] = {}
+    for row in history:
+        if row.version not in latest or row.id > latest[row.version].id:
+            latest[row.version] = row
+    return latest
 
 
 def statuses(

@@ -39,6 +39,12 @@ from .strategies import Applied, Failed, Measure, StepContext, elapsed_ms, strat
 # SQLSTATEs of a statement that cannot run inside a transaction block.
 _NEEDS_NO_TRANSACTION = {"25001", "2D000"}
 _CANCELLED = "57014"
+# Where a transactional migration failed when it was not one of its statements.
+_PHASE_WHERE = {
+    "history": "recording it in the history table (the migration was rolled back with it)",
+    "commit": "COMMIT (a deferred constraint or trigger)",
+}
+_PHASE_STATEMENT = {"history": "INSERT INTO <history table>", "commit": "COMMIT"}
 
 
 @dataclass(frozen=True)
@@ -290,9 +296,9 @@ class Runner:
         kind: str,
     ) -> None:
         """Record the failed attempt, say so, and stop the run."""
-        stmt, error = outcome.statement, outcome.error
+        stmt, error, phase = outcome.statement, outcome.error, outcome.phase
         failure = {
-            "failed_statement": "COMMIT" if outcome.at_commit else stmt.text,
+            "failed_statement": _PHASE_STATEMENT.get(phase, stmt.text),
             "failed_line": error_line(stmt, error),
             "error": f"{error} [SQLSTATE {error.sqlstate}]",
             "sqlstate": error.sqlstate,
@@ -300,7 +306,7 @@ class Runner:
         if outcome.row_id is not None:
             history.fail(outcome.row_id, outcome.duration_ms, failure)
         else:
-            applied = len(stmts) if outcome.at_commit else stmt.index
+            applied = stmt.index if phase == "statement" else len(stmts)
             history.record_failed(
                 migration,
                 outcome.started_at,
@@ -325,11 +331,7 @@ class Runner:
                 failed_statement=failure["failed_statement"],
             )
         )
-        where = (
-            "COMMIT (a deferred constraint or trigger)"
-            if outcome.at_commit
-            else f"statement {stmt.index + 1} of {len(stmts)}"
-        )
+        where = _PHASE_WHERE.get(phase, f"statement {stmt.index + 1} of {len(stmts)}")
         message = (
             f"{migration.path}:{failure['failed_line']}: migration {migration.version} failed "
             f"at {where}: {error} [SQLSTATE {error.sqlstate}]"

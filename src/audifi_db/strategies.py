@@ -57,13 +57,15 @@ class Applied:
 
 @dataclass(frozen=True)
 class Failed:
+    """`phase` says where: a `statement`, writing the `history` row, or the `commit` (a
+    deferred constraint or trigger); `statement` is the last one that ran."""
+
     statement: RunStatement
     error: ServerError
     duration_ms: int
     started_at: datetime
-    at_commit: bool = False
+    phase: str = "statement"
     row_id: int | None = None  # the in_progress row the runner marks failed
-    applied: int = 0  # statements that stayed applied (no-transaction)
 
 
 Outcome = Applied | Failed
@@ -124,7 +126,7 @@ class Transactional:
         migration = step.migration
         started_at, began = datetime.now(UTC), time.perf_counter()
         each: list[int | None] = []
-        committing = False
+        phase = "statement"
         stmt = stmts[0]
         begun = ctx.begin(stmts, transaction=True)
         try:
@@ -133,14 +135,15 @@ class Transactional:
             rows = sum(n or 0 for n in each)
             measured = ctx.end(begun, each)
             duration = elapsed_ms(began)
+            phase = "history"
             ctx.history.record_applied(
                 migration, started_at, duration, len(stmts), rows, kind=ctx.kind, metrics=measured
             )
-            committing = True
+            phase = "commit"
             ctx.conn.execute("COMMIT")
         except ServerError as error:
             ctx.conn.execute("ROLLBACK")
-            return Failed(stmt, error, elapsed_ms(began), started_at, at_commit=committing)
+            return Failed(stmt, error, elapsed_ms(began), started_at, phase)
         return Applied(duration, rows, measured)
 
 
@@ -163,9 +166,7 @@ class StatementByStatement:
             try:
                 each.append(ctx.run_statement(migration.version, stmt))
             except ServerError as error:
-                return Failed(
-                    stmt, error, elapsed_ms(began), started_at, row_id=row_id, applied=stmt.index
-                )
+                return Failed(stmt, error, elapsed_ms(began), started_at, row_id=row_id)
             rows += each[-1] or 0
             ctx.history.progress(row_id, stmt.index + 1, rows)
         return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)

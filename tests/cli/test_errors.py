@@ -179,3 +179,10 @@ def test_bad_settings_are_one_line(project, environ, toml, expected):
     args = ["status", "--env", "qa"] if "qa" in toml else ["status"]
     line = one_clear_line(project.cli(*args, url=None, env=project.env(**environ)), 2)
     assert expected in line
+
+
+def test_resolve_on_a_database_without_history_leaves_no_trace(project):
+    project.write("20260101000001", "users", GOOD)
+    result = project.cli("resolve", "20260101000001", "--applied")
+    assert result.returncode == 1 and "only a failed or in_progress migration" in result.stderr
+    assert project.query("select to_regclass('audifi_migrations')") == [(None,)]

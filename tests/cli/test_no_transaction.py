@@ -14,6 +14,20 @@ def test_concurrent_index_without_directive_is_refused_before_anything_runs(proj
     assert project.query("select to_regclass('a')") == [(None,)]
 
 
+def test_a_do_block_that_commits_is_refused_before_anything_runs(project):
+    project.write("20260101000001", "a", "create table a (id int);\n")
+    project.write(
+        "20260101000002", "batches", "do $$ begin delete from a where id < 5; commit; end $$;\n"
+    )
+    result = project.cli("deploy")
+    assert result.returncode == 2
+    assert "20260101000002_batches.sql:1: a DO block that runs COMMIT" in result.stderr
+    assert "-- audifi-db: no-transaction` in the file's leading comment lines" in result.stderr
+    assert project.query("select to_regclass('a')") == [(None,)]
+    project.write("20260101000002", "batches", DIRECTIVE + "do $$ begin commit; end $$;\n")
+    assert project.cli("deploy").returncode == 0
+
+
 def test_transaction_control_inside_a_migration_is_refused(project):
     project.write("20260101000001", "a", "create table a (id int);\ncommit;\n")
     result = project.cli("deploy")

@@ -6,6 +6,7 @@ import time
 
 import psycopg2
 import pytest
+from observe_fixtures import webhook_factory_fixture, webhook_fixture  # noqa: F401
 from observe_helpers import closed_port, wait_for
 
 from audifi_db import events

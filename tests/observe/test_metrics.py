@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+from observe_fixtures import webhook_fixture  # noqa: F401
 from observe_helpers import closed_port
 from prometheus_client.parser import text_string_to_metric_families
 

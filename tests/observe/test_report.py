@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from observe_fixtures import browser_fixture  # noqa: F401
 from observe_helpers import LOCKING, deploy_while_a_session_waits
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # git-ignored

@@ -1,10 +1,37 @@
-"""The boundaries of architecture.md, checked by walking the package's imports and calls."""
+"""The boundaries of docs/architecture.md, checked by walking the package's imports and calls."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "audifi_db"
-PURE = ("model.py", "planning.py", "sql.py", "discovery.py", "erd.py", "lint")
+PURE = (
+    "model.py",
+    "planning.py",
+    "sql.py",
+    "discovery.py",
+    "erd.py",
+    "events.py",
+    "errors.py",
+    "config.py",
+    "lint/",
+)
+DRIVERS = {"psycopg2", "psycopg", "pgserver"}
+# The library layer reaches the database through postgres/; everything else must not, even
+# through another module's top-level import (cli/ imports lazily: every call pays for imports).
+REACHES_DATABASE = ("postgres/", "runner.py", "strategies.py", "guards.py", "operations/")
+# Who may read or write files and start processes.
+FILE_IO = (
+    "discovery.py",
+    "config.py",
+    "promotion.py",
+    "lint/files.py",
+    "cli/",
+    "backup/",
+    "observe/",
+)
+SUBPROCESS = ("backup/",)
 
 
 def modules():
@@ -24,12 +51,65 @@ def imported(tree: ast.Module) -> set[str]:
     return names
 
 
+def top_level_imports(name: str, tree: ast.Module) -> set[str]:
+    """Package modules (as relative paths) imported when `name` is imported: module-level
+    imports only (those inside functions run later, if ever)."""
+    package = name.rpartition("/")[0].split("/") if "/" in name else []
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+            parts = [*base, *(node.module.split(".") if node.module else [])]
+            for alias in node.names:
+                found |= {
+                    "/".join([*parts, alias.name]) + ".py",
+                    "/".join(parts) + ".py",
+                    "/".join([*parts, alias.name, "__init__.py"]),
+                    "/".join([*parts, "__init__.py"]),
+                }
+        elif isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            found |= {n.split(".")[0] for n in names}
+    return found
+
+
 def test_only_the_postgres_package_imports_the_driver():
     for name, tree in modules():
-        uses_driver = any(
-            n.split(".")[0] in {"psycopg2", "psycopg", "pgserver"} for n in imported(tree)
-        )
+        uses_driver = any(n.split(".")[0] in DRIVERS for n in imported(tree))
         assert not uses_driver or name.startswith("postgres/"), name
+
+
+def test_no_module_outside_the_library_layer_imports_the_driver_transitively():
+    trees = dict(modules())
+    graph = {name: top_level_imports(name, tree) for name, tree in trees.items()}
+
+    def reaches(name: str, seen: set[str]) -> str | None:
+        for target in graph.get(name, ()):
+            if target in DRIVERS:
+                return name
+            if target in graph and target not in seen:
+                seen.add(target)
+                if found := reaches(target, seen):
+                    return f"{name} -> {found}"
+        return None
+
+    for name in trees:
+        if not name.startswith(REACHES_DATABASE):
+            assert reaches(name, set()) is None, reaches(name, set())
+
+
+def test_importing_the_cli_and_the_pure_modules_loads_no_driver():
+    code = (
+        "import sys, audifi_db.cli.main, audifi_db.planning, audifi_db.lint.engine, "
+        "audifi_db.discovery, audifi_db.events, audifi_db.config;"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {DRIVERS!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_pure_modules_do_not_reach_the_database():
@@ -38,13 +118,43 @@ def test_pure_modules_do_not_reach_the_database():
             assert not any("postgres" in n for n in imported(tree)), name
 
 
+def calls(tree: ast.Module, *names: str) -> list[int]:
+    """Lines calling a function or method of one of these names."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called in names:
+                found.append(node.lineno)
+    return found
+
+
 def test_only_the_cli_prints():
     for name, tree in modules():
-        if name.startswith("cli/") or name.endswith("docs.py"):
+        if name.startswith("cli/"):
             continue
-        prints = [
+        writes = [
             node.lineno
             for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
+            if isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and getattr(node.value, "id", None) == "sys"
         ]
-        assert not prints, f"{name} prints at lines {prints}"
+        assert not calls(tree, "print") and not writes, f"{name} prints"
+
+
+def test_only_the_modules_meant_for_it_open_files():
+    for name, tree in modules():
+        if name.startswith(FILE_IO):
+            continue
+        lines = calls(tree, "open", "read_text", "read_bytes", "write_text", "write_bytes")
+        assert not lines, f"{name} reads or writes files at lines {lines}"
+
+
+def test_only_the_modules_meant_for_it_start_processes():
+    for name, tree in modules():
+        if name.startswith(SUBPROCESS):
+            continue
+        starts = any(n.split(".")[0] == "subprocess" for n in imported(tree))
+        assert not starts and not calls(tree, "system", "popen", "fork"), name

@@ -91,7 +91,7 @@ def listeners_for(args) -> tuple[list, object]:
 def run_and_render(args, settings, operation, options=None) -> int:
     """Run a deploy-like operation, its listeners printing progress (or JSON lines)."""
     from ..errors import AudiFiDbError, LintFailedError
-    from .output import error_envelope, info, print_json, report_error, show_findings
+    from .output import info, report_error, show_findings
 
     info(f"{settings.environment}: {settings.url_for_humans}")
     listeners, stdout = listeners_for(args)
@@ -101,9 +101,7 @@ def run_and_render(args, settings, operation, options=None) -> int:
     except AudiFiDbError as error:
         if isinstance(error, LintFailedError) and not args.json:
             show_findings(error.findings)
-        if args.json and not stdout.ended:
-            print_json(error_envelope(error))
-        report_error(error)
+        report_error(error, json_mode=args.json and not stdout.ended)
         return error.exit_code
     if not args.json:
         if result.applied == 0:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from .. import events
 from ..errors import AudiFiDbError
+
+if TYPE_CHECKING:  # events are imported by the commands that run something, not by status
+    from .. import events
 
 # Set by main from --log-format: "json" turns the notes on stderr into JSON lines too.
 LOG_FORMAT = ["text"]
@@ -35,14 +37,10 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def error_envelope(error: AudiFiDbError) -> dict:
-    return {"ok": False, **error.to_json()}
-
-
 def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
     """The one line an error gets on stderr (and its JSON envelope on stdout with --json)."""
     if json_mode:
-        print_json(error_envelope(error))
+        _json_line(sys.stdout, {"ok": False, **error.to_json()})
     if LOG_FORMAT[0] == "json":
         _json_line(sys.stderr, {"level": "error", **error.to_json()})
     else:
@@ -108,7 +106,7 @@ class JsonLines:
 
     def on_event(self, event: events.Event) -> None:
         _json_line(self.stream, event.to_json())
-        if isinstance(event, events.RunFinished | events.RunFailed):
+        if event.NAME in ("run_finished", "run_failed"):
             self.ended = True
 
     def close(self) -> None:
@@ -137,9 +135,8 @@ class HumanPrinter:
         if event.waited_ms >= 1000:
             info(f"got the migration lock after {event.waited_ms / 1000:.1f} s")
 
-    def _guard_passed(self, event: events.GuardPassed) -> None:
-        if event.guard not in ("plan", "lint") and event.note:
-            info(f"{event.guard}: {event.note}")
+    def _guard_overridden(self, event: events.GuardOverridden) -> None:
+        info(f"{event.guard} guard overridden by {event.by}: {event.reason}")
 
     def _migration_started(self, event: events.MigrationStarted) -> None:
         if event.retry or event.start:

@@ -36,6 +36,15 @@ def run(args) -> int:
 
 
 def _when(item) -> str:
+    note = _state_note(item)
+    if item.last is None or not item.last.notes:
+        return note
+    from ..operations.inspect import overrides
+
+    return "; ".join(filter(None, [note, *overrides(item)]))
+
+
+def _state_note(item) -> str:
     last = item.last
     if item.state.value in ("failed", "in_progress") and last:
         return f"stopped at statement {last.statements_applied + 1} of {last.statements_total}"
@@ -43,6 +52,7 @@ def _when(item) -> str:
         return "file edited since it was applied"
     if item.state.value == "missing":
         return "file is gone"
-    if last and last.finished_at and item.state.value == "applied":
-        return last.finished_at.strftime("%Y-%m-%d %H:%M:%S")
+    if last and last.finished_at and item.state.value in ("applied", "baselined"):
+        baselined = " (baselined)" if item.state.value == "baselined" else ""
+        return last.finished_at.isoformat(" ", "seconds")[:19] + baselined
     return ""

@@ -22,12 +22,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerError
 from ..model import RunStatement
-from ..postgres import catalog
-from ..postgres.connect import Connection
+
+if TYPE_CHECKING:  # the runner hands the connection in; importing observe loads no driver
+    from ..postgres.connect import Connection
 
 # Statements after which our prepared queries may be gone.
 _FORGETS_PREPARED = frozenset({"DeallocateStmt", "DiscardStmt"})
@@ -64,6 +65,8 @@ class Measurer:
         self._prepared_on: Connection | None = None
 
     def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Begun:
+        from ..postgres import catalog
+
         begun = Begun(stmts, transaction, time.perf_counter())
         names = list(
             dict.fromkeys(n for stmt in stmts if stmt.kind not in _NEW for n in stmt.relations)
@@ -84,6 +87,8 @@ class Measurer:
         return begun
 
     def end(self, conn: Connection, begun: Begun, rows: Sequence[int | None]) -> Mapping[str, Any]:
+        from ..postgres import catalog
+
         forgot = any(stmt.kind in _FORGETS_PREPARED for stmt in begun.stmts)
         if forgot:
             self._prepared_on = None
@@ -102,6 +107,8 @@ class Measurer:
     def _prepare(self, conn: Connection) -> bool:
         """Prepare the queries on this connection once; False if that failed."""
         if self._prepared_on is not conn:
+            from ..postgres import catalog
+
             try:
                 catalog.prepare_measures(conn)
             except ServerError:

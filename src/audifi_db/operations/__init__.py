@@ -2,34 +2,42 @@
 
 Each takes Settings (and, where a run reports progress, listeners of its events) and
 returns values; none prints. `audifi_db.operations.deploy(settings, [listener])` is what
-`audifi-db deploy` runs.
+`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner.
 """
 
-from .common import database_url, refuse_protected
-from .inspect import StatusReport, erd, status, validate
-from .lint import lint_pending, lint_server_version, pending_migrations
-from .records import new, resolve
-from .report import EnvironmentReport, environment_report, history, history_json
-from .run import deploy, dev, reset, seed
+from __future__ import annotations
 
-__all__ = [
-    "EnvironmentReport",
-    "StatusReport",
-    "database_url",
-    "deploy",
-    "dev",
-    "environment_report",
-    "erd",
-    "history",
-    "history_json",
-    "lint_pending",
-    "lint_server_version",
-    "new",
-    "pending_migrations",
-    "refuse_protected",
-    "reset",
-    "resolve",
-    "seed",
-    "status",
-    "validate",
-]
+import importlib
+from typing import Any
+
+_MODULES = {
+    "database_url": "common",
+    "refuse_protected": "common",
+    "StatusReport": "inspect",
+    "erd": "inspect",
+    "status": "inspect",
+    "validate": "inspect",
+    "explain_pending": "lint",
+    "lint_against_target": "lint",
+    "lint_pending": "lint",
+    "lint_server_version": "lint",
+    "pending_migrations": "lint",
+    "new": "records",
+    "EnvironmentReport": "report",
+    "environment_report": "report",
+    "history": "report",
+    "history_json": "report",
+    "resolve": "records",
+    "deploy": "run",
+    "dev": "run",
+    "reset": "run",
+    "seed": "run",
+}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

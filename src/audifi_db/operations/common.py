@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from .. import events
 from ..config import Settings
 from ..errors import RefusedError
+
+if TYPE_CHECKING:  # `status` and `validate` emit nothing: they never import events
+    from .. import events
 
 
 def database_url(settings: Settings) -> str:
@@ -29,10 +32,11 @@ def listening(
     for (observe.configured_listeners: metrics, alerts, the lock watcher), through one
     Fanout, closed (bounded) when the block ends, so every listener has seen the last event
     when the operation returns."""
+    from ..events import Fanout
     from ..observe import configured_listeners
 
     observers = configured_listeners(settings, lambda: database_url(settings), report)
-    with events.Fanout([*listeners, *observers], report=report) as fanout:
+    with Fanout([*listeners, *observers], report=report) as fanout:
         yield fanout.emit
 
 
@@ -45,6 +49,7 @@ def refuse_protected(settings: Settings, command: str, emit: events.Emit | None 
         "it is for local databases only",
     )
     if emit is not None:
+        from .. import events
         from ..runner import target_of
 
         emit(

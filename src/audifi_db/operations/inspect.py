@@ -60,6 +60,26 @@ def migration_json(item: MigrationStatus) -> dict:
     }
 
 
+_OVERRIDES = {
+    "skip_staging_check": "staging check skipped",
+    "skip_backup": "backup skipped",
+    "allow_out_of_order": "applied out of order",
+}
+
+
+def overrides(item: MigrationStatus) -> list[str]:
+    """What a human overrode to apply this migration, for people: `backup skipped: <reason>
+    (by <who>)`."""
+    notes = item.last.notes if item.last else {}
+    said = []
+    for key, label in _OVERRIDES.items():
+        if key in notes:
+            note = notes[key]
+            reason = f": {note['reason']}" if note.get("reason") else ""
+            said.append(f"{label}{reason} (by {note.get('by') or 'unknown'})")
+    return said
+
+
 def status(settings: Settings) -> StatusReport:
     """Every migration's state; read-only (creates nothing, takes no lock)."""
     from ..postgres.connect import connect

@@ -3,7 +3,7 @@ report shows of one environment (`audifi-db report`). Neither takes the lock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import AudiFiDbError
@@ -26,15 +26,11 @@ def history(settings: Settings, version: str | None = None, limit: int = 20) -> 
 
 def history_json(row: HistoryRow) -> dict:
     """A history row as JSON: every column, times in ISO 8601."""
-    data = {}
-    for f in fields(row):
-        value = getattr(row, f.name)
+    data = row._asdict()
+    for key, value in data.items():
         if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        elif f.name in ("notes", "metrics"):
-            value = dict(value)
-        data[f.name] = value
-    data["state"] = row.state.value
+            data[key] = value.isoformat()
+    data.update(state=row.state.value, notes=dict(row.notes), metrics=dict(row.metrics))
     return data
 
 

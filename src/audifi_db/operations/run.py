@@ -37,8 +37,10 @@ def deploy(
 
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
-    migrations = discovery.discover(settings.migrations.dir)
     with listening(settings, listeners, report) as emit:
+        if command == "dev":
+            refuse_protected(settings, "dev", emit)
+        migrations = discovery.discover(settings.migrations.dir)
         return _runner(settings, emit, command, options).deploy(migrations)
 
 
@@ -51,8 +53,6 @@ def dev(
 ):
     """The local loop: deploy to a local database, lint errors blocking. Refused for
     staging and production."""
-    with listening(settings, listeners, report) as emit:
-        refuse_protected(settings, "dev", emit)
     return deploy(settings, listeners, options, report=report, command="dev")
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +22,26 @@ from ..errors import ConfigError
 from ..model import RECORDED_STATES, HistoryRow, Migration, State
 from .connect import Connection
 
-_COLUMNS = [f.name for f in fields(HistoryRow)]
-_LIGHT_COLUMNS = [c for c in _COLUMNS if c != "metrics"]
+_COLUMNS = list(HistoryRow._fields)
+# What planning and `status` read of each version's latest attempt.
+_STATUS_COLUMNS = [
+    "id",
+    "version",
+    "name",
+    "checksum",
+    "state",
+    "transactional",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "statements_applied",
+    "statements_total",
+    "error",
+    "applied_by",
+    "notes",
+]
+# Most rows' notes are empty: NULL spares parsing the JSON of each.
+_EXPRESSIONS = {"notes": "NULLIF(notes, '{}') AS notes"}
 _STATES = ", ".join(f"'{state.value}'" for state in RECORDED_STATES)
 # Columns added after the first release, with their definitions: `ensure` adds what a
 # table made by an older audifi-db lacks.
@@ -134,12 +151,16 @@ class History:
             )
             """
         )
-        # A version is applied once: a second runner that somehow got past the lock fails
-        # on this index instead of recording the same migration twice.
+        self._create_applied_once_index()
+
+    def _create_applied_once_index(self) -> None:
+        """A version is applied once: a second runner that somehow got past the lock fails
+        on this index instead of recording the same migration twice. (A changed seed file is
+        loaded again, so seeds are not in it.)"""
         once = quote_ident(f"{self.table}_applied_once")
         self.conn.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (kind, version) "
-            "WHERE state IN ('applied', 'baselined')"
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {once} ON {self.name} (version) "
+            "WHERE state IN ('applied', 'baselined') AND kind = 'migration'"
         )
 
     @property
@@ -162,21 +183,21 @@ class History:
         )
         once = quote_ident(f"{self.table}_applied_once")
         self.conn.execute(f"DROP INDEX IF EXISTS {quote_ident(self.schema)}.{once}")
-        self.conn.execute(
-            f"CREATE UNIQUE INDEX {once} ON {self.name} (kind, version) "
-            "WHERE state IN ('applied', 'baselined')"
-        )
+        self._create_applied_once_index()
 
-    def read(self, *, kind: str = "migration", with_metrics: bool = False) -> list[HistoryRow]:
-        """Every row of one kind, oldest first; [] when there is no table yet."""
+    def read(self, *, kind: str = "migration") -> list[HistoryRow]:
+        """The latest attempt of each version of one kind, in version order, with what
+        planning and `status` need; [] when there is no table yet."""
         existing = self._checked_columns()
         if existing is None:
             return []
-        wanted = _COLUMNS if with_metrics else _LIGHT_COLUMNS
-        present = [c for c in wanted if c in existing]
+        present = [c for c in _STATUS_COLUMNS if c in existing]
+        selected = ", ".join(_EXPRESSIONS.get(c, c) for c in present)
         where = "WHERE kind = %s" if "kind" in existing else "WHERE %s = 'migration'"
         rows = self.conn.query(
-            f"SELECT {', '.join(present)} FROM {self.name} {where} ORDER BY id", (kind,)
+            f"SELECT DISTINCT ON (version) {selected} FROM {self.name} {where} "
+            "ORDER BY version, id DESC",
+            (kind,),
         )
         return [_row(present, values) for values in rows]
 
@@ -348,10 +369,14 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_STATE_OF = {state.value: state for state in State}
+
+
 def _row(columns: list[str], values: tuple) -> HistoryRow:
     row = dict(zip(columns, values, strict=True))
-    row["state"] = State(row["state"])
-    for key in ("notes", "metrics"):
-        if row.get(key) is None:
-            row.pop(key, None)
+    row["state"] = _STATE_OF[row["state"]]
+    if row.get("notes") is None:
+        row.pop("notes", None)
+    if row.get("metrics") is None:
+        row.pop("metrics", None)
     return HistoryRow(**row)

@@ -1,4 +1,7 @@
-"""Fixtures of the observe tests: loopback webhooks and a headless Chromium."""
+"""Fixtures of the observe tests: loopback webhooks and a headless Chromium. Imported by the
+test modules that use them (a second conftest.py would shadow tests/conftest.py, which other
+tests import by name), under names of their own so that a test's argument does not
+shadow the import."""
 
 from __future__ import annotations
 
@@ -22,15 +25,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def webhook():
+@pytest.fixture(name="webhook")
+def webhook_fixture():
     hook = Webhook()
     yield hook
     hook.close()
 
 
-@pytest.fixture
-def webhook_factory():
+@pytest.fixture(name="webhook_factory")
+def webhook_factory_fixture():
     made: list[Webhook] = []
 
     def make(**kwargs) -> Webhook:
@@ -58,13 +61,11 @@ def _install_chromium() -> str:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
         if done.returncode != 0:
             return f"`{' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
-    return (
-        "" if CHROMIUM.exists() else "apt-get installed chromium but /usr/bin/chromium is missing"
-    )
+    return "" if CHROMIUM.exists() else f"apt-get installed chromium, yet {CHROMIUM} is missing"
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture():
     """A headless Chromium (Debian's, driven by Playwright: no browser download)."""
     why = _install_chromium()
     if why:

@@ -1,0 +1,48 @@
+"""The command line itself: flags before the command, typos, a bare call, a closed pipe."""
+
+import subprocess
+import sys
+
+
+def test_database_flags_are_accepted_before_the_command(project):
+    project.write("20260101000001", "t", "create table t (id int);\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "audifi_db", "--database-url", project.url, "--json", "status"],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1 and '"pending": 1' in result.stdout
+
+
+def test_a_mistyped_command_gets_a_suggestion_and_exit_2(project):
+    result = project.cli("stauts", url=None)
+    assert result.returncode == 2
+    assert "unknown command 'stauts' (did you mean status?)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bare_call_prints_the_help(project):
+    result = project.cli(url=None)
+    assert result.returncode == 0
+    assert "usage: audifi-db" in result.stdout and "exit codes:" in result.stdout
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(project):
+    for i in range(1500):  # more output than a pipe holds (64 KiB): status must block on it
+        project.write(f"20260101{i:06d}", f"m{i}", f"create table t{i} (id int);\n")
+    status = subprocess.Popen(
+        [sys.executable, "-m", "audifi_db", "status", "--database-url", project.url],
+        cwd=project.root,
+        env=project.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    status.stdout.readline()
+    status.stdout.close()  # like `| head -1`
+    stderr = status.stderr.read().decode()
+    assert status.wait(timeout=60) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr

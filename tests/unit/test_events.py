@@ -1,0 +1,139 @@
+"""The events contract and the fan-out that isolates listeners from the run and each other."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from datetime import datetime
+
+import pytest
+
+from audifi_db import events
+
+TARGET = events.Target("staging", "audifi_staging", "postgresql://deploy:***@db/audifi_staging")
+
+
+def applied(version: str) -> events.MigrationApplied:
+    return events.MigrationApplied(
+        target=TARGET, version=version, name="m", duration_ms=1, statements=1, rows_affected=0
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.closed = False
+
+    def on_event(self, event: events.Event) -> None:
+        self.seen.append(event.version)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Raising:
+    def on_event(self, event: events.Event) -> None:
+        raise RuntimeError("broken listener")
+
+
+class Sleeping:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_event(self, event: events.Event) -> None:
+        time.sleep(self.seconds)
+
+
+def test_every_listener_gets_every_event_in_order_and_is_closed():
+    first, second = Recorder(), Recorder()
+    with events.Fanout([first, second]) as fanout:
+        for i in range(200):
+            fanout.emit(applied(f"{i:03d}"))
+    assert first.seen == second.seen == [f"{i:03d}" for i in range(200)]
+    assert first.closed and second.closed
+
+
+def test_a_raising_listener_is_reported_once_and_stops_no_one():
+    reports, recorder = [], Recorder()
+    with events.Fanout([Raising(), recorder], report=reports.append) as fanout:
+        for version in ("1", "2", "3"):
+            fanout.emit(applied(version))
+    assert recorder.seen == ["1", "2", "3"]
+    assert len(reports) == 1 and "Raising failed on migration_applied: RuntimeError" in reports[0]
+
+
+def test_a_hanging_listener_holds_nothing_up_past_the_delivery_timeout():
+    reports, recorder = [], Recorder()
+    began = time.monotonic()
+    with events.Fanout([Sleeping(30), recorder], delivery_timeout=0.5, report=reports.append) as f:
+        f.emit(applied("1"))
+        time.sleep(0.7)  # the sleeper is now past its delivery time
+        f.emit(applied("2"))
+    assert time.monotonic() - began < 10  # not the sleeper's 30 s
+    assert recorder.seen == ["1", "2"]
+    assert len(reports) == 1 and "Sleeping has been handling migration_applied" in reports[0]
+
+
+def test_close_waits_for_slow_listeners_but_never_longer_than_the_timeout():
+    reports = []
+    began = time.monotonic()
+    fanout = events.Fanout([Sleeping(30)], delivery_timeout=0.3, report=reports.append)
+    fanout.emit(applied("1"))
+    fanout.close()
+    assert time.monotonic() - began < 10
+    assert "did not finish within 0.3 s" in reports[0]
+
+
+def test_listeners_run_off_the_emitting_thread():
+    threads = []
+
+    class Where:
+        def on_event(self, event):
+            threads.append(threading.current_thread())
+
+    with events.Fanout([Where()]) as fanout:
+        fanout.emit(applied("1"))
+    assert threads and threads[0] is not threading.current_thread()
+
+
+def sample(cls: type[events.Event]) -> events.Event:
+    """An instance of an event type with a plain value for each field."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in ("target", "at") or f.default is not dataclasses.MISSING:
+            continue
+        if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            continue
+        kind = str(f.type)
+        values[f.name] = 1 if "int" in kind else True if "bool" in kind else "x"
+    return cls(target=TARGET, **values)
+
+
+@pytest.mark.parametrize("cls", events.EVENT_TYPES, ids=lambda c: c.NAME)
+def test_every_event_has_a_json_form_with_its_name_time_and_target(cls):
+    data = sample(cls).to_json()
+    assert data["schema"] == events.SCHEMA_VERSION and data["event"] == cls.NAME
+    assert (
+        datetime.fromisoformat(data["at"].replace("Z", "+00:00")).utcoffset().total_seconds() == 0
+    )
+    assert data["target"] == {
+        "environment": "staging",
+        "database": "audifi_staging",
+        "url": "postgresql://deploy:***@db/audifi_staging",
+    }
+
+
+def test_event_names_are_unique():
+    names = [cls.NAME for cls in events.EVENT_TYPES]
+    assert len(names) == len(set(names))
+
+
+def test_docs_events_md_documents_every_event_and_field():
+    from events_doc import documented
+
+    docs = documented()
+    for cls in events.EVENT_TYPES:
+        fields = {f.name for f in dataclasses.fields(cls)} - {"target", "at"}
+        assert docs.get(cls.NAME) == fields, cls.NAME
+    assert set(docs) == {cls.NAME for cls in events.EVENT_TYPES}
