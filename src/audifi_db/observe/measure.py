@@ -125,11 +125,15 @@ def shape(
     held_ms: int,
 ) -> dict[str, Any]:
     """The `metrics` JSON of one migration from what `begin` and `end` read."""
-    locks, tables, indexes = [], {}, []
-    for schema, name, relkind, filenode, size, written, of_table, modes in held:
+    locks: dict[str, dict[str, Any]] = {}
+    tables, indexes = {}, []
+    for schema, name, relkind, filenode, size, written, of_table, mode in held:
         relation, kind = f"{schema}.{name}", KINDS.get(relkind, "other")
-        mode = max(modes, key=lock_strength)
-        locks.append({"relation": relation, "kind": kind, "mode": mode, "held_ms": held_ms})
+        seen = locks.get(relation)
+        if seen is not None:  # one row per mode: keep the strongest
+            seen["mode"] = max(seen["mode"], mode, key=lock_strength)
+            continue
+        locks[relation] = {"relation": relation, "kind": kind, "mode": mode, "held_ms": held_ms}
         if kind == "table":
             tables[relation] = _table(begun, relation, filenode, size)
         elif kind == "index" and written and _changed(begun, relation, filenode):
@@ -140,7 +144,7 @@ def shape(
             tables[relation] = _table(begun, relation, filenode, size)
         elif KINDS.get(relkind) == "index" and _changed(begun, relation, filenode):
             indexes.append({"index": relation, "table": of_table, "bytes": size})
-    result: dict[str, Any] = {"locks": locks} if begun.transaction else {}
+    result: dict[str, Any] = {"locks": list(locks.values())} if begun.transaction else {}
     result.update(tables=list(tables.values()), indexes=indexes, rows=_rows(begun.stmts, rows))
     return result
 

@@ -59,12 +59,12 @@ _INDEX_TABLE = """(SELECT tn.nspname || '.' || tc.relname
           JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
           JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
          WHERE i.indexrelid = c.oid)"""
-# Relations by [schema or null for the search path, name], given as a JSON list in the
-# setting audifi_db.named (a parameter would make the server plan the query every time), as
-# JSON rows. Sizing takes ACCESS SHARE: behind another session's ACCESS EXCLUSIVE it waits
-# 1 s at most (lock_timeout, set for this query alone: `wait` sets it before `found` sizes
-# anything, the last column puts the old value back), then fails; the caller then says
-# nothing about "before".
+# Relations by [schema or null for the search path, name] ($1, a JSON list), as JSON rows.
+# Sizing takes ACCESS SHARE: behind another session's ACCESS EXCLUSIVE it waits 1 s at most
+# (lock_timeout, set for this query alone: `wait` sets it before `found` sizes anything, the
+# last column puts the old value back), then fails; the caller then says nothing about
+# "before". Sizes are of the main fork (pg_relation_size): a stat() or two, where the total
+# with indexes and TOAST costs a dozen.
 _NAMED_SQL = f"""
 WITH wait AS MATERIALIZED (
     SELECT pg_catalog.current_setting('lock_timeout') AS was,
@@ -72,11 +72,9 @@ WITH wait AS MATERIALIZED (
 ), found AS MATERIALIZED (
     SELECT DISTINCT ON (t.ord) n.nspname, c.relname, c.relkind::text AS relkind,
            c.relfilenode::bigint AS relfilenode,
-           pg_catalog.pg_total_relation_size(c.oid) AS bytes,
+           pg_catalog.pg_relation_size(c.oid) AS bytes,
            CASE WHEN c.relkind IN ('i', 'I') THEN {_INDEX_TABLE} END AS of_table
-      FROM wait,
-           pg_catalog.json_array_elements(pg_catalog.current_setting('audifi_db.named')::json)
-           WITH ORDINALITY AS t(named, ord)
+      FROM wait, pg_catalog.json_array_elements($1::json) WITH ORDINALITY AS t(named, ord)
       JOIN pg_catalog.pg_class c ON c.relname = t.named ->> 1
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE (n.nspname = t.named ->> 0
@@ -87,26 +85,25 @@ WITH wait AS MATERIALIZED (
 SELECT (SELECT coalesce(pg_catalog.json_agg(found), '[]') FROM found),
        (SELECT pg_catalog.set_config('lock_timeout', was, true) FROM wait)
 """
-# Every user relation this session holds a lock on, with its modes; whether this
-# transaction wrote its catalog row (created, altered or rebuilt it); the size of each table
-# and of each index it wrote, and that index's table.
+# Each relation lock this session holds on a user relation (oid 16384 and up: no catalog),
+# one row per mode; whether this transaction wrote the relation's catalog row (created,
+# altered or rebuilt it); the main fork's size of each table and of each index it wrote,
+# and that index's table.
 _HELD_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind::text, c.relfilenode,
        CASE WHEN c.relkind IN ('r', 'p', 'm') OR w.written
-            THEN pg_catalog.pg_total_relation_size(c.oid) END,
+            THEN pg_catalog.pg_relation_size(c.oid) END,
        w.written,
        CASE WHEN c.relkind IN ('i', 'I') AND w.written THEN {_INDEX_TABLE} END,
-       l.modes
-  FROM (SELECT relation, pg_catalog.array_agg(mode::text) AS modes
-          FROM pg_catalog.pg_locks
-         WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'relation' AND granted
-         GROUP BY relation) l
+       l.mode
+  FROM pg_catalog.pg_locks l
   JOIN pg_catalog.pg_class c ON c.oid = l.relation
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL (SELECT pg_catalog.age(c.xmin) = 0 AS written) w
- WHERE {_USER_SCHEMA.format(n="n")}
+ WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+   AND l.relation >= 16384 AND {_USER_SCHEMA.format(n="n")}
 """
-_PREPARED = {"audifi_db_named": _NAMED_SQL, "audifi_db_held": _HELD_SQL}
+_PREPARED = {"audifi_db_named(json)": _NAMED_SQL, "audifi_db_held": _HELD_SQL}
 
 
 def prepare_measures(conn: Connection) -> None:
@@ -124,23 +121,21 @@ def named_relations(
     prepared: bool,
     prefix: str = "",
 ) -> list[tuple]:
-    """(schema, name, relkind, relfilenode, total bytes, table of an index) of each named
+    """(schema, name, relkind, relfilenode, bytes, table of an index) of each named
     relation that exists; `prefix` (BEGIN) is sent in the same round trip. Raises
     ServerError when a relation stayed locked by another session for a second."""
     import json
 
-    given = "SELECT pg_catalog.set_config('audifi_db.named', %s, true)"
-    read = "EXECUTE audifi_db_named" if prepared else _NAMED_SQL
-    sql = "; ".join(part for part in (prefix, given, read) if part)
-    (found, _) = conn.query(sql, (json.dumps(list(names)),))[0]
+    read = "EXECUTE audifi_db_named(%s)" if prepared else _NAMED_SQL.replace("$1", "%s")
+    (found, _) = conn.query(f"{prefix}; {read}" if prefix else read, (json.dumps(list(names)),))[0]
     keys = ("nspname", "relname", "relkind", "relfilenode", "bytes", "of_table")
     return [tuple(row[key] for key in keys) for row in found]
 
 
 def held_relations(conn: Connection, *, prepared: bool) -> list[tuple]:
-    """(schema, name, relkind, relfilenode, total bytes, written here, table of an index,
-    [modes]) of every user relation the session holds a lock on (bytes: of tables, and of
-    indexes written here)."""
+    """(schema, name, relkind, relfilenode, bytes, written here, table of an index, mode) of
+    each relation lock the session holds on a user relation, one per mode (bytes: of
+    tables, and of indexes written here)."""
     return conn.query("EXECUTE audifi_db_held", None) if prepared else conn.query(_HELD_SQL, ())
 
 
