@@ -31,7 +31,7 @@ def test_a_bare_call_prints_the_help(project):
 
 
 def test_a_reader_that_goes_away_gets_no_traceback(project):
-    for i in range(1500):  # more output than a pipe holds (64 KiB): status must block on it
+    for i in range(3000):  # ~100 KiB of output, more than a pipe holds: status blocks on it
         project.write(f"20260101{i:06d}", f"m{i}", f"create table t{i} (id int);\n")
     status = subprocess.Popen(
         [sys.executable, "-m", "audifi_db", "status", "--database-url", project.url],
@@ -40,6 +40,7 @@ def test_a_reader_that_goes_away_gets_no_traceback(project):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
+        bufsize=0,  # read exactly one line, not a buffer's worth
     )
     status.stdout.readline()
     status.stdout.close()  # like `| head -1`

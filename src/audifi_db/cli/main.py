@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except BrokenPipeError:
         # The reader went away (`| head`): no traceback; stdout is dropped so that the
         # interpreter's final flush does not fail again.
