@@ -171,3 +171,23 @@ def test_a_table_another_session_holds_is_measured_after_only_and_the_migration_
     (table,) = metrics_of(project, "20260101000002")["tables"]
     assert table["bytes_before"] is None and table["rewritten"] is None  # not read: not said
     assert table["bytes_after"] == project.query("select pg_relation_size('t')")[0][0]
+
+
+def test_in_one_run_before_is_what_the_previous_migration_left(project):
+    project.write(
+        "20260101000001",
+        "fill",
+        "CREATE TABLE t (id int PRIMARY KEY, v int);\n"
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;\n",
+    )
+    project.write("20260101000002", "widen", "ALTER TABLE t ALTER COLUMN v TYPE bigint;\n")
+    project.write("20260101000003", "note", "ALTER TABLE t ADD COLUMN note text;\n")
+    deploy(project)
+
+    filled = metrics_of(project, "20260101000001")["tables"][0]
+    widened = metrics_of(project, "20260101000002")["tables"][0]
+    noted = metrics_of(project, "20260101000003")["tables"][0]
+    assert widened["bytes_before"] == filled["bytes_after"] > 0
+    assert widened["rewritten"] is True and noted["rewritten"] is False
+    assert noted["bytes_before"] == widened["bytes_after"] == noted["bytes_after"]
+    assert noted["bytes_after"] == project.query("select pg_relation_size('t')")[0][0]

@@ -3,7 +3,8 @@
 `Measurer` is the runner's `measure` (see strategies.Measure). Two reads per migration:
 
 - `begin`, in the round trip of its BEGIN: each relation its statements name (sql.named_relations)
-  as it was before: relfilenode and total size;
+  as it was before: relfilenode and size (none to read when the end of an earlier migration
+  of the run read it already);
 - `end`, after the last statement and before COMMIT: every user relation the transaction
   holds a lock on (pg_locks of its own backend), with its modes, size and relfilenode.
 
@@ -63,6 +64,7 @@ class Measurer:
 
     def __init__(self) -> None:
         self._prepared_on: Connection | None = None
+        self._known = _Known()
 
     def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Begun:
         from ..postgres import catalog
@@ -71,6 +73,7 @@ class Measurer:
         names = list(
             dict.fromkeys(n for stmt in stmts if stmt.kind not in _NEW for n in stmt.relations)
         )
+        begun.before, names = self._known.lookup(names)
         prefix = "BEGIN" if transaction else ""
         if not names:
             if prefix:
@@ -83,7 +86,7 @@ class Measurer:
             if transaction:  # the failed read aborted the transaction: start it afresh
                 conn.execute("ROLLBACK; BEGIN")
             return begun
-        begun.before = {f"{r[0]}.{r[1]}": (r[2], r[3], r[4]) for r in rows}
+        begun.before.update({f"{r[0]}.{r[1]}": (r[2], r[3], r[4]) for r in rows})
         return begun
 
     def end(self, conn: Connection, begun: Begun, rows: Sequence[int | None]) -> Mapping[str, Any]:
@@ -97,11 +100,14 @@ class Measurer:
         try:
             if begun.transaction:
                 held = catalog.held_relations(conn, prepared=prepared)
+                self._known.learn(begun.stmts, [h[:5] for h in held])
                 return shape(begun, held, [], rows, held_ms)
             names = list(dict.fromkeys(n for stmt in begun.stmts for n in stmt.relations))
             after = catalog.named_relations(conn, names, prepared=prepared) if names else []
+            self._known.learn(begun.stmts, [a[:5] for a in after])
             return shape(begun, [], after, rows, held_ms)
         except ServerError:
+            self._known = _Known()
             return {"rows": _rows(begun.stmts, rows)}
 
     def _prepare(self, conn: Connection) -> bool:
@@ -115,6 +121,47 @@ class Measurer:
                 return False
             self._prepared_on = conn
         return True
+
+
+class _Known:
+    """What the ends of earlier migrations of this run read, so that the next one need not
+    read it again before its first statement: each relation's (relkind, relfilenode, bytes)
+    by schema.name, and which relation each name as written led to. Between two migrations
+    only another session could change a relation, in those milliseconds."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, tuple[str, int, int | None]] = {}
+        self.led_to: dict[tuple[str | None, str], str] = {}
+
+    def lookup(
+        self, names: Sequence[tuple[str | None, str]]
+    ) -> tuple[dict[str, tuple[str, int, int | None]], list[tuple[str | None, str]]]:
+        """The state of the named relations known already, and the names still to read."""
+        known, unknown = {}, []
+        for name in names:
+            relation = self.led_to.get(name)
+            if relation in self.state:
+                known[relation] = self.state[relation]
+            else:
+                unknown.append(name)
+        return known, unknown
+
+    def learn(self, stmts: Sequence[RunStatement], seen: Sequence[tuple]) -> None:
+        """After a migration: the state of each relation read at its end, and where each of
+        its names led (not after a SET: an unqualified name may lead elsewhere then)."""
+        for schema, name, relkind, filenode, size in seen:
+            self.state[f"{schema}.{name}"] = (relkind, filenode, size)
+        if any(stmt.kind == "VariableSetStmt" for stmt in stmts):
+            self.led_to.clear()
+            return
+        for written in {n for stmt in stmts for n in stmt.relations}:
+            found = [
+                f"{r[0]}.{r[1]}" for r in seen if r[1] == written[1] and written[0] in (None, r[0])
+            ]
+            if len(found) == 1:
+                self.led_to[written] = found[0]
+            else:
+                self.led_to.pop(written, None)
 
 
 def shape(
