@@ -69,6 +69,7 @@ class Measurer:
     def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Begun:
         from ..postgres import catalog
 
+        prepared = self._prepare(conn)  # outside the transaction: a failure harms nothing
         begun = Begun(stmts, transaction, time.perf_counter())
         names = list(
             dict.fromkeys(n for stmt in stmts if stmt.kind not in _NEW for n in stmt.relations)
@@ -80,7 +81,7 @@ class Measurer:
                 conn.execute(prefix)
             return begun
         try:
-            rows = catalog.named_relations(conn, names, prepared=self._prepare(conn), prefix=prefix)
+            rows = catalog.named_relations(conn, names, prepared=prepared, prefix=prefix)
         except ServerError:  # locked by another session for a second, or our query is gone
             self._prepared_on, begun.before = None, None
             if transaction:  # the failed read aborted the transaction: start it afresh
@@ -155,11 +156,11 @@ class _Known:
             self.led_to.clear()
             return
         for written in {n for stmt in stmts for n in stmt.relations}:
-            found = [
+            found = {
                 f"{r[0]}.{r[1]}" for r in seen if r[1] == written[1] and written[0] in (None, r[0])
-            ]
-            if len(found) == 1:
-                self.led_to[written] = found[0]
+            }
+            if len(found) == 1:  # (the end's read has a row per lock mode)
+                self.led_to[written] = found.pop()
             else:
                 self.led_to.pop(written, None)
 
