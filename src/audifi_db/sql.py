@@ -208,6 +208,9 @@ def run_statement(statement: Statement) -> RunStatement:
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
         relations=named_relations(statement),
+        creates_schema=statement.body.get("schemaname")
+        if statement.node_type == "CreateSchemaStmt"
+        else None,
     )
 
 

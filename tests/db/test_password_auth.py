@@ -1,80 +1,18 @@
 """A wrong password against a server that checks passwords (scram-sha-256), started here."""
 
-import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import pgserver
 import pytest
-
-BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def as_server_user(command: list[str]) -> list[str]:
-    """Commands run as an unprivileged user when we are root (PostgreSQL refuses root)."""
-    if os.geteuid() != 0:
-        return command
-    for name in ("postgres", "pgserver", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return ["runuser", "-u", name, "--", *command]
-        except KeyError:
-            continue
-    raise RuntimeError("no unprivileged user to run PostgreSQL as")
+from clusters import Cluster
 
 
 @pytest.fixture(scope="module")
 def password_server():
-    root = Path(tempfile.mkdtemp(prefix="audifi-pw-"))
-    root.chmod(0o777)
-    data, pwfile = root / "data", root / "pw"
-    pwfile.write_text("right-password\n")
-    pwfile.chmod(0o644)
-    port = free_port()
-    subprocess.run(
-        as_server_user(
-            [
-                str(BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=scram-sha-256",
-                f"--pwfile={pwfile}",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    start = [
-        str(BIN / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(root / "log"),
-        "start",
-        "-o",
-        f"-p {port} -h 127.0.0.1 -k {root}",
-    ]
-    subprocess.run(as_server_user(start), check=True, capture_output=True)
-    yield port
-    subprocess.run(
-        as_server_user([str(BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-        capture_output=True,
-    )
-    shutil.rmtree(root, ignore_errors=True)
+    cluster = Cluster(password="right-password").start()
+    yield cluster.port
+    cluster.stop()
 
 
 def status(url: str, cwd: Path) -> subprocess.CompletedProcess:

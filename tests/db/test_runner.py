@@ -146,9 +146,10 @@ def test_events_of_a_run_come_in_order_with_their_target(engine):
     assert engine.names() == [
         "lock_acquired",
         "run_started",
-        "guard_passed",
-        "guard_passed",
-        "guard_passed",
+        "guard_passed",  # plan
+        "guard_passed",  # lint
+        "guard_passed",  # promotion
+        "guard_passed",  # backup
         "migration_started",
         "statement_started",
         "statement_finished",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .options import command_parser
 
 
@@ -15,8 +17,9 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..config import load_settings
     from ..operations import new
+    from .output import info
 
     settings = load_settings()
-    path = new(settings, args.name)
-    print(path.relative_to(settings.project_root))
+    path = new(settings, args.name, report=info)
+    print(os.path.relpath(path))  # from a subfolder too: the path as typed from here
     return 0

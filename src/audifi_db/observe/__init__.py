@@ -14,9 +14,16 @@ import os
 from collections.abc import Callable
 
 from ..config import Settings
-from ..events import Listener
+from ..events import Listener, RunStarted
 
 Report = Callable[[str], None]
+# Runs on a throwaway database (`audifi-db check`): no metrics, alerts or summary of theirs.
+UNOBSERVED_COMMANDS = frozenset({"check"})
+
+
+def observed(started: RunStarted) -> bool:
+    """Whether the observers report this run: not a dry run, not a throwaway database's."""
+    return not started.dry_run and started.command not in UNOBSERVED_COMMANDS
 
 
 def configured_listeners(

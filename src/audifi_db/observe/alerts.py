@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import events
+from .. import events, threads
 from ..config import AlertsSettings
+from . import observed
 from .delivery import Poster
 
 CONNECTION_ERRORS = frozenset({"ConnectError", "LockTimeoutError", "LockLostError"})
@@ -75,7 +76,7 @@ class Alerts:
 
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.RunStarted):
-            self.ignoring = event.dry_run
+            self.ignoring = not observed(event)
         if self.ignoring:
             return
         if isinstance(event, events.MigrationStarted):
@@ -136,9 +137,7 @@ class _LongRunning:
         with self._cond:
             self._armed = event
             if self._thread is None:
-                self._thread = threading.Thread(target=self._wait, daemon=True)
-                self._thread.name = "audifi-db long-running timer"
-                self._thread.start()
+                self._thread = threads.start(self._wait, name="audifi-db long-running timer")
             self._cond.notify()
 
     def disarm(self) -> None:

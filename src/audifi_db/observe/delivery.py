@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import threads
+
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.5  # then 1 s: a retry waits BACKOFF * 2**(attempt - 1)
 _STOP = object()
@@ -80,9 +82,7 @@ class Poster:
         with self._lock:
             self._pending += 1
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, daemon=True)
-                self._thread.name = f"audifi-db webhook {self.shown}"
-                self._thread.start()
+                self._thread = threads.start(self._work, name=f"audifi-db webhook {self.shown}")
         self._queue.put((json.dumps(body, default=str).encode(), what))
 
     def idle(self) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import events
 from ..config import MetricsSettings
+from . import observed
 from .delivery import shown, with_basic_auth
 
 JOB = "audifi_db"
@@ -61,7 +62,7 @@ class PrometheusMetrics:
 
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.RunStarted):
-            self.started = None if event.dry_run else event
+            self.started = event if observed(event) else None
         elif isinstance(event, events.MigrationApplied):
             self.migrations.append(_applied(event))
         elif isinstance(event, events.MigrationFailed):

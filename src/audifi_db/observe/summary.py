@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import events
+from .. import events, github
+from . import observed
 from .markup import size
 
 
 def cell(text: object) -> str:
-    """Text safe in a Markdown table cell: no pipe, no line break, no HTML."""
-    plain = str(text).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    return plain.replace("<", "&lt;").replace(">", "&gt;")
+    """github.cell (pipes escaped, line breaks as <br>) of text whose own < and > stay text:
+    a statement's `<script>` is shown, not dropped by GitHub's sanitizer."""
+    return github.cell(str(text).replace("<", "&lt;").replace(">", "&gt;"))
 
 
 class StepSummary:
@@ -25,7 +26,7 @@ class StepSummary:
 
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.RunStarted):
-            self.started, self.rows = (None if event.dry_run else event), []
+            self.started, self.rows = (event if observed(event) else None), []
         elif isinstance(event, events.MigrationApplied):
             self.rows.append(_applied_row(event))
         elif isinstance(event, events.MigrationFailed):

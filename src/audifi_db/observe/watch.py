@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import events
+from .. import events, threads
 from ..config import Settings
 from ..errors import AudiFiDbError
+from . import observed
 from .measure import KINDS
 
 INTERVAL_SECONDS = 0.25
@@ -124,7 +125,7 @@ class LockWatcher:
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.RunStarted):
             self.kind = "seed" if event.command == "seed" else "migration"
-            self.ignoring = event.dry_run
+            self.ignoring = not observed(event)
         elif isinstance(event, events.MigrationStarted) and event.backend_pid and not self.ignoring:
             with self._cond:
                 self._current = _Watch(
@@ -134,9 +135,7 @@ class LockWatcher:
                     time.monotonic() + self.interval,
                 )
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._sample_loop, daemon=True)
-                    self._thread.name = "audifi-db lock watcher"
-                    self._thread.start()
+                    self._thread = threads.start(self._sample_loop, name="audifi-db lock watcher")
         elif isinstance(event, events.MigrationApplied | events.MigrationFailed):
             with self._cond:
                 watch, self._current = self._current, None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...model import NO_TRANSACTION_DIRECTIVE, NO_TRANSACTION_WHERE
 from ...sql import Statement, no_transaction_reason
 from ..context import Context
 from ..model import Hit, Severity
@@ -32,8 +33,8 @@ NODE_TYPES = (
     "CreateSubscriptionStmt",
     "DoStmt",
 )
-DIRECTIVE = "-- audifi-db: no-transaction"
-WHERE = "in the migration's leading comment lines (before its first statement)"
+DIRECTIVE = NO_TRANSACTION_DIRECTIVE
+WHERE = NO_TRANSACTION_WHERE  # the rule said one way everywhere (model.NO_TRANSACTION_RULE)
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
