@@ -32,6 +32,12 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _no_step_summary(monkeypatch):
+    """In-process runs of a test suite running in GitHub Actions write no step summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory) -> str:
     """An admin URL (database `postgres`) of the server the tests use."""
@@ -237,6 +243,19 @@ class Project:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.url, sql, params)
+
+    @contextmanager
+    def holding(self, key: int) -> Iterator[None]:
+        """Hold advisory lock `key` in a session of the test's own: a migration waiting on it
+        blocks until the block ends."""
+        gate = psycopg2.connect(self.url)
+        gate.autocommit = True
+        try:
+            with gate.cursor() as cur:
+                cur.execute("select pg_advisory_lock(%s)", (key,))
+            yield
+        finally:
+            gate.close()
 
     def history(self) -> list[tuple]:
         return self.query(

@@ -126,10 +126,27 @@ class AlertsSettings:
     webhook_url: tuple[str, ...] = ()
     format: str = "slack"  # or "json"
     long_running_seconds: float = 300.0
+    timeout_seconds: float = 5.0  # per delivery attempt
+
+    def checked(self) -> AlertsSettings:
+        if self.format not in ("slack", "json"):
+            raise ConfigError(
+                f"[alerts] format = {self.format!r} is not known", 'use "slack" or "json"'
+            )
+        for key in ("long_running_seconds", "timeout_seconds"):
+            value = getattr(self, key)
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(
+                    f"[alerts] {key} = {value!r} must be a finite number of seconds above 0",
+                    f"e.g. AUDIFI_DB_ALERTS_{key.upper()}=300",
+                )
+        return self
 
 
 @dataclass(frozen=True)
 class MetricsSettings:
+    enabled: bool = True  # measure each migration (locks, rows, sizes) into its history row
+    watch: bool = False  # sample who waits on its locks (built-in staging, production: true)
     textfile: str = ""  # a .prom file for node_exporter's textfile collector
     pushgateway_url: str = ""
 
@@ -153,12 +170,14 @@ BUILTIN_ENVIRONMENTS: dict[str, dict[str, Any]] = {
         "url_variable": "STAGING_DATABASE_URL",
         "protected": True,
         "backup": {"before_deploy": True},
+        "metrics": {"watch": True},
     },
     "production": {
         "url_variable": "PRODUCTION_DATABASE_URL",
         "protected": True,
         "requires": "staging",
         "backup": {"before_deploy": True},
+        "metrics": {"watch": True},
     },
 }
 
@@ -220,6 +239,12 @@ def find_project_root(start: Path) -> Path:
             if (folder / marker).exists():
                 return folder
     return start
+
+
+def environment_names(*, cwd: Path | None = None) -> tuple[str, ...]:
+    """Every environment the project knows: the built-in ones and audifi-db.toml's."""
+    root = find_project_root((cwd or Path.cwd()).resolve())
+    return tuple(_environment_tables(_read_file(root / CONFIG_FILE)))
 
 
 def load_settings(

@@ -182,6 +182,9 @@ class BackupVerified(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class MigrationStarted(Event):
+    """`backend_pid` is the server process applying it, for observers on other connections
+    (the lock watcher looks for sessions it blocks)."""
+
     NAME = "migration_started"
     version: str
     name: str
@@ -189,6 +192,7 @@ class MigrationStarted(Event):
     statements: int
     start: int = 0
     retry: bool = False
+    backend_pid: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -174,6 +174,7 @@ class RunStatement:
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
     creates_schema: str | None = None  # CREATE SCHEMA's name: what `reset` must drop
+    relations: tuple[tuple[str | None, str], ...] = ()  # (schema, name) it names as targets
 
     @property
     def summary(self) -> str:

@@ -3,8 +3,9 @@
 The runner never prints: all it has to say is an event (see events.py). It alone touches
 the migration's connection, and it alone decides what follows a step's outcome: record
 and go on, or record and stop. What only the migration's own session can see (the locks it
-holds just before COMMIT) is measured by the `measure` callable given to it, in
-`strategies.Transactional`, and published in `MigrationApplied.measurements`.
+holds just before COMMIT, the sizes of what it touched) is measured by the `measure` given
+to it (strategies.Measure, observe.measure), stored in the history row's `metrics` and
+published in `MigrationApplied.measurements`.
 """
 
 from __future__ import annotations
@@ -268,6 +269,7 @@ class Runner:
                     statements=len(stmts),
                     start=step.start,
                     retry=step.retry_of is not None,
+                    backend_pid=session.conn.backend_pid,
                 )
             )
             outcome = strategy_for(step).apply(ctx, step, stmts)

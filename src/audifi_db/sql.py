@@ -207,10 +207,26 @@ def run_statement(statement: Statement) -> RunStatement:
         no_transaction_reason=no_transaction_reason(statement),
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
+        relations=named_relations(statement),
         creates_schema=statement.body.get("schemaname")
         if statement.node_type == "CreateSchemaStmt"
         else None,
     )
+
+
+def named_relations(statement: Statement) -> tuple[tuple[str | None, str], ...]:
+    """(schema, name) of the relations a statement names as its targets: the table of an
+    ALTER TABLE, CREATE INDEX (and the index itself), INSERT, UPDATE, DELETE, CLUSTER,
+    REINDEX; every table of TRUNCATE, LOCK, VACUUM. What the runner measures before and
+    after the migration; relations reached otherwise (a function body, a cascade) are not."""
+    body = statement.body
+    found = [body.get("relation")]
+    found += [item.get("RangeVar") for item in body.get("relations", ())]
+    found += [item.get("VacuumRelation", {}).get("relation") for item in body.get("rels", ())]
+    names = [(r.get("schemaname"), r["relname"]) for r in found if r and "relname" in r]
+    if statement.node_type == "IndexStmt" and body.get("idxname") and names:
+        names.append((names[0][0], body["idxname"]))
+    return tuple(dict.fromkeys(names))
 
 
 def concurrent_index(statement: Statement) -> tuple[str | None, str] | None:

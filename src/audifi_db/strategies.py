@@ -14,10 +14,10 @@ recorded by the runner from the outcome.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from . import events
 from .errors import ServerError
@@ -26,7 +26,21 @@ from .postgres import catalog
 from .postgres.connect import Connection
 from .postgres.history import History
 
-Measure = Callable[[Connection], Mapping[str, Any]]
+
+class Measure(Protocol):
+    """What only the migration's own session can see (observe.measure.Measurer).
+
+    `begin` starts the step (with BEGIN for a transactional one, sent in the same round
+    trip) and reads the relations its statements name; `end` runs after the last statement,
+    before COMMIT, and returns what goes into `MigrationApplied.measurements` and the
+    history row's `metrics`. Neither may fail the migration: they swallow their own errors.
+    """
+
+    def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Any: ...
+
+    def end(
+        self, conn: Connection, begun: Any, rows: Sequence[int | None]
+    ) -> Mapping[str, Any]: ...
 
 
 def elapsed_ms(since: float) -> int:
@@ -68,6 +82,17 @@ class StepContext:
     kind: str = "migration"
     measure: Measure | None = None  # reads what only the migration's session sees
 
+    def begin(self, stmts: Sequence[RunStatement], transaction: bool) -> Any:
+        """BEGIN (when `transaction`), measuring first if there is a measure."""
+        if self.measure is not None:
+            return self.measure.begin(self.conn, stmts, transaction)
+        if transaction:
+            self.conn.execute("BEGIN")
+        return None
+
+    def end(self, begun: Any, rows: Sequence[int | None]) -> Mapping[str, Any]:
+        return self.measure.end(self.conn, begun, rows) if self.measure is not None else {}
+
     def run_statement(self, version: str, stmt: RunStatement) -> int | None:
         """One statement, between its started and finished events: rows changed or None."""
         self.emit(
@@ -100,13 +125,15 @@ class Transactional:
     def apply(self, ctx: StepContext, step: Step, stmts: Sequence[RunStatement]) -> Outcome:
         migration = step.migration
         started_at, began = datetime.now(UTC), time.perf_counter()
-        rows, phase = 0, "statement"
+        each: list[int | None] = []
+        phase = "statement"
         stmt = stmts[0]
-        ctx.conn.execute("BEGIN")
+        begun = ctx.begin(stmts, transaction=True)
         try:
             for stmt in stmts:
-                rows += ctx.run_statement(migration.version, stmt) or 0
-            measured = ctx.measure(ctx.conn) if ctx.measure else {}
+                each.append(ctx.run_statement(migration.version, stmt))
+            rows = sum(n or 0 for n in each)
+            measured = ctx.end(begun, each)
             duration = elapsed_ms(began)
             phase = "history"
             ctx.history.record_applied(
@@ -134,13 +161,15 @@ class StatementByStatement:
         if step.heal_index is not None:
             start += _heal(ctx, migration.version, *step.heal_index)
         row_id = ctx.history.start(migration, len(stmts), start)
+        begun, each = ctx.begin(stmts[start:], transaction=False), []
         for stmt in stmts[start:]:
             try:
-                rows += ctx.run_statement(migration.version, stmt) or 0
+                each.append(ctx.run_statement(migration.version, stmt))
             except ServerError as error:
                 return Failed(stmt, error, elapsed_ms(began), started_at, row_id=row_id)
+            rows += each[-1] or 0
             ctx.history.progress(row_id, stmt.index + 1, rows)
-        return Applied(elapsed_ms(began), rows, row_id=row_id)
+        return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)
 
 
 def _heal(ctx: StepContext, version: str, schema: str | None, name: str) -> int:

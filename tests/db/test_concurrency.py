@@ -3,7 +3,6 @@
 import os
 import signal
 import time
-from contextlib import contextmanager
 
 import psycopg2
 
@@ -19,20 +18,6 @@ def wait_for(predicate, timeout=30.0, what="condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-@contextmanager
-def holding(project, key: int):
-    """Hold advisory lock `key` in a session of the test's own: a migration waiting on it blocks
-    until the block ends."""
-    gate = psycopg2.connect(project.url)
-    gate.autocommit = True
-    try:
-        with gate.cursor() as cur:
-            cur.execute("select pg_advisory_lock(%s)", (key,))
-        yield
-    finally:
-        gate.close()
 
 
 def deploy_blocked_at(project, statement: str):
@@ -102,7 +87,7 @@ def test_sigkill_mid_migration_leaves_nothing_and_next_deploy_finishes(project):
         "create table slow (id int);\nselect pg_advisory_xact_lock(4242);\n"
         "insert into applied_log values ('20260101000001');\n",
     )
-    with holding(project, 4242):
+    with project.holding(4242):
         # the server notices the dead client and rolls its transaction back, releasing its locks
         kill(project, deploy_blocked_at(project, "select pg_advisory_xact_lock(4242)"))
     assert project.query("select to_regclass('slow')") == [(None,)]
@@ -120,7 +105,7 @@ def test_sigkill_mid_no_transaction_migration_leaves_in_progress_until_resolved(
         "-- audifi-db: no-transaction\ncreate table if not exists online (id int);\n"
         "select pg_advisory_lock(4243);\nselect pg_advisory_unlock(4243);\n",
     )
-    with holding(project, 4243):
+    with project.holding(4243):
         kill(project, deploy_blocked_at(project, "select pg_advisory_lock(4243)"))
     assert project.history() == [("20260101000001", "in_progress", 1, 3, None, None)]
     refused = project.cli("deploy")
@@ -139,7 +124,7 @@ def test_a_lost_lock_stops_the_run_between_migrations(project):
         "create table first (id int);\nselect pg_advisory_xact_lock(4244);\n",
     )
     project.write("20260101000002", "second", "create table second (id int);\n")
-    with holding(project, 4244):
+    with project.holding(4244):
         runner = deploy_blocked_at(project, "select pg_advisory_xact_lock(4244)")
         project.query(
             "select pg_terminate_backend(pid) from pg_stat_activity "

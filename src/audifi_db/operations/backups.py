@@ -30,7 +30,7 @@ def backup(settings: Settings, listeners: Sequence[events.Listener] = (), *, rep
     from ..backup.dump import Job, take
 
     url = database_url(settings)
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         return take(Job(settings, url, emit, _target(settings)))
 
 
@@ -90,7 +90,7 @@ def verify_backup(
     from ..backup.verify import verify
 
     url = database_url(settings)
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         return verify(settings, url, emit, _target(settings), location)
 
 
@@ -112,5 +112,5 @@ def restore(
     if location.endswith(".dump"):
         refuse_unconfirmed(settings, confirm)  # before any download or connection
     url = database_url(settings)
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         return run_restore(settings, url, emit, _target(settings), location, confirm)

@@ -24,14 +24,19 @@ def database_url(settings: Settings) -> str:
 
 @contextmanager
 def listening(
-    listeners: Sequence[events.Listener], report: Callable[[str], None] | None = None
+    settings: Settings,
+    listeners: Sequence[events.Listener],
+    report: Callable[[str], None] | None = None,
 ) -> Iterator[events.Emit]:
-    """An emit function delivering to every listener through one Fanout, closed (bounded)
-    when the block ends, so every listener has seen the last event when the operation
-    returns."""
+    """An emit function delivering to every listener, and to the observers the settings ask
+    for (observe.configured_listeners: metrics, alerts, the lock watcher), through one
+    Fanout, closed (bounded) when the block ends, so every listener has seen the last event
+    when the operation returns."""
     from ..events import Fanout
+    from ..observe import configured_listeners
 
-    with Fanout(listeners, report=report) as fanout:
+    observers = configured_listeners(settings, lambda: database_url(settings), report)
+    with Fanout([*listeners, *observers], report=report) as fanout:
         yield fanout.emit
 
 

@@ -18,9 +18,11 @@ Report = Callable[[str], None] | None
 
 
 def _runner(settings: Settings, emit: events.Emit, command: str, options: RunOptions | None):
+    from ..observe import measure_for
     from ..runner import Runner
 
-    return Runner(settings, database_url(settings), emit, command=command, options=options)
+    url, measure = database_url(settings), measure_for(settings)
+    return Runner(settings, url, emit, command=command, options=options, measure=measure)
 
 
 def deploy(
@@ -35,7 +37,7 @@ def deploy(
 
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         if command == "dev":
             refuse_protected(settings, "dev", emit)
         migrations = discovery.discover(settings.migrations.dir)
@@ -99,7 +101,7 @@ def reset(settings: Settings, listeners: Sequence[events.Listener] = (), *, repo
             )
         catalog.recreate_schemas(conn, recreated, drop_only=created)
 
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         refuse_protected(settings, "reset", emit)
         return _runner(settings, emit, "reset", None).deploy(migrations, drop)
 
@@ -115,7 +117,7 @@ def seed(
     environments."""
     from .inspect import status
 
-    with listening(listeners, report) as emit:
+    with listening(settings, listeners, report) as emit:
         refuse_protected(settings, "seed", emit)
         seeds = discovery.discover_seeds(settings.seeds.dir)
         if not seeds:

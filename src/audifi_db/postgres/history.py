@@ -322,6 +322,15 @@ class History:
             (duration_ms, json.dumps(metrics, default=str), row_id),
         )
 
+    def add_metrics(self, version: str, kind: str, extra: Mapping[str, Any]) -> None:
+        """Merge what was observed from outside the migration (the lock watcher's waiters and
+        sampled locks) into the `metrics` of the newest attempt of `version`."""
+        self.conn.execute(
+            f"UPDATE {self.name} SET metrics = metrics || %s::jsonb "
+            f"WHERE id = (SELECT max(id) FROM {self.name} WHERE version = %s AND kind = %s)",
+            (json.dumps(extra, default=str), version, kind),
+        )
+
     def fail(self, row_id: int, duration_ms: int, failure: Mapping[str, Any]) -> None:
         self.conn.execute(
             f"UPDATE {self.name} SET state = 'failed', finished_at = now(), duration_ms = %s, "
