@@ -80,8 +80,8 @@ MUTATIONS = [
         "deploy-json-prints-no-events",
         "deploy --json prints every event of the run",
         "cli/output.py",
-        "        _json_line(self.stream, event.to_json())\n        if isinstance",
-        "        if isinstance",
+        "        _json_line(self.stream, event.to_json())\n        if event.NAME in",
+        "        if event.NAME in",
     ),
     Mutation(
         "fanout-lets-a-listener-raise",
