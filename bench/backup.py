@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from audifi_db.backup import process  # noqa: E402
+from audifi_db import pgtools  # noqa: E402
 from audifi_db.backup.verify import JOBS  # noqa: E402
 
 TARGET_BACKUP, TARGET_RESTORE = 1.25, 1.2
@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> None:
     try:
         size = generate(admin, url, args.gb, project)
         server_major = int(psql(url, "SHOW server_version_num")) // 10000
-        pg_dump = process.find("pg_dump", "", server_major).path
-        pg_restore = process.find("pg_restore", "", server_major).path
+        pg_dump = pgtools.find("pg_dump", server_major).path
+        pg_restore = pgtools.find("pg_restore", server_major).path
         print(f"database {base}: {size / 1e9:.2f} GB; {pg_dump} / {pg_restore}; --jobs={JOBS}")
         plain = work / "plain.dump"
         psql(admin, "CHECKPOINT")

@@ -33,6 +33,7 @@ REACHES_DATABASE = (
 )
 # Who may read or write files and start processes.
 FILE_IO = (
+    "pgtools.py",
     "discovery.py",
     "config.py",
     "promotion.py",

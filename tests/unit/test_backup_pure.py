@@ -9,23 +9,19 @@ from pathlib import Path
 import pytest
 
 from audifi_db.backup.commands import (
-    Tool,
     backup_name,
-    choose,
     dump_args,
-    parse_version,
-    pgpass_line,
     psql_args,
     restore_args,
     transaction,
     with_database,
-    without_password,
 )
 from audifi_db.backup.manifest import Manifest, differences, parse, schema_digest
 from audifi_db.backup.retention import to_delete
 from audifi_db.backup.s3 import folder_and_file, s3_checksum, split_url
 from audifi_db.config import load_settings
-from audifi_db.errors import BackupFailedError, ConfigError
+from audifi_db.errors import ConfigError
+from audifi_db.pgtools import Tool, ToolError, choose, parse_version, pgpass_line, without_password
 from audifi_db.postgres.snapshot import normalized
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -109,11 +105,11 @@ def test_choose_takes_the_first_new_enough_and_refuses_older_naming_both():
     old, new = Tool(Path("/usr/bin/pg_dump"), (15, 4)), Tool(Path("/venv/pg_dump"), (16, 2))
     assert choose("pg_dump", [old, new], 16, "on PATH") is new
     assert choose("pg_dump", [old, new], 15, "on PATH") is old
-    with pytest.raises(BackupFailedError) as refused:
+    with pytest.raises(ToolError) as refused:
         choose("pg_dump", [old], 16, "on PATH")
     assert "found 15.4 at /usr/bin/pg_dump" in refused.value.message
     assert "the server is 16" in refused.value.message
-    with pytest.raises(BackupFailedError, match="no pg_dump found"):
+    with pytest.raises(ToolError, match="no pg_dump found"):
         choose("pg_dump", [], 16, "on PATH")
 
 

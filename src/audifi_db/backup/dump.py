@@ -18,11 +18,12 @@ from .. import events
 from ..config import Settings
 from ..errors import AudiFiDbError, BackupFailedError
 from ..model import DONE_STATES
+from ..pgtools import Tool, client_environment, without_password
 from ..postgres import catalog, snapshot
 from ..postgres.connect import Connection, connect
 from ..postgres.history import History
 from . import process
-from .commands import Tool, backup_name, dump_args, without_password
+from .commands import backup_name, dump_args
 from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, schema_digest, sha256_of
 from .progress import progress
 from .retention import same_target, to_delete
@@ -126,7 +127,10 @@ def _dump_and_count(job: Job, conn: Connection, pg_dump: Tool, name: str, out: P
     """pg_dump in the snapshot exported on `conn`, while `conn` counts every table in it."""
     created = _now()
     url, password = without_password(job.url)
-    with snapshot.exported_snapshot(conn) as exported, process.client_environment(password) as env:
+    with (
+        snapshot.exported_snapshot(conn) as exported,
+        client_environment(password, "audifi-db backup") as env,
+    ):
         args = dump_args(pg_dump.path, url, out, exported)
         with process.Running([args], env) as running, ThreadPoolExecutor(1) as pool:
             reading = pool.submit(_read_snapshot, conn, job.settings)

@@ -9,21 +9,17 @@ the caller can report progress.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from .. import threads
+from .. import pgtools, threads
 from ..errors import BackupFailedError
-from .commands import Tool, choose, parse_version, pgpass_line
+from ..pgtools import Tool
 
 TICK_SECONDS = 0.5
 PUMP_CHUNK = 1 << 20
@@ -54,69 +50,19 @@ class Finished:
 
 
 def find(name: str, bin_dir: str, need_major: int) -> Tool:
-    """The client binary `name` to use: from `bin_dir` if set, else the first of PATH and
-    the pgserver package's whose major version is at least `need_major`."""
-    from ..postgres import embedded
-
-    if bin_dir:
-        folders, where = [Path(bin_dir).expanduser()], f"in [backup] bin_dir {bin_dir}"
-    else:
-        on_path = shutil.which(name)
-        bundled = embedded.bin_dir()
-        folders = [Path(on_path).parent] if on_path else []
-        folders += [bundled] if bundled else []
-        where = "on PATH or in the pgserver package"
-    found = []
-    for folder in dict.fromkeys(folders):
-        tool = _version_of(folder / name)
-        if tool is not None:
-            found.append(tool)
-    return choose(name, found, need_major, where)
+    """`pgtools.find`, failing as a backup fails: the run is refused (exit 1)."""
+    try:
+        return pgtools.find(name, need_major, bin_dir)
+    except pgtools.ToolError as error:
+        raise BackupFailedError(error.message, error.hint) from None
 
 
 def sibling(tool: Tool, name: str) -> Tool:
-    """`name` (psql, pg_restore) from the same folder as `tool`, which must have it."""
-    found = _version_of(tool.path.parent / name)
-    if found is None:
-        raise BackupFailedError(
-            f"no {name} beside {tool.path}", f"install the PostgreSQL client that has {name}"
-        )
-    return found
-
-
-def _version_of(path: Path) -> Tool | None:
-    if not os.access(path, os.X_OK):
-        return None
+    """`pgtools.sibling`, failing as a backup fails."""
     try:
-        out = subprocess.run(
-            [str(path), "--version"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except OSError:
-        return None
-    version = parse_version(out.stdout)
-    return Tool(path, version) if version else None
-
-
-@contextmanager
-def client_environment(password: str | None) -> Iterator[dict[str, str]]:
-    """The environment for a libpq client: with a password, PGPASSFILE names a 0600 file
-    holding it (removed afterwards) and PGPASSWORD is unset, so the file is what is used."""
-    env = dict(os.environ)
-    env.setdefault("PGAPPNAME", "audifi-db backup")
-    if password is None:
-        yield env
-        return
-    env.pop("PGPASSWORD", None)
-    folder = tempfile.mkdtemp(prefix="audifi-db-")
-    path = Path(folder) / "pgpass"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(pgpass_line(password))
-        env["PGPASSFILE"] = str(path)
-        yield env
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        return pgtools.sibling(tool, name)
+    except pgtools.ToolError as error:
+        raise BackupFailedError(error.message, error.hint) from None
 
 
 def run(args: Sequence[str], env: dict[str, str], tick: Tick | None = None) -> Finished:

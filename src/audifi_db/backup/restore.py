@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from .. import events
 from ..config import Settings
 from ..errors import RestoreFailedError, RestoreRefusedError
+from ..pgtools import client_environment, major_of, without_password
 from ..postgres import catalog, snapshot
 from . import process
-from .commands import major_of, psql_args, restore_args, transaction, without_password
+from .commands import psql_args, restore_args, transaction
 from .manifest import Manifest
 from .progress import progress, restore_progress
 from .restore_point import recovery_settings
@@ -99,7 +100,7 @@ def _restore(settings, url, emit, target, dump, drop, need_major: int) -> None:
     before, after = transaction(catalog.recreate_schemas_sql(drop, ["public"]))
     commands = [restore_args(pg_restore.path, dump), psql_args(psql.path, plain)]
     with (
-        process.client_environment(password) as env,
+        client_environment(password, "audifi-db backup") as env,
         process.Running(commands, env, prologue=before, epilogue=after) as running,
     ):
         restored, ran = running.wait(restore_progress(emit, target, dump))

@@ -17,10 +17,11 @@ from pathlib import Path
 from .. import events
 from ..config import Settings
 from ..errors import ConfigError
+from ..pgtools import client_environment, major_of, without_password
 from ..postgres import catalog, snapshot
 from ..postgres.connect import connect
 from . import process
-from .commands import major_of, restore_args, with_database, without_password
+from .commands import restore_args, with_database
 from .manifest import Manifest, differences, sha256_of
 from .progress import progress, restore_progress
 from .store import Located
@@ -106,7 +107,7 @@ def restored_differences(
             scratch_url = with_database(url, scratch)
             plain, password = without_password(scratch_url)
             args = restore_args(pg_restore.path, dump, plain, jobs=JOBS, scratch=True)
-            with process.client_environment(password) as env:
+            with client_environment(password, "audifi-db backup") as env:
                 finished = process.run(args, env, restore_progress(emit, target, dump))
             if not finished.ok:
                 return [f"pg_restore failed: {finished.why('pg_restore')}"]

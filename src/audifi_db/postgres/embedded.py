@@ -51,18 +51,6 @@ def start(data_dir: Path, database: str, *, create: bool = True) -> str:
     return server.get_uri(database)
 
 
-def bin_dir() -> Path | None:
-    """The folder of the PostgreSQL binaries shipped in the pgserver package (pg_dump,
-    pg_restore, psql, initdb, …), found without importing pgserver; None without it."""
-    from importlib.util import find_spec
-
-    spec = find_spec("pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return folder if folder.is_dir() else None
-
-
 @dataclass(frozen=True)
 class Running:
     """The embedded server, as its postmaster.pid describes it."""
