@@ -53,7 +53,7 @@ MUTATIONS = [
     Mutation(
         "error-line-ignores-position",
         "a failure names the line the server points at",
-        "runner.py",
+        "failures.py",
         "    if not error.position:\n        return stmt.line",
         "    if True:\n        return stmt.line",
     ),

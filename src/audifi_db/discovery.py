@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import ConfigError, MigrationFileError
 from .model import DIRECTIVE_PREFIX, NO_TRANSACTION, NO_TRANSACTION_DIRECTIVE, Directive, Migration
 
-FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
+FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?:sql|py)$")
 NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 KNOWN_DIRECTIVES = {NO_TRANSACTION, "allow"}
 BOM = b"\xef\xbb\xbf"
@@ -102,12 +102,13 @@ def _read_migration(filename: str, path: str, shown: str) -> Migration:
     if not match:
         raise MigrationFileError(
             f"{shown}: not a migration file name",
-            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
+            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql (or .py for a Python "
+            "migration), e.g. via `audifi-db new NAME`",
         )
     text = _decode(_read_bytes(path, shown), shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
-    found = tuple(directives(text))
+    found = () if filename.endswith(".py") else tuple(directives(text))
     for directive in found:
         if directive.name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(

@@ -15,12 +15,21 @@ PURE = (
     "events.py",
     "errors.py",
     "config.py",
+    "online.py",
+    "failures.py",
     "lint/",
 )
 DRIVERS = {"psycopg2", "psycopg", "pgserver"}
 # The library layer reaches the database through postgres/; everything else must not, even
 # through another module's top-level import (cli/ imports lazily: every call pays for imports).
-REACHES_DATABASE = ("postgres/", "runner.py", "strategies.py", "guards.py", "operations/")
+REACHES_DATABASE = (
+    "postgres/",
+    "runner.py",
+    "strategies.py",
+    "python_context.py",
+    "guards.py",
+    "operations/",
+)
 # Who may read or write files and start processes.
 FILE_IO = (
     "discovery.py",

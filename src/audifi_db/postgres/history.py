@@ -38,6 +38,7 @@ _STATUS_COLUMNS = [
     "statements_total",
     "error",
     "applied_by",
+    "sqlstate",
     "notes",
 ]
 # Most rows' notes are empty: NULL spares parsing the JSON of each.
