@@ -119,11 +119,12 @@ def lint_errors(
     settings: Settings, conn: Connection, migrations: Sequence[Migration]
 ) -> LintFailedError | None:
     """A LintFailedError carrying the whole report when a migration has an unacknowledged
-    error, judged against the target's server version; else None."""
+    error, judged against the target's server version; else None. (Python migrations are
+    not linted: their SQL is made when they run.)"""
     from .lint.engine import blocking, lint_pending
 
     version = settings.lint.server_version or catalog.server_version(conn)
-    findings = lint_pending(migrations, version)
+    findings = lint_pending([m for m in migrations if not m.is_python], version)
     errors = blocking(findings)
     if not errors:
         return None

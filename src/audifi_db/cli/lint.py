@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(report.explain(args.explain, explained, fmt))
         return 0
     if args.paths:
-        findings = lint_files(args.paths, _server_version(args))
+        findings = lint_files(_sql_paths(args.paths), _server_version(args))
     else:
         from ..operations import lint_pending
 
@@ -58,6 +58,16 @@ def run(args: argparse.Namespace) -> int:
     if output:
         print(output)
     return 1 if engine.blocking(findings) else 0
+
+
+def _sql_paths(paths: list[str]) -> list[str]:
+    """The paths to lint: a Python migration's SQL is made when it runs, so it is skipped."""
+    from .output import info
+
+    for path in paths:
+        if path.endswith(".py"):
+            info(f"{path}: not linted: a Python migration (its SQL is made when it runs)")
+    return [path for path in paths if not path.endswith(".py")]
 
 
 def _flag_version(args: argparse.Namespace) -> int | None:

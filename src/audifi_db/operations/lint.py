@@ -30,4 +30,5 @@ def lint_pending(settings: Settings, server_version: int | None = None) -> list:
     from ..lint.engine import lint_pending as lint_migrations
 
     version = server_version or lint_server_version(settings)
-    return lint_migrations(pending_migrations(settings), version)
+    sql = [m for m in pending_migrations(settings) if not m.is_python]  # SQL made at run time
+    return lint_migrations(sql, version)
