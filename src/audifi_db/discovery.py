@@ -190,13 +190,25 @@ HEADER = f"""-- Migration {{version}}_{{name}}
 """
 
 
-def create_migration(folder: Path, name: str, now: datetime | None = None) -> Path:
-    """Write a new, empty-bodied migration file with the next free version."""
+def check_name(name: str) -> None:
     if not NAME.match(name):
         raise ConfigError(
             f"migration name {name!r} is not snake_case",
             "use lower-case letters, digits and underscores, e.g. add_users_table",
         )
+
+
+def create_migration(
+    folder: Path,
+    name: str,
+    now: datetime | None = None,
+    *,
+    text: str | None = None,
+    suffix: str = ".sql",
+) -> Path:
+    """Write a new migration file with the next free version: `text`, or an empty-bodied
+    SQL migration with its header."""
+    check_name(name)
     folder.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     while True:
@@ -212,9 +224,9 @@ def create_migration(folder: Path, name: str, now: datetime | None = None) -> Pa
         try:
             if any(p.name.startswith(f"{version}_") for p in folder.iterdir()):
                 continue
-            path = folder / f"{version}_{name}.sql"
+            path = folder / f"{version}_{name}{suffix}"
             created = now.strftime("%Y-%m-%d %H:%M:%S")
-            path.write_text(HEADER.format(version=version, name=name, created=created))
+            path.write_text(text or HEADER.format(version=version, name=name, created=created))
             return path
         finally:
             reservation.unlink()

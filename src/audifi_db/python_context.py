@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 from . import events
 from .errors import PythonMigrationError
 from .model import Migration, RunStatement
-from .online import backfill_batch
+from .online import BATCH_SIZE, backfill_batch
 from .postgres import catalog
 
 if TYPE_CHECKING:
     from .strategies import StepContext
 
-DEFAULT_BATCH_SIZE = 10_000
 PAUSE_POLL_SECONDS = 0.5
 
 
@@ -54,7 +53,7 @@ class MigrationContext:
         *,
         set: str,
         where: str,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: int = BATCH_SIZE,
         params: Mapping[str, Any] | None = None,
     ) -> int:
         """`UPDATE table SET <set> WHERE <where>` in batches of `batch_size` rows by primary

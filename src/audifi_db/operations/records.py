@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import discovery
 from ..config import Settings
@@ -11,9 +12,23 @@ from ..model import MigrationStatus, State
 from ..planning import statuses
 from .common import database_url
 
+if TYPE_CHECKING:
+    from ..templates import Request
 
-def new(settings: Settings, name: str) -> Path:
-    return discovery.create_migration(settings.migrations.dir, name)
+
+def new(settings: Settings, name: str, template: Request | None = None) -> list[Path]:
+    """A new empty migration, or the migrations of a template, each with the next version."""
+    folder = settings.migrations.dir
+    if template is None:
+        return [discovery.create_migration(folder, name)]
+    from ..templates import drafts
+
+    discovery.check_name(name)
+    made = drafts(template)  # all checked before the first file is written
+    return [
+        discovery.create_migration(folder, f"{name}_{d.step}", text=d.text, suffix=d.suffix)
+        for d in made
+    ]
 
 
 def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
