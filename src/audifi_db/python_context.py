@@ -176,7 +176,7 @@ class _Backfill:
                 version=self.version,
                 table=self.table,
                 replica=replica,
-                lag_seconds=round(lag, 3),
+                lag_seconds=lag,
                 max_lag_seconds=self.step.online.max_replica_lag_seconds,
             )
         )

@@ -16,10 +16,10 @@ def test_a_backfill_killed_half_way_resumes_and_sets_every_row_exactly_once(proj
     project.query(
         "create table t (id int primary key, hits int not null default 0, done bool not null default false);"
         "insert into t (id) select generate_series(1, 20000);"
-        # 0.5 ms per row: a batch of 500 takes a quarter of a second, the whole run ten
+        # a batch takes a quarter of a second, the whole run ten
         "create function slow() returns trigger language plpgsql as "
-        "$$ begin perform pg_sleep(0.0005); return new; end $$;"
-        "create trigger slow before update on t for each row execute function slow()"
+        "$$ begin perform pg_sleep(0.25); return null; end $$;"
+        "create trigger slow before update on t for each statement execute function slow()"
     )
     (project.migrations / "20260101000001_backfill_hits.py").write_text(SLOW_BACKFILL)
     runner = project.spawn("deploy")

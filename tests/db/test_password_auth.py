@@ -1,37 +1,13 @@
 """A wrong password against a server that checks passwords (scram-sha-256), started here."""
 
-import os
-import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import pgserver
 import pytest
-
-BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def as_server_user(command: list[str]) -> list[str]:
-    """Commands run as an unprivileged user when we are root (PostgreSQL refuses root)."""
-    if os.geteuid() != 0:
-        return command
-    for name in ("postgres", "pgserver", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return ["runuser", "-u", name, "--", *command]
-        except KeyError:
-            continue
-    raise RuntimeError("no unprivileged user to run PostgreSQL as")
+from servers import BIN, as_server_user, free_port
 
 
 @pytest.fixture(scope="module")
