@@ -38,20 +38,23 @@ class Backoff:
 def backfill_batch(table: str, key: str, set_: str, where: str, *, first: bool) -> str:
     """One batch of a backfill, as one statement (one short transaction in autocommit).
 
-    Takes the next `%(_audifi_batch)s` keys above `%(_audifi_after)s` (no lower bound for
-    the first batch)
-    whose rows still match `where`, updates the rows in that key range that still match it
-    (a row finished meanwhile by the application or a trigger is left alone), and returns
-    the batch's highest key (NULL: nothing left) and the rows it changed. The range, not
-    a join, keeps the plan an index range scan whatever the planner thinks of the batch.
+    The batch is the next `%(_audifi_batch)s` keys above `%(_audifi_after)s` (no lower bound
+    for the first batch), found from the primary key's index alone; the statement updates
+    the rows in that key range that still match `where` (a row finished meanwhile, by the
+    application or a trigger, is left alone) and returns the range's highest key (NULL:
+    no key is left above it) and the rows it changed. A range, not a join or a list of
+    keys, keeps each batch one index range scan whatever the planner thinks.
     """
-    after = "" if first else f"{key} > %(_audifi_after)s AND "
-    return f"""WITH batch AS MATERIALIZED (
-  SELECT {key} AS k FROM {table} WHERE {after}({where}) ORDER BY {key} LIMIT %(_audifi_batch)s
-), bounds AS (SELECT max(k) AS hi FROM batch),
-changed AS (
+    above = "" if first else f" WHERE {key} > %(_audifi_after)s"
+    lower = "" if first else f"{key} > %(_audifi_after)s AND "
+    return f"""WITH bounds AS (
+  SELECT coalesce(
+    (SELECT {key} FROM {table}{above} ORDER BY {key} OFFSET %(_audifi_batch)s - 1 LIMIT 1),
+    (SELECT max({key}) FROM {table}{above})
+  ) AS hi
+), changed AS (
   UPDATE {table} SET {set_}
-   WHERE {after}{key} <= (SELECT hi FROM bounds) AND ({where})
+   WHERE {lower}{key} <= (SELECT hi FROM bounds) AND ({where})
   RETURNING 1
 )
 SELECT (SELECT hi FROM bounds), (SELECT count(*) FROM changed)"""

@@ -67,12 +67,13 @@ def test_backoff_doubles_with_jitter_never_past_the_cap_or_the_deadline():
 def test_a_backfill_batch_is_one_statement_that_parses():
     first = backfill_batch("public.t", "id", "v = id * 2", "v IS NULL", first=True)
     later = backfill_batch("public.t", "id", "v = id * 2", "v IS NULL", first=False)
-    assert "%(_audifi_after)s" not in first and "id > %(_audifi_after)s AND (v IS NULL)" in later
+    assert "%(_audifi_after)s" not in first
+    assert "WHERE id > %(_audifi_after)s AND id <= (SELECT hi FROM bounds) AND (v IS NULL)" in later
     for sql in (first, later):
         literal = sql.replace("%(_audifi_after)s", "1").replace("%(_audifi_batch)s", "10")
         [statement] = parse(literal)
         assert statement.node_type == "SelectStmt"
-        assert "UPDATE public.t SET v = id * 2" in sql and "LIMIT %(_audifi_batch)s" in sql
+        assert "UPDATE public.t SET v = id * 2" in sql and "OFFSET %(_audifi_batch)s - 1" in sql
 
 
 def test_python_migrations_are_found_beside_sql_ones_and_never_transactional(tmp_path):
