@@ -62,10 +62,10 @@ class MigrationContext:
         a backfill resumable. Pauses while a streaming replica lags more than `[online]
         max_replica_lag_seconds`. Returns the rows changed."""
         _check_backfill(table, set, where, batch_size)
-        if params is None:  # no placeholders: a % in the SQL is a % (e.g. modulo)
-            set, where = set.replace("%", "%%"), where.replace("%", "%%")
         key = self._key(table)
         stmt = self._next(f"backfill {table} SET {set} WHERE {where}", "backfill")
+        if params is None:  # no placeholders: a % in the SQL is a % (e.g. modulo)
+            set, where = set.replace("%", "%%"), where.replace("%", "%%")
         with self._step.statement_events(self._migration.version, stmt) as done:
             done.rows = _Backfill(self, table, key, batch_size).run(set, where, dict(params or {}))
         self.rows += done.rows
@@ -114,7 +114,11 @@ class _Backfill:
         self.rows = self.batches = self.paused_ms = 0
 
     def run(self, set_: str, where: str, params: dict[str, Any]) -> int:
+        """Batches until no key is left. Each commits without waiting for its WAL to reach
+        the disk (a batch a server crash loses is found not done and redone): one flush per
+        batch made a backfill 1.3-1.5x slower than the single UPDATE on a 2-core VM."""
         low, high = catalog.key_range(self.step.conn, self.table, self.key)
+        self.step.conn.execute("SET synchronous_commit = off")
         after = None
         while True:
             self._wait_for_replicas()
@@ -129,6 +133,7 @@ class _Backfill:
                 after, self.rows, self.batches = last, self.rows + changed, self.batches + 1
             self._progress(began, _fraction(low, high, after), done=last is None)
             if last is None:
+                self.step.conn.execute("RESET synchronous_commit")  # what comes next is durable
                 return self.rows
 
     def _progress(self, began: float, fraction: float | None, *, done: bool) -> None:

@@ -2,7 +2,8 @@
 
 The runner never prints: all it has to say is an event (see events.py). It alone touches
 the migration's connection, and it alone decides what follows a step's outcome: record
-and go on, or record and stop. What only the migration's own session can see (the locks it
+and go on, try again after a lock timeout (with backoff, until [online]
+retry_deadline_seconds), or record and stop. What only the migration's own session can see (the locks it
 holds just before COMMIT) is measured by the `measure` callable given to it, in
 `strategies.Transactional`, and published in `MigrationApplied.measurements`.
 """

@@ -76,3 +76,18 @@ def test_a_person_sees_who_blocks_the_migration_and_the_backfills_progress(proje
         "audifi-db: backfill t [########################] 100%  3,000 rows in 3 batches, done",
     ]
     assert "applied  20260101000002_fill_v" in applied.stdout
+
+
+def test_the_linter_skips_python_migrations_and_dev_applies_them(project):
+    project.write("20260101000001", "t", "create table t (id int primary key, v int);\n")
+    fill = project.migrations / "20260101000002_fill.py"
+    fill.write_text('def migrate(ctx):\n    ctx.backfill("t", set="v = 1", where="v IS NULL")\n')
+    linted = project.cli("lint", str(fill), url=None)
+    assert linted.returncode == 0, linted.stderr
+    assert "20260101000002_fill.py: not linted: a Python migration" in linted.stderr
+    dev = project.cli("dev")  # lints what is pending (the SQL), then applies it all
+    assert dev.returncode == 0, dev.stderr
+    assert project.query("select state from audifi_migrations order by version") == [
+        ("applied",),
+        ("applied",),
+    ]

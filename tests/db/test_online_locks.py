@@ -115,6 +115,8 @@ def test_a_no_transaction_migration_resumes_at_the_blocked_statement(tmp_path, d
     finally:
         blocker.close()
     assert "statements 1-1 stayed applied" in failed.value.hint
+    retries = engine.of(events.LockRetry)
+    assert retries and {r.from_statement for r in retries} == {2}  # not statement 1 again
     assert engine.query("select n from counter") == [(1,)]
     engine.deploy()  # no resolve needed: the blocked statement did nothing
     assert engine.query("select n from counter") == [(1,)]  # statement 1 is not run again
@@ -142,3 +144,27 @@ def test_a_concurrent_index_build_cancelled_by_lock_timeout_is_healed_and_retrie
         "select indisvalid from pg_index where indexrelid = 't_id2_idx'::regclass"
     ) == [(True,)]
     assert engine.query("select state from audifi_migrations") == [("applied",)]
+
+
+def test_a_migrations_own_lock_timeout_holds_for_it_and_the_next_starts_afresh(engine, blocker):
+    engine.query("create table other (id int)")
+    holder = psycopg2.connect(engine.url, application_name="other reader")
+    holder.cursor().execute("select count(*) from other")
+    engine.write(
+        "20260101000001",
+        "patient",
+        "SET lock_timeout = '1s';\nalter table other add column a int;\n",
+    )
+    engine.write("20260101000002", "brief", "alter table t add column b int;\n")
+
+    def end_blockers(event):
+        if isinstance(event, events.LockTimedOut):
+            (holder if event.version.endswith("1") else blocker).rollback()
+
+    try:
+        engine.deploy(end_blockers)
+    finally:
+        holder.close()
+    patient, brief = engine.of(events.LockTimedOut)
+    assert (patient.version, brief.version) == ("20260101000001", "20260101000002")
+    assert patient.attempt_ms >= 900 and brief.attempt_ms < 900  # 1 s, then 200 ms again

@@ -174,3 +174,20 @@ def test_a_python_migration_that_cannot_run_is_refused_before_anything_runs(engi
     with pytest.raises(MigrationFileError, match=error):
         engine.deploy()
     assert engine.query("select to_regclass('a')") == [(None,)]
+
+
+def test_ctx_execute_takes_parameters_and_a_backfill_without_them_keeps_its_percent_signs(engine):
+    engine.write(
+        "20260101000001",
+        "params",
+        "def migrate(ctx):\n"
+        '    assert ctx.execute("UPDATE t SET hits = %s WHERE id <= %s", (5, 30)) == 10\n'
+        '    ctx.backfill("t", set="hits = 7", where="id % 2 = 0 AND hits = 0", batch_size=100)\n',
+        ".py",
+    )
+    engine.deploy()
+    assert engine.query("select hits, count(*) from t group by 1 order by 1") == [
+        (0, 1245),  # odd ids above 30
+        (5, 10),
+        (7, 1245),  # even ids above 30
+    ]
