@@ -117,6 +117,27 @@ MUTATIONS = [
         "todo = list(seeds)",
     ),
     Mutation(
+        "lock-timeout-never-retried",
+        "a statement cancelled by lock_timeout is retried until the deadline",
+        "online.py",
+        "        if left <= 0:\n            return None",
+        "        if True:\n            return None",
+    ),
+    Mutation(
+        "backfill-rewrites-done-rows",
+        "a resumed backfill sets every row exactly once",
+        "online.py",
+        "   WHERE {lower}{key} <= (SELECT hi FROM bounds) AND ({where})",
+        "   WHERE {lower}{key} <= (SELECT hi FROM bounds)",
+    ),
+    Mutation(
+        "interrupted-python-migration-blocks",
+        "an interrupted Python migration runs again without resolve",
+        "planning.py",
+        "    if (row.state == State.FAILED and row.transactional) or migration.is_python:",
+        "    if row.state == State.FAILED and row.transactional:",
+    ),
+    Mutation(
         "select-rows-counted",
         "rows affected counts only rows changed",
         "postgres/connect.py",

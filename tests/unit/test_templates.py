@@ -1,5 +1,5 @@
 """`new --template`: each strategy's migrations, in order, each parsing and lint-clean; bad
-requests refused naming the flag. No server (tests/db/test_templates.py deploys them)."""
+requests refused naming the flag. No server (tests/db/test_templates_deploy.py deploys them)."""
 
 from __future__ import annotations
 
