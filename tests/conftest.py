@@ -7,6 +7,7 @@ server from pgserver (started once per test session). No test mocks the database
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -113,6 +114,19 @@ def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
         conn.close()
 
 
+def psql() -> str:
+    """psql from PATH, else the one the pgserver package ships."""
+    import shutil
+
+    import pgserver
+
+    return shutil.which("psql") or str(Path(pgserver.__file__).parent / "pginstall/bin/psql")
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Project:
     """A throwaway project folder with its own db/migrations, driven through the real CLI."""
 
@@ -139,6 +153,13 @@ class Project:
         env.update(extra)
         return env
 
+    def command(self, args: tuple[str, ...], url: str | None = "default") -> list[str]:
+        """The CLI's command line: `url` "default" is the project's, None none."""
+        command = [sys.executable, "-m", "audifi_db", *args]
+        if url is not None:
+            command += ["--database-url", self.url if url == "default" else url]
+        return command
+
     def cli(
         self,
         *args: str,
@@ -148,11 +169,8 @@ class Project:
         timeout: float = 120,
     ) -> subprocess.CompletedProcess:
         """Run `python -m audifi_db ARGS --database-url URL` in the project folder."""
-        command = [sys.executable, "-m", "audifi_db", *args]
-        if url is not None:
-            command += ["--database-url", self.url if url == "default" else url]
         return subprocess.run(
-            command,
+            self.command(args, url),
             cwd=self.root,
             env=env or self.env(),
             # never the developer's terminal: a test must not stop at a prompt
@@ -162,7 +180,33 @@ class Project:
             timeout=timeout,
         )
 
+    def on_terminal(
+        self, *args: str, keys: bytes, url: str | None = "default", env: dict | None = None
+    ) -> subprocess.CompletedProcess:
+        """Run the CLI with a terminal (a pty) as its stdin, `keys` typed into it in advance
+        (b"y\n", or b"\x04" for Ctrl-D); stdout and stderr are captured."""
+        import pty
+
+        leader, follower = pty.openpty()
+        try:
+            os.write(leader, keys)
+            return subprocess.run(
+                self.command(args, url),
+                cwd=self.root,
+                env=env or self.env(),
+                stdin=follower,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            os.close(leader)
+            os.close(follower)
+
     def spawn(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """The CLI running in the background, as a user's terminal would start it: with
+        Ctrl-C (SIGINT) handled, even when this test run was started where it is ignored
+        (a shell's background job without job control passes SIG_IGN to its children)."""
         command = [sys.executable, "-m", "audifi_db", *args, "--database-url", self.url]
         return subprocess.Popen(
             command,
@@ -172,6 +216,7 @@ class Project:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_default_sigint,
         )
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -187,3 +232,20 @@ class Project:
 @pytest.fixture
 def project(tmp_path, db_url) -> Project:
     return Project(tmp_path / "project", db_url)
+
+
+@pytest.fixture
+def embedded_project(db_url) -> Iterator[Project]:
+    """A project for the embedded server, outside pytest's temporary folders: the server
+    runs as another user when we are root, and a concurrent pytest run closes those folders
+    to other users (mode 0700) while it runs. Its server is stopped afterwards."""
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="audifi-embedded-"))
+    project = Project(root / "project", db_url)
+    try:
+        yield project
+    finally:
+        project.cli("embedded", "stop", url=None)
+        shutil.rmtree(root, ignore_errors=True)

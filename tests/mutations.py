@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/mutations.py            # every mutation, the whole suite each (-x)
     .venv/bin/python tests/mutations.py applied-row-after-commit error-line-ignores-position
+    .venv/bin/python tests/mutations.py -- tests/db tests/cli   # pytest arguments after --
 
 Each mutation is one textual edit to one source file, applied to a copy of `src/` that is put
 first on PYTHONPATH (the real tests, the real CLI subprocesses and the real server see the
@@ -32,6 +33,7 @@ class Mutation:
     new: str
 
 
+NONE = Mutation("none", "the unmutated code passes", "errors.py", "", "")
 MUTATIONS = [
     Mutation(
         "applied-row-after-commit",
@@ -71,8 +73,8 @@ MUTATIONS = [
         "lint-workers-find-nothing",
         "linting many files in worker processes reports their findings",
         "lint/files.py",
-        "payload = pickle.dumps([r for job in jobs[start : start + size] for r in work(job)])",
-        "payload = pickle.dumps([])",
+        "        return [finding for part in parts for finding in part]",
+        "        return []",
     ),
     Mutation(
         "deploy-json-prints-no-events",
@@ -147,20 +149,21 @@ MUTATIONS = [
 ]
 
 
-def run(mutation: Mutation, root: Path) -> tuple[str, str, float]:
+def run(mutation: Mutation, root: Path, pytest_args: list[str]) -> tuple[str, str, float]:
     """Apply the mutation to a fresh copy of src/ and run the suite: (verdict, detail, s)."""
     src = root / "src"
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(REPO / "src", src)
-    target = src / "audifi_db" / mutation.file
-    text = target.read_text()
-    if text.count(mutation.old) != 1:
-        return "STALE", f"the text to mutate is not found once in {mutation.file}", 0.0
-    target.write_text(text.replace(mutation.old, mutation.new))
+    if mutation is not NONE:
+        target = src / "audifi_db" / mutation.file
+        text = target.read_text()
+        if text.count(mutation.old) != 1:
+            return "STALE", f"the text to mutate is not found once in {mutation.file}", 0.0
+        target.write_text(text.replace(mutation.old, mutation.new))
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
     began = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "tests"],
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -173,12 +176,19 @@ def run(mutation: Mutation, root: Path) -> tuple[str, str, float]:
     return "KILLED", (failed[0].removeprefix("FAILED ") if failed else result.stdout[-200:]), took
 
 
-def main(selected: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    selected, pytest_args = argv, []
+    if "--" in argv:
+        selected, pytest_args = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
     chosen = [m for m in MUTATIONS if not selected or m.id in selected]
     survivors = 0
     with tempfile.TemporaryDirectory(prefix="audifi-mutations-") as tmp:
+        verdict, detail, _ = run(NONE, Path(tmp), pytest_args or ["tests"])
+        if verdict != "SURVIVED":
+            print(f"the unmutated suite fails ({detail}): fix it first", file=sys.stderr)
+            return 2
         for mutation in chosen:
-            verdict, detail, took = run(mutation, Path(tmp))
+            verdict, detail, took = run(mutation, Path(tmp), pytest_args or ["tests"])
             survivors += verdict != "KILLED"
             print(f"{verdict:8} {mutation.id:32} {took:5.0f}s  {detail[:110]}", flush=True)
     print(f"\n{len(chosen) - survivors} of {len(chosen)} mutations killed")

@@ -25,10 +25,23 @@ CONFIG_FILE = "audifi-db.toml"
 PROTECTED_ENVIRONMENTS = frozenset({"staging", "production"})
 
 
+ORDERS = ("strict", "allow")
+
+
 @dataclass(frozen=True)
 class MigrationsSettings:
     dir: Path = Path("db/migrations")
     schemas: tuple[str, ...] = ("public",)
+    order: str = "strict"  # "allow": apply a pending migration older than the newest applied
+    dump_schema: bool = False  # deploy refreshes db/schema.sql
+
+    def checked(self) -> MigrationsSettings:
+        if self.order not in ORDERS:
+            raise ConfigError(
+                f"[migrations] order = {self.order!r} is not one of {', '.join(ORDERS)}",
+                'strict (the default) refuses out-of-order migrations; "allow" applies them',
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,10 @@ class LockSettings:
 @dataclass(frozen=True)
 class LintSettings:
     server_version: int = 0  # 0: the target's, or the newest known; 15 means 150000
+    # without a database: how names resolve, and the session time zone that decides whether
+    # timestamp -> timestamptz rewrites (with a database, the database's own settings win)
+    timezone: str = "UTC"
+    search_path: tuple[str, ...] = ("public",)
 
     def checked(self) -> LintSettings:
         return replace(self, server_version=parse_server_version(self.server_version))
@@ -75,10 +92,33 @@ class BackupSettings:
     before_deploy: bool = False  # the built-in staging and production say true
     dir: Path = Path(".audifi/backups")
     method: str = "dump"  # or "restore-point"
-    s3_url: str = ""
+    s3_url: str = ""  # s3://bucket/prefix/
     s3_endpoint_url: str = ""
-    keep_last: int = 0  # 0: keep all
-    keep_days: int = 0
+    s3_part_mb: int = 64  # uploads over this size go in parts of this size (S3: 5 or more)
+    keep_last: int = 0  # 0: no count limit
+    keep_days: int = 0  # 0: no age limit
+    bin_dir: str = ""  # pg_dump/pg_restore/psql from here; "": PATH, then pgserver's
+    archive_wait_seconds: float = 60.0  # restore-point: how long to wait for the archiver
+
+    def checked(self) -> BackupSettings:
+        problems = {
+            "method": (self.method in ("dump", "restore-point"), '"dump" or "restore-point"'),
+            "s3_url": (
+                not self.s3_url or self.s3_url.startswith("s3://") and len(self.s3_url) > 5,
+                "s3://bucket/prefix/",
+            ),
+            "s3_part_mb": (self.s3_part_mb >= 5, "5 or more (S3's smallest part)"),
+            "keep_last": (self.keep_last >= 0, "0 (no limit) or more"),
+            "keep_days": (self.keep_days >= 0, "0 (no limit) or more"),
+            "archive_wait_seconds": (self.archive_wait_seconds > 0, "a positive number"),
+        }
+        for key, (ok, expected) in problems.items():
+            if not ok:
+                raise ConfigError(
+                    f"[backup] {key} = {getattr(self, key)!r} is not valid",
+                    f"expected {expected} (AUDIFI_DB_BACKUP_{key.upper()})",
+                )
+        return self
 
 
 @dataclass(frozen=True)
@@ -233,7 +273,9 @@ def load_settings(
         for name, values in environments.items()
     }
     own = own_keys[environment]
-    url = _url(environment, own["url_variable"], database_url, environ)
+    variables = {keys["url_variable"] for keys in own_keys.values()}
+    url_environ = {**_dotenv_urls(root / ".env", variables), **environ}
+    url = _url(environment, own["url_variable"], database_url, url_environ)
     sections = {
         name: _build_section(name, cls, raw, environment, table, environ, root)
         for name, cls in SECTIONS.items()
@@ -264,6 +306,20 @@ def _url(
             f"export {variable}=postgresql://… or pass --database-url",
         )
     return url
+
+
+def _dotenv_urls(path: Path, variables: set[str]) -> dict[str, str]:
+    """The database URL variables of a `.env` file (names ending in DATABASE_URL, and any
+    environment's url_variable); {} without the file. The real environment wins over them."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values  # only when there is a file
+
+    return {
+        name: value
+        for name, value in dotenv_values(path).items()
+        if value and (name.endswith("DATABASE_URL") or name in variables)
+    }
 
 
 def _defaults(cls: type) -> dict[str, object]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import ConfigError, MigrationFileError
-from .model import DIRECTIVE_PREFIX, NO_TRANSACTION, NO_TRANSACTION_DIRECTIVE, Directive, Migration
+from .model import DIRECTIVE_PREFIX, NO_TRANSACTION, NO_TRANSACTION_RULE, Directive, Migration
 
 FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?:sql|py)$")
 NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
@@ -184,10 +184,19 @@ def next_version(existing: list[str], now: datetime) -> str:
 
 HEADER = f"""-- Migration {{version}}_{{name}}
 -- Created {{created}} UTC. Runs in one transaction; forward-only: undo with a new migration.
--- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction, put
--- `{NO_TRANSACTION_DIRECTIVE}` on a line of its own among these leading comments.
+-- For CREATE INDEX CONCURRENTLY and other statements that cannot run in a transaction,
+-- {NO_TRANSACTION_RULE}.
 
 """
+
+
+def named(folder: Path, name: str) -> list[str]:
+    """The migration files in `folder` whose name part is `name`."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if (m := FILENAME.match(p.name)) and m["name"] == name
+    )
 
 
 def check_name(name: str) -> None:

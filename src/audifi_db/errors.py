@@ -35,6 +35,10 @@ class ConfigError(AudiFiDbError):
     """A setting, flag or environment variable is missing or wrong."""
 
 
+class UsageError(ConfigError):
+    """The command line is wrong: an unknown command, flag or argument."""
+
+
 class MigrationFileError(AudiFiDbError):
     """A migration file or the migrations folder is not usable."""
 
@@ -145,3 +149,21 @@ class InterruptedRunError(AudiFiDbError):
     """Ctrl-C (SIGINT) stopped a run; the running statement was cancelled and recorded."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class BackupFailedError(GuardRefusedError):
+    """A backup could not be taken (or stored); a deploy that needed it applied nothing.
+    The message names what failed and the partial file that was removed."""
+
+
+class RestoreRefusedError(AudiFiDbError):
+    """A restore was not allowed: a protected environment without the right `--confirm`,
+    or a backup whose file does not match its manifest. Nothing was changed."""
+
+    exit_code = EXIT_FAILED
+
+
+class RestoreFailedError(AudiFiDbError):
+    """pg_restore or psql failed during a restore; its transaction was not committed."""
+
+    exit_code = EXIT_FAILED

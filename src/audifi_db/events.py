@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
+
+from . import threads
 
 SCHEMA_VERSION = 1
 DELIVERY_TIMEOUT_SECONDS = 5.0
@@ -125,11 +126,13 @@ class GuardOverridden(Event):
 @dataclass(frozen=True, kw_only=True)
 class BackupStarted(Event):
     """The backup guard (or `audifi-db backup`) began: `file` is where the dump goes, or the
-    restore point's name for `method` restore-point."""
+    restore point's name for `method` restore-point; `tool` is the pg_dump used (version
+    and path)."""
 
     NAME = "backup_started"
     file: str
     method: str
+    tool: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,12 +147,16 @@ class BackupProgress(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class BackupFinished(Event):
+    """The backup is complete: `file` (the dump, or the restore point's name), its manifest,
+    size and sha256, and the s3:// URL it was uploaded to, if any."""
+
     NAME = "backup_finished"
     file: str
     size_bytes: int
     duration_ms: int
     sha256: str = ""
     uploaded_to: str = ""
+    manifest: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -375,9 +382,8 @@ class _Delivery:
         self.current: str = ""
         self.given_up = False
         self.raised = False
-        self.thread = threading.Thread(target=self._work, name=f"listener {self.label}")
-        self.thread.daemon = True  # a hung listener never keeps the process alive
-        self.thread.start()
+        # a daemon: a hung listener never keeps the process alive
+        self.thread = threads.start(self._work, name=f"listener {self.label}")
 
     @property
     def label(self) -> str:

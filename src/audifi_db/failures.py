@@ -14,7 +14,7 @@ from .errors import (
     PythonMigrationError,
     ServerError,
 )
-from .model import Migration, RunStatement
+from .model import NO_TRANSACTION_RULE, Migration, RunStatement
 
 if TYPE_CHECKING:  # pure text: the outcomes are read, never made, here
     from .strategies import Failed
@@ -119,8 +119,7 @@ def next_step(migration: Migration, stmt: RunStatement, outcome: Failed, command
     if migration.transactional and sqlstate in _NEEDS_NO_TRANSACTION:
         return (
             "the migration was rolled back as a whole; this statement cannot run inside a "
-            "transaction: put `-- audifi-db: no-transaction` in the file's leading comment "
-            f"lines (before any SQL), then run {again} again"
+            f"transaction: {NO_TRANSACTION_RULE}, then run {again} again"
         )
     if migration.transactional:
         return f"the migration was rolled back as a whole; fix it and run {again} again"

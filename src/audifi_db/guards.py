@@ -10,9 +10,10 @@ The run calls each guard once it holds the migration lock and knows what is pend
 3. `promotion` — every pending migration is applied with the same checksum on the
                  environment this one `requires` (production requires staging), unless
                  `--skip-staging-check REASON`, which the history records;
-4. `backup`    — a verified-restorable backup is taken when the policy asks for it (the
-                 backup guard comes last: it is the slow one, and a run another guard
-                 refuses needs no backup).
+4. `backup`    — a backup (`backup/`) is taken when the environment's policy asks for it,
+                 unless `--skip-backup REASON`, which the history records (the backup
+                 guard comes last: it is the slow one, and a run another guard refuses
+                 needs no backup).
 
 A guard returns a Verdict: passed (with a note, and notes for the history) or refused
 (with the error to raise). The run emits each verdict as an event and stops at the first
@@ -22,15 +23,15 @@ changing nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import events
+from .backup.guard import BackupGuard
 from .config import Settings
 from .errors import AudiFiDbError, LintFailedError, PlanError
 from .model import Migration, Plan, RunOptions
-from .postgres import catalog
 from .postgres.connect import Connection
 
 
@@ -48,7 +49,8 @@ class Verdict:
 
 @dataclass
 class GuardContext:
-    """What a guard may look at: the run's settings, command, connection, plan and options."""
+    """What a guard may look at: the run's settings, command, connection, plan and options;
+    the database's URL (for a client such as pg_dump) and the run's id."""
 
     settings: Settings
     command: str
@@ -58,6 +60,9 @@ class GuardContext:
     emit: events.Emit
     target: events.Target
     applied_by: str = ""
+    url: str = ""
+    run_id: str = ""
+    _after: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def pending(self) -> list[Migration]:
@@ -71,6 +76,15 @@ class GuardContext:
                     target=self.target, guard=guard, reason=reason, by=self.applied_by
                 )
             )
+
+    def after_run(self, callback: Callable[[], None]) -> None:
+        """Have the runner call `callback` once the run ends (applied or failed)."""
+        self._after.append(callback)
+
+    def run_ended(self) -> None:
+        """Called by the runner, under the lock, when the run ends."""
+        for callback in self._after:
+            callback()
 
 
 class Guard(Protocol):
@@ -95,8 +109,19 @@ class PlanGuard:
         late = ctx.plan.out_of_order
         if late:
             note = f"applying {len(late)} migration(s) out of order: {', '.join(late)}"
-            ctx.override(self.name, f"--allow-out-of-order: {', '.join(late)}")
-            record = {"allow_out_of_order": {"versions": list(late), "by": ctx.applied_by}}
+            given = (
+                "--allow-out-of-order"
+                if ctx.options.allow_out_of_order
+                else '[migrations] order = "allow"'
+            )
+            ctx.override(self.name, f"{given}: {', '.join(late)}")
+            record = {
+                "allow_out_of_order": {
+                    "versions": list(late),
+                    "by": ctx.applied_by,
+                    "reason": given,
+                }
+            }
             return Verdict(self.name, note, notes=record)
         return Verdict(self.name, "the history and the files agree")
 
@@ -119,12 +144,12 @@ def lint_errors(
     settings: Settings, conn: Connection, migrations: Sequence[Migration]
 ) -> LintFailedError | None:
     """A LintFailedError carrying the whole report when a migration has an unacknowledged
-    error, judged against the target's server version; else None. (Python migrations are
-    not linted: their SQL is made when they run.)"""
-    from .lint.engine import blocking, lint_pending
+    error, judged against the target's live schema and server version; else None. (Python
+    migrations are not linted: their SQL is made when they run.)"""
+    from .lint.engine import blocking
+    from .operations.lint import lint_against_target
 
-    version = settings.lint.server_version or catalog.server_version(conn)
-    findings = lint_pending([m for m in migrations if not m.is_python], version)
+    findings = lint_against_target(settings, migrations, conn)
     errors = blocking(findings)
     if not errors:
         return None
@@ -147,10 +172,8 @@ class PromotionGuard:
         from . import promotion
 
         upstream = ctx.settings.requires
-        if not upstream:
-            return Verdict(self.name, f"{ctx.target.environment} requires no environment first")
-        if not ctx.pending:
-            return Verdict(self.name, "nothing pending")
+        if not upstream or not ctx.pending:
+            return Verdict(self.name)  # nothing to check: nothing worth a line
         reason = ctx.options.skip_staging_check
         if reason:
             ctx.override(self.name, f"--skip-staging-check: {reason}")
@@ -166,7 +189,7 @@ class PromotionGuard:
         return Verdict(self.name, f"{len(ctx.pending)} pending migration(s) applied on {upstream}")
 
 
-GUARDS: tuple[Guard, ...] = (PlanGuard(), LintGuard(), PromotionGuard())
+GUARDS: tuple[Guard, ...] = (PlanGuard(), LintGuard(), PromotionGuard(), BackupGuard())
 
 
 def run_guards(ctx: GuardContext, guards: Sequence[Guard] = GUARDS) -> list[Verdict]:

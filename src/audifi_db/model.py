@@ -12,6 +12,9 @@ from typing import Any, NamedTuple
 DIRECTIVE_PREFIX = "-- audifi-db:"
 NO_TRANSACTION = "no-transaction"
 NO_TRANSACTION_DIRECTIVE = f"{DIRECTIVE_PREFIX} {NO_TRANSACTION}"
+# The one way the rule is said: in errors, hints, lint findings, `new`'s header, the README.
+NO_TRANSACTION_WHERE = "in the migration's leading comment lines (before its first statement)"
+NO_TRANSACTION_RULE = f"put the line `{NO_TRANSACTION_DIRECTIVE}` {NO_TRANSACTION_WHERE}"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -206,6 +209,7 @@ class RunStatement:
     no_transaction_reason: str | None = None
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
+    creates_schema: str | None = None  # CREATE SCHEMA's name: what `reset` must drop
 
     @property
     def summary(self) -> str:

@@ -15,6 +15,7 @@ from .errors import MigrationFileError
 from .model import (
     DONE_STATES,
     NO_TRANSACTION_DIRECTIVE,
+    NO_TRANSACTION_RULE,
     Blocker,
     HistoryRow,
     Migration,
@@ -206,8 +207,7 @@ def statements_of(migration: Migration) -> list[RunStatement]:
             raise MigrationFileError(
                 f"{migration.path}:{stmt.line}: {stmt.no_transaction_reason} cannot run "
                 "inside a transaction",
-                f"put the line `{NO_TRANSACTION_DIRECTIVE}` in the file's leading comment "
-                "lines, before any SQL (and keep that migration to such statements)",
+                f"{NO_TRANSACTION_RULE} (and keep that migration to such statements)",
             )
     return runnable
 

@@ -137,7 +137,7 @@ class Runner:
         try:
             if self.options.dry_run:
                 with self.session() as session:
-                    result = self._plan_and_guard(session, migrations)
+                    result, _ = self._plan_and_guard(session, migrations)
             else:
                 result = self._run(migrations, prepare)
         except (AudiFiDbError, KeyboardInterrupt) as error:
@@ -163,13 +163,16 @@ class Runner:
             if prepare is not None:
                 prepare(session.conn)
                 session.history.ensure()
-            result = self._plan_and_guard(session, migrations)
+            result, guarded = self._plan_and_guard(session, migrations)
             refusal = next((v.refusal for v in result.verdicts if not v.passed), None)
             if refusal is not None:
                 raise refusal
             notes = {k: v for verdict in result.verdicts for k, v in verdict.notes.items()}
-            history = session.history.for_run(run_id(), notes)
-            self.apply(session, history, result.plan.steps, result.statements)
+            history = session.history.for_run(guarded.run_id, notes)
+            try:
+                self.apply(session, history, result.plan.steps, result.statements)
+            finally:
+                guarded.run_ended()
         return result
 
     def load_seeds(self, seeds: Sequence[Migration]) -> list[tuple[str, int | None]]:
@@ -202,14 +205,17 @@ class Runner:
         rows = {m.version: outcome.rows for m, outcome in self.outcomes}
         return [(s.path, rows.get(s.version)) for s in seeds]
 
-    def _plan_and_guard(self, session: Session, migrations: Sequence[Migration]) -> RunResult:
+    def _plan_and_guard(
+        self, session: Session, migrations: Sequence[Migration]
+    ) -> tuple[RunResult, GuardContext]:
         items = statuses(migrations, session.history.read())
         statements = {m.version: statements_of(m) for m in not_yet_applied(items)}
         plan = plan_deploy(
             items,
             statements,
             up_to=self.options.up_to,
-            allow_out_of_order=self.options.allow_out_of_order,
+            allow_out_of_order=self.options.allow_out_of_order
+            or self.settings.migrations.order == "allow",
         )
         self.emit(
             events.RunStarted(
@@ -228,8 +234,10 @@ class Runner:
             self.emit,
             self.target,
             who_runs(),
+            url=self.url,
+            run_id=run_id(),
         )
-        return RunResult(plan, statements, 0, tuple(run_guards(ctx)))
+        return RunResult(plan, statements, 0, tuple(run_guards(ctx))), ctx
 
     def apply(
         self,

@@ -233,8 +233,6 @@ def add_required_column(r: Request) -> list[Draft]:
                 "PostgreSQL >= 12 sees the validated check and skips SET NOT "
                 "NULL's scan: a brief ACCESS EXCLUSIVE lock.",
             )
-            + f"-- audifi-db: allow setting-not-null proven by the validated CHECK {check} "
-            "of the migration before: no scan\n"
             + f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n",
         ),
         Draft(
@@ -288,6 +286,8 @@ def rename_column(r: Request) -> list[Draft]:
                     "The trigger and the old column go in one transaction (new code writes only "
                     f"{new}: without the trigger, {old} would no longer be filled in).",
                 )
+                + f"-- audifi-db: allow dropping-trigger the contract phase: the code deployed "
+                f"since the expand phase writes {new} itself, and {old} goes with the trigger\n"
                 + f"DROP TRIGGER {trigger} ON {table};\nDROP FUNCTION {trigger}();\n"
                 + f"-- audifi-db: allow dropping-column the contract phase of renaming {old} to "
                 f"{new}: the code deployed since the expand phase uses {new}\n"
@@ -319,6 +319,8 @@ def change_column_type(r: Request) -> list[Draft]:
     trigger = name(_base(table), column, "type_sync")
     cast = f"CAST(NEW.{column} AS {r.type})"
     swap = (
+        f"-- audifi-db: allow dropping-trigger the swap: the trigger filled {new}, which "
+        f"replaces {column} in this transaction\n"
         f"DROP TRIGGER {trigger} ON {table};\nDROP FUNCTION {trigger}();\n"
         f"-- audifi-db: allow dropping-column the swap: {new} ({r.type}) takes its place in "
         "this transaction\n"

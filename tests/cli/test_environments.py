@@ -63,7 +63,8 @@ def test_dev_applies_to_the_local_database(project):
     assert json.loads(project.cli("status", "--json").stdout)["in_sync"] is True
 
 
-def test_local_without_database_url_uses_the_embedded_server(project):
+def test_local_without_database_url_uses_the_embedded_server(embedded_project):
+    project = embedded_project
     project.write("20260101000001", "users", GOOD)
     deploy = project.cli("deploy", url=None, timeout=300)
     assert deploy.returncode == 0, deploy.stderr
@@ -71,35 +72,58 @@ def test_local_without_database_url_uses_the_embedded_server(project):
     status = project.cli("status", "--json", url=None)
     assert json.loads(status.stdout)["in_sync"] is True
     assert (project.root / ".audifi" / "pgdata" / "PG_VERSION").exists()
-    stop = [
-        sys.executable,
-        "-c",
-        "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop').cleanup()",
-        str(project.root / ".audifi" / "pgdata"),
-    ]
-    subprocess.run(stop, capture_output=True, timeout=60)
+    stopped = project.cli("embedded", "stop", url=None)
+    assert stopped.returncode == 0 and stopped.stdout.startswith("stopped (pid ")
 
 
 def test_reset_asks_on_a_terminal(project):
-    import os
-    import pty
-
     project.write("20260101000001", "users", GOOD)
     project.cli("deploy")
     project.query("insert into users values (1)")
-    for answer, code, rows in (("n\n", 1, 1), ("y\n", 0, 0)):
-        leader, follower = pty.openpty()
-        os.write(leader, answer.encode())
-        result = subprocess.run(
-            [sys.executable, "-m", "audifi_db", "reset", "--database-url", project.url],
-            cwd=project.root,
-            env=project.env(),
-            stdin=follower,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        os.close(leader)
-        os.close(follower)
+    for keys, code, rows in ((b"n\n", 1, 1), (b"\x04", 1, 1), (b"y\n", 0, 0)):
+        result = project.on_terminal("reset", keys=keys)
         assert result.returncode == code, result.stderr
+        assert "Traceback" not in result.stderr  # Ctrl-D (end of input) is a no
         assert project.query("select count(*) from users") == [(rows,)]
+
+
+def test_dotenv_in_the_project_root_gives_the_urls_and_the_environment_wins(project, staging_url):
+    project.write("20260101000001", "users", GOOD)
+    (project.root / ".env").write_text(
+        f"# local settings\nDATABASE_URL={project.url}\nSTAGING_DATABASE_URL='{staging_url}'\n"
+        "AUDIFI_DB_LOCK_WAIT_SECONDS=oops\n"  # not a URL variable: not read
+    )
+    sub = project.root / "db"
+    result = subprocess.run(
+        [sys.executable, "-m", "audifi_db", "deploy"],
+        cwd=sub,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"local: {project.url}" in result.stderr
+    assert project.query("select to_regclass('users') is not null") == [(True,)]
+    staging = project.cli("status", "--env", "staging", url=None)
+    assert f"staging: {staging_url}" in staging.stderr and staging.returncode == 1
+    env = project.env(STAGING_DATABASE_URL=project.url)
+    wins = project.cli("status", "--env", "staging", url=None, env=env)
+    assert f"staging: {project.url}" in wins.stderr and wins.returncode == 0
+
+
+def test_order_allow_applies_an_older_pending_migration_and_records_why(project):
+    project.write("20260101000002", "later", GOOD)
+    assert project.cli("deploy").returncode == 0
+    project.write("20260101000001", "older", "create table older (id int);\n")
+    assert project.cli("deploy").returncode == 1  # strict by default
+    (project.root / "audifi-db.toml").write_text('[migrations]\norder = "allow"\n')
+    result = project.cli("deploy")
+    assert result.returncode == 0, result.stderr
+    [(notes,)] = project.query(
+        "select notes from audifi_migrations where version = '20260101000001'"
+    )
+    assert notes["allow_out_of_order"]["reason"] == '[migrations] order = "allow"'
+    (project.root / "audifi-db.toml").write_text('[migrations]\norder = "lenient"\n')
+    bad = project.cli("status")
+    assert bad.returncode == 2 and "[migrations] order = 'lenient' is not one of" in bad.stderr

@@ -92,10 +92,33 @@ def test_syntax_error_is_a_finding(tmp_path):
     assert json.loads(result.stdout)[0]["rule"] == "syntax-error"
 
 
-def test_missing_file_is_a_usage_error(tmp_path):
+def test_missing_file_is_one_clear_line_and_a_usage_error(tmp_path):
     result = lint(tmp_path, "nope.sql")
     assert result.returncode == 2
-    assert "audifi-db: error: nope.sql: cannot read" in result.stderr
+    assert result.stderr.splitlines() == [
+        "audifi-db: error: nope.sql: no such file or folder — check the path; `audifi-db lint` "
+        "with no PATH checks the migrations not yet applied to --env"
+    ]
+    envelope = json.loads(lint(tmp_path, "--json", "nope.sql").stdout)
+    assert envelope["ok"] is False and envelope["message"] == "nope.sql: no such file or folder"
+
+
+def test_a_folder_is_every_migration_in_it_in_version_order(tmp_path):
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_plays.sql").write_text("CREATE TABLE plays (n integer);\n")
+    (folder / "20260102000000_grow.sql").write_text("ALTER TABLE plays ALTER n TYPE bigint;\n")
+    result = lint(tmp_path, "--format", "json", "db/migrations")
+    assert result.returncode == 1, result.stderr
+    [finding] = json.loads(result.stdout)
+    assert finding["file"] == "db/migrations/20260102000000_grow.sql"
+    assert finding["message"].startswith(
+        "plays.n is integer since db/migrations/20260101000000_plays.sql"
+    )
+    explained = lint(tmp_path, "--explain", "db/migrations/20260102000000_grow.sql")
+    assert "knows: plays.n is integer since" in explained.stdout
+    assert lint(tmp_path, "--new-since", "20260101000000", "db/migrations").returncode == 0
+    assert lint(tmp_path, "--new-since", "soon", "db/migrations").returncode == 2
 
 
 CREATE_USERS = "create table users (id int);\n"
@@ -115,22 +138,33 @@ def test_dev_lints_before_it_applies(project):
 
 def test_deploy_to_production_refuses_unacknowledged_errors(project):
     project.write("20260101000001", "users", CREATE_USERS)
-    project.write("20260101000002", "email", REQUIRED_EMAIL)
     env = project.env(PRODUCTION_DATABASE_URL=project.url)
-    refused = project.cli("deploy", "--env", "production", "--json", url=None, env=env)
+    skip = ("--skip-staging-check", "this test has no staging")
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
+    project.write("20260101000002", "email", REQUIRED_EMAIL)
+    refused = project.cli("deploy", "--env", "production", "--json", *skip, url=None, env=env)
     assert refused.returncode == 1
     lines = [json.loads(line) for line in refused.stdout.splitlines()]
     [refusal] = [line for line in lines if line["event"] == "refused"]
     assert refusal["guard"] == "lint" and refusal["error"] == "LintFailedError"
     assert refusal["details"][0]["rule"] == "adding-required-column"
     assert lines[-1]["event"] == "run_failed" and lines[-1]["applied"] == 0
-    assert project.query("select to_regclass('users')") == [(None,)]
-    # locally, deploy is the non-interactive engine and does not lint
-    assert project.cli("deploy").returncode == 0
+    assert project.query("select to_regclass('users')") != [(None,)]
+    assert project.query(
+        "select count(*) from information_schema.columns "
+        "where table_name = 'users' and column_name = 'email'"
+    ) == [(0,)]
     acknowledged = (
         "-- audifi-db: allow adding-required-column users is empty in production\n" + REQUIRED_EMAIL
     )
-    project.write("20260101000003", "email2", acknowledged.replace("email", "email2"))
+    project.write("20260101000002", "email", acknowledged)
+    assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
+
+
+def test_a_table_created_by_an_earlier_pending_migration_is_new(project):
+    project.write("20260101000001", "users", CREATE_USERS)
+    project.write("20260101000002", "email", REQUIRED_EMAIL)
+    env = project.env(PRODUCTION_DATABASE_URL=project.url)
     skip = ("--skip-staging-check", "this test has no staging")
     assert project.cli("deploy", "--env", "production", *skip, url=None, env=env).returncode == 0
 
@@ -140,9 +174,35 @@ def test_lint_without_paths_checks_only_pending_migrations(project):
     project.cli("deploy")
     clean = project.cli("lint", "--format", "json")
     assert clean.returncode == 0 and json.loads(clean.stdout) == []
+    assert clean.stderr.startswith("audifi-db: pending migrations of local: postgresql://")
     project.write("20260101000002", "email", REQUIRED_EMAIL)
     flagged = project.cli("lint", "--format", "json")
     assert flagged.returncode == 1
     assert [f["file"].endswith("20260101000002_email.sql") for f in json.loads(flagged.stdout)] == [
         True
     ]
+
+
+def test_rules_prints_docs_rules_md(tmp_path):
+    result = lint(tmp_path, "--rules")
+    assert result.returncode == 0
+    assert result.stdout == (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+
+
+def test_lint_settings_timezone_and_search_path(tmp_path):
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_plays.sql").write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE app.plays (at timestamp, n integer);\n"
+    )
+    (folder / "20260102000000_tz.sql").write_text("ALTER TABLE plays ALTER at TYPE timestamptz;\n")
+    (tmp_path / "audifi-db.toml").write_text('[lint]\nsearch_path = ["app", "public"]\n')
+    assert lint(tmp_path, "db/migrations").returncode == 0  # UTC by default: catalog only
+    (tmp_path / "audifi-db.toml").write_text(
+        '[lint]\nsearch_path = ["app", "public"]\ntimezone = "Europe/Paris"\n'
+    )
+    paris = lint(tmp_path, "--format", "json", "db/migrations")
+    assert paris.returncode == 1
+    [finding] = json.loads(paris.stdout)
+    assert finding["message"].startswith("plays.at is timestamp since")  # found through app
+    assert "session time zone is not UTC" in finding["message"]

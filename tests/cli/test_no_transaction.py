@@ -2,6 +2,8 @@
 
 import json
 
+from audifi_db.model import NO_TRANSACTION_RULE
+
 DIRECTIVE = "-- audifi-db: no-transaction\n"
 
 
@@ -12,6 +14,20 @@ def test_concurrent_index_without_directive_is_refused_before_anything_runs(proj
     assert result.returncode == 2
     assert "20260101000002_idx.sql:1" in result.stderr and "no-transaction" in result.stderr
     assert project.query("select to_regclass('a')") == [(None,)]
+
+
+def test_a_do_block_that_commits_is_refused_before_anything_runs(project):
+    project.write("20260101000001", "a", "create table a (id int);\n")
+    project.write(
+        "20260101000002", "batches", "do $$ begin delete from a where id < 5; commit; end $$;\n"
+    )
+    result = project.cli("deploy")
+    assert result.returncode == 2
+    assert "20260101000002_batches.sql:1: a DO block that runs COMMIT" in result.stderr
+    assert NO_TRANSACTION_RULE in result.stderr
+    assert project.query("select to_regclass('a')") == [(None,)]
+    project.write("20260101000002", "batches", DIRECTIVE + "do $$ begin commit; end $$;\n")
+    assert project.cli("deploy").returncode == 0
 
 
 def test_transaction_control_inside_a_migration_is_refused(project):
@@ -83,3 +99,27 @@ def test_resolve_refuses_an_applied_migration(project):
     project.cli("deploy")
     result = project.cli("resolve", "20260101000001", "--applied")
     assert result.returncode == 1 and "only a failed or in_progress" in result.stderr
+
+
+def test_the_directive_rule_is_said_the_same_way_everywhere(project):
+    from conftest import REPO
+
+    from audifi_db.model import NO_TRANSACTION_WHERE
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert NO_TRANSACTION_RULE in readme
+    project.cli("new", "concurrent_index", url=None)
+    [created] = project.migrations.glob("*_concurrent_index.sql")
+    assert NO_TRANSACTION_RULE in created.read_text()
+    created.unlink()
+    project.write("20260101000001", "t", "create table t (id int);\n")
+    project.write("20260101000002", "idx", "create index concurrently i on t (id);\n")
+    refused = project.cli("deploy")
+    assert refused.returncode == 2 and NO_TRANSACTION_RULE in refused.stderr
+    linted = project.cli("lint", str(project.migrations / "20260101000002_idx.sql"), url=None)
+    assert linted.returncode == 1 and NO_TRANSACTION_WHERE in linted.stdout
+    (project.migrations / "20260101000002_idx.sql").write_text(
+        "create procedure c() language plpgsql as $$ begin commit; end $$;\ncall c();\n"
+    )
+    failed = project.cli("deploy")  # COMMIT at run time: SQLSTATE 2D000
+    assert failed.returncode == 1 and NO_TRANSACTION_RULE in failed.stderr

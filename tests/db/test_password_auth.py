@@ -1,56 +1,18 @@
 """A wrong password against a server that checks passwords (scram-sha-256), started here."""
 
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from servers import BIN, as_server_user, free_port
+from clusters import Cluster
 
 
 @pytest.fixture(scope="module")
 def password_server():
-    root = Path(tempfile.mkdtemp(prefix="audifi-pw-"))
-    root.chmod(0o777)
-    data, pwfile = root / "data", root / "pw"
-    pwfile.write_text("right-password\n")
-    pwfile.chmod(0o644)
-    port = free_port()
-    subprocess.run(
-        as_server_user(
-            [
-                str(BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=scram-sha-256",
-                f"--pwfile={pwfile}",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    start = [
-        str(BIN / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(root / "log"),
-        "start",
-        "-o",
-        f"-p {port} -h 127.0.0.1 -k {root}",
-    ]
-    subprocess.run(as_server_user(start), check=True, capture_output=True)
-    yield port
-    subprocess.run(
-        as_server_user([str(BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-        capture_output=True,
-    )
-    shutil.rmtree(root, ignore_errors=True)
+    cluster = Cluster(password="right-password").start()
+    yield cluster.port
+    cluster.stop()
 
 
 def status(url: str, cwd: Path) -> subprocess.CompletedProcess:

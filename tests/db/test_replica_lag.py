@@ -4,53 +4,46 @@ until the backfill has paused for it."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import subprocess
 import threading
 import time
-from pathlib import Path
 
 import psycopg2
 import pytest
+from clusters import BIN, Cluster, as_server_user, free_port
 from engine_helpers import Engine, wait_for
-from servers import Server
 
 from audifi_db import events
 
 
 @pytest.fixture(scope="module")
 def replicated():
-    """(primary, standby) streaming on loopback; the standby reports every second."""
-    root = Path(tempfile.mkdtemp(prefix="audifi-replica-"))
-    root.chmod(0o777)
-    primary, standby = Server(root, "primary"), Server(root, "standby")
+    """(primary url, standby url) streaming on loopback; the standby reports every second."""
+    primary = Cluster().start()
+    standby_data, port = primary.root / "standby", free_port()  # pg_basebackup makes it
     try:
-        primary.run("initdb", "-D", str(primary.data), "-U", "postgres", "--auth=trust")
-        primary.start()
-        primary.run(
-            "pg_basebackup",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(primary.port),
-            "-U",
-            "postgres",
+        basebackup = [str(BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port)]
+        basebackup += ["-U", "postgres", "-D", str(standby_data), "-R", "-X", "stream"]
+        subprocess.run(as_server_user([*basebackup, "--checkpoint=fast"]), check=True)
+        with (standby_data / "postgresql.auto.conf").open("a") as conf:
+            conf.write("cluster_name = 'audifi_standby'\nwal_receiver_status_interval = '1s'\n")
+        options = f"-p {port} -h 127.0.0.1 -k {primary.root}"
+        start = [
+            str(BIN / "pg_ctl"),
             "-D",
-            str(standby.data),
-            "-R",
-            "-X",
-            "stream",
-            "--checkpoint=fast",
-        )
-        standby.configure(cluster_name="audifi_standby", wal_receiver_status_interval="1s")
-        standby.start()
+            str(standby_data),
+            "-w",
+            "-l",
+            str(primary.root / "standby.log"),
+        ]
+        subprocess.run(as_server_user([*start, "start", "-o", options]), check=True)
         streaming = "select count(*) from pg_stat_replication where state = 'streaming'"
         wait_for(lambda: query(primary.url(), streaming) == [(1,)], what="the standby to stream")
-        yield primary, standby
+        yield primary.url(), f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        standby.stop()
+        stop = [str(BIN / "pg_ctl"), "-D", str(standby_data), "-m", "fast", "stop"]
+        subprocess.run(as_server_user(stop), capture_output=True)
         primary.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def query(url: str, sql: str) -> list[tuple]:
@@ -68,7 +61,7 @@ def test_a_backfill_pauses_while_the_replica_lags_and_goes_on_once_it_catches_up
     replicated, tmp_path
 ):
     primary, standby = replicated
-    engine = Engine(tmp_path, primary.url(), {"AUDIFI_DB_ONLINE_MAX_REPLICA_LAG_SECONDS": "0.3"})
+    engine = Engine(tmp_path, primary, {"AUDIFI_DB_ONLINE_MAX_REPLICA_LAG_SECONDS": "0.3"})
     engine.query(
         "create table t (id int primary key, v int); insert into t select generate_series(1, 30000);"
         # each batch takes a tenth of a second, the whole backfill three
@@ -89,11 +82,11 @@ def test_a_backfill_pauses_while_the_replica_lags_and_goes_on_once_it_catches_up
         seen.append(engine.query(done)[0][0])
         time.sleep(1.5)
         seen.append(engine.query(done)[0][0])
-        query(standby.url(), "select pg_wal_replay_resume()")
+        query(standby, "select pg_wal_replay_resume()")
 
     def on_event(event):
         if isinstance(event, events.StatementStarted):  # the backfill begins: replay stops
-            query(standby.url(), "select pg_wal_replay_pause()")
+            query(standby, "select pg_wal_replay_pause()")
         if isinstance(event, events.BackfillPaused) and not threads:
             threads.append(threading.Thread(target=hold_replay_while_paused))
             threads[0].start()
@@ -104,7 +97,7 @@ def test_a_backfill_pauses_while_the_replica_lags_and_goes_on_once_it_catches_up
     finally:
         for thread in threads:
             thread.join()
-        query(standby.url(), "select pg_wal_replay_resume()")
+        query(standby, "select pg_wal_replay_resume()")
     [paused] = engine.of(events.BackfillPaused)[:1]
     assert paused.replica == "audifi_standby" and paused.lag_seconds > 0.3
     assert paused.max_lag_seconds == 0.3 and paused.table == "t"

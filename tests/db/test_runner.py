@@ -11,6 +11,7 @@ import pytest
 from engine_helpers import Engine
 
 from audifi_db import discovery, events
+from audifi_db.config import load_settings
 from audifi_db.errors import ConnectError, MigrationFailedError
 
 
@@ -112,9 +113,10 @@ def test_events_of_a_run_come_in_order_with_their_target(engine):
     assert engine.names() == [
         "lock_acquired",
         "run_started",
-        "guard_passed",
-        "guard_passed",
-        "guard_passed",
+        "guard_passed",  # plan
+        "guard_passed",  # lint
+        "guard_passed",  # promotion
+        "guard_passed",  # backup
         "migration_started",
         "statement_started",
         "statement_finished",
@@ -157,3 +159,36 @@ def test_a_lock_wait_is_an_event_naming_the_holder(engine):
         holder.close()
     assert "on-call shell" in released[0]
     assert engine.names()[:2] == ["lock_waiting", "lock_acquired"]
+
+
+def test_a_deploy_with_a_raising_and_a_hanging_listener_finishes_with_the_third_intact(engine):
+    import time
+
+    from audifi_db import operations
+
+    class Raises:
+        def on_event(self, event):
+            raise RuntimeError("metrics backend down")
+
+    class Hangs:
+        def on_event(self, event):
+            time.sleep(30)
+
+    class Records:
+        def __init__(self):
+            self.names = []
+
+        def on_event(self, event):
+            self.names.append(event.NAME)
+
+    for i in range(1, 4):
+        engine.write(f"2026010100000{i}", f"m{i}", f"create table t{i} (id int);\n")
+    reports, third = [], Records()
+    settings = load_settings("local", engine.url, cwd=engine.root, environ={})
+    began = time.monotonic()
+    result = operations.deploy(settings, [Raises(), Hangs(), third], report=reports.append)
+    assert time.monotonic() - began < 20  # the hanging listener sleeps 30 s per event
+    assert result.applied == 3
+    assert third.names.count("migration_applied") == 3 and third.names[-1] == "run_finished"
+    assert sum("Raises failed" in r for r in reports) == 1
+    assert sum("Hangs" in r for r in reports) == 1

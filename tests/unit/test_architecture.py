@@ -29,6 +29,7 @@ REACHES_DATABASE = (
     "python_context.py",
     "guards.py",
     "operations/",
+    "backup/",
 )
 # Who may read or write files and start processes.
 FILE_IO = (
@@ -36,11 +37,12 @@ FILE_IO = (
     "config.py",
     "promotion.py",
     "lint/files.py",
+    "schema_dump.py",
     "cli/",
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/",)
+SUBPROCESS = ("backup/process.py", "pgtools.py")
 
 
 def modules():
@@ -167,3 +169,27 @@ def test_only_the_modules_meant_for_it_start_processes():
             continue
         starts = any(n.split(".")[0] == "subprocess" for n in imported(tree))
         assert not starts and not calls(tree, "system", "popen", "fork"), name
+
+
+def test_only_the_s3_module_imports_boto3():
+    for name, tree in modules():
+        if any(n.split(".")[0] in {"boto3", "botocore", "s3transfer"} for n in imported(tree)):
+            assert name == "backup/s3.py", name
+
+
+def test_every_operation_is_what_its_name_says_after_every_submodule_is_imported():
+    import importlib
+
+    from audifi_db import operations
+
+    for module in set(operations._MODULES.values()):
+        importlib.import_module(f"audifi_db.operations.{module}")
+    for name in operations.__all__:
+        assert not isinstance(getattr(operations, name), type(operations)), name
+
+
+def test_threads_start_only_through_the_module_that_blocks_signals_in_them():
+    for name, tree in modules():
+        if name == "threads.py":
+            continue
+        assert not calls(tree, "Thread", "Timer"), f"{name} starts a thread directly"

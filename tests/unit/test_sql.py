@@ -64,3 +64,13 @@ def test_trailing_comments_are_not_part_of_the_last_statement():
     statements = sql.parse("SELECT 1;\nSELECT 2 -- end\n/* trailing */\n")
     assert [s.text for s in statements] == ["SELECT 1", "SELECT 2"]
     assert sql.parse("SELECT '-- kept'")[0].text == "SELECT '-- kept'"
+
+
+def test_parsed_statements_have_every_field_of_the_dataclass():
+    import dataclasses
+
+    from audifi_db.sql import Statement
+
+    [statement] = sql.parse("SELECT 1;")
+    assert set(vars(statement)) == {f.name for f in dataclasses.fields(Statement)}
+    assert statement == Statement(0, "SELECT 1", 1, 1, "SelectStmt", {})

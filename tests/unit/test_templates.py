@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from audifi_db.discovery import is_transactional
 from audifi_db.errors import ConfigError
-from audifi_db.lint.engine import blocking, lint_source
+from audifi_db.lint.engine import blocking, lint_pending
+from audifi_db.lint.schema import SchemaModel
 from audifi_db.model import Migration
 from audifi_db.planning import python_entry
 from audifi_db.templates import Request, drafts
@@ -57,14 +57,24 @@ STEPS = {
 def test_each_step_is_its_own_lint_clean_migration(which):
     made = drafts(REQUESTS[which])
     assert [d.step + d.suffix for d in made] == STEPS[which]
-    for draft in made:
-        path = f"db/migrations/20260101000000_x_{draft.step}{draft.suffix}"
-        if draft.suffix == ".py":
-            python_entry(Migration("20260101000000", "x", path, "", draft.text))
-            continue
-        findings = lint_source(path, draft.text, transactional=is_transactional(draft.text))
-        assert not blocking(findings), [f.message for f in findings]
-        assert all(f.acknowledged for f in findings), [f.rule for f in findings]
+    migrations = [
+        Migration(
+            f"2026010100000{i}",
+            d.step,
+            f"db/migrations/2026010100000{i}_{d.step}{d.suffix}",
+            "",
+            d.text,
+        )
+        for i, d in enumerate(made)
+    ]
+    for migration in migrations:
+        if migration.is_python:
+            python_entry(migration)
+    sql = [m for m in migrations if not m.is_python]
+    # linted as `lint` lints what is pending: each against the steps before it
+    findings = lint_pending(sql, schema=SchemaModel())
+    assert not blocking(findings), [f.message for f in findings]
+    assert all(f.acknowledged for f in findings), [(f.rule, f.message) for f in findings]
 
 
 def test_the_required_columns_backfill_uses_the_backfill_value_and_the_default_for_new_rows():

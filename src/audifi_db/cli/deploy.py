@@ -18,6 +18,15 @@ def add_parser(subparsers) -> None:
         help="print the plan, each migration's SQL and what every guard would say; "
         "change nothing (exit 1 if the real run would be refused)",
     )
+    parser.add_argument(
+        "--create-db", action="store_true", help="create the database first if it is missing"
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the database to accept connections (a line every 5 s)",
+    )
     add_run_options(parser)
 
 
@@ -67,9 +76,28 @@ def run(args) -> int:
     from ..operations import deploy
 
     options = run_options(args, dry_run=args.dry_run)
+    settings = settings_from(args)
+    prepare_database(args, settings)
     if args.dry_run:
-        return show_plan(args, settings_from(args), options)
-    return run_and_render(args, settings_from(args), deploy, options)
+        return show_plan(args, settings, options)
+    return run_and_render(args, settings, deploy, options)
+
+
+def prepare_database(args, settings) -> None:
+    """--wait for the server, then --create-db, before the run."""
+    from ..errors import UsageError
+    from ..operations import create_database, wait_for_database
+    from .output import info
+
+    if args.create_db and args.dry_run:
+        raise UsageError(
+            "deploy: --create-db changes the server and --dry-run changes nothing",
+            "drop one of the two flags",
+        )
+    if args.wait:
+        wait_for_database(settings, args.wait, info, server_only=args.create_db)
+    if args.create_db and create_database(settings):
+        info(f"created database {settings.database_name}")
 
 
 def listeners_for(args) -> tuple[list, object]:
@@ -78,14 +106,29 @@ def listeners_for(args) -> tuple[list, object]:
     import sys
 
     from .output import HumanPrinter, JsonLines
+    from .progress import ProgressBars
 
     stdout = JsonLines(sys.stdout) if args.json else None
-    listeners: list = [stdout or HumanPrinter()]
+    listeners: list = [stdout] if stdout else [HumanPrinter(), ProgressBars()]
+    if not args.json and args.log_format == "text":
+        from .running import StatementProgress
+
+        listeners.append(StatementProgress(terminal=sys.stderr.isatty()))
+    return listeners + log_listeners(args), stdout
+
+
+def log_listeners(args) -> list:
+    """The listeners --log-format json and --log-file ask for."""
+    import sys
+
+    from .output import JsonLines
+
+    listeners: list = []
     if args.log_format == "json":
         listeners.append(JsonLines(sys.stderr))
     if args.log_file:
         listeners.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
-    return listeners, stdout
+    return listeners
 
 
 def run_and_render(args, settings, operation, options=None) -> int:

@@ -13,8 +13,26 @@ import os
 import sys
 
 from .. import __version__
+from ..errors import UsageError
 
-COMMANDS = ["new", "dev", "deploy", "status", "validate", "reset", "resolve", "seed", "erd", "lint"]
+COMMANDS = [
+    "new",
+    "dev",
+    "deploy",
+    "status",
+    "validate",
+    "reset",
+    "resolve",
+    "seed",
+    "erd",
+    "lint",
+    "backup",
+    "restore",
+    "baseline",
+    "db",
+    "dump-schema",
+    "embedded",
+]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
     "--env": True,
@@ -25,21 +43,33 @@ GLOBAL_FLAGS = {
 }
 
 EPILOG = """exit codes:
-  0  success (status: the database is in sync)
-  1  the work failed: a migration failed, lint errors, not in sync, changed or missing
-     migrations, a failed migration awaiting `resolve`, a guard refused the run (lint,
-     staging first, backup), the lock held by another run
-  2  usage or configuration error, bad migration file, database unreachable or refusing us
-  130 interrupted (Ctrl-C)
-  141 stdout closed early (e.g. piped into head)
+  0    success (status: the database is in sync)
+  1    the work failed: a migration failed, lint errors, not in sync, changed or missing
+       migrations, a failed migration awaiting `resolve`, a guard refused the run (plan,
+       lint, staging first, backup: nothing applied), the migration lock held by another
+       run past the wait, a backup that does not verify, a restore refused (no or wrong
+       `--confirm`, a file that does not match its manifest) or failed (nothing changed)
+  2    usage or configuration error, a bad migration file (a syntax error too), the
+       database unreachable or refusing us, a command refused for the environment
+  130  interrupted (Ctrl-C)
+  141  stdout closed early (e.g. piped into head)
 
 environments: --env local|staging|production reads DATABASE_URL, STAGING_DATABASE_URL,
 PRODUCTION_DATABASE_URL; --database-url overrides. Settings: audifi-db.toml and
 AUDIFI_DB_<SECTION>_<KEY> variables."""
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are ours: one line, exit 2, the JSON envelope."""
+
+    def error(self, message: str):  # type: ignore[override]
+        command = self.prog.partition(" ")[2]
+        where = f"{command}: " if command else ""
+        raise UsageError(f"{where}{message}", f"see `{self.prog} --help`")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="audifi-db",
         description="AudiFi's PostgreSQL schema: forward-only SQL migrations, from a laptop to production.",
         epilog=EPILOG,
@@ -48,12 +78,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"audifi-db {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in [only] if only else COMMANDS:
-        importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
+        module = importlib.import_module(f"{__package__}.{name.replace('-', '_')}")
+        module.add_parser(subparsers)
     return parser
 
 
 def hoist_global_flags(argv: list[str]) -> list[str]:
-    """Move the database flags given before the command to after it."""
+    """Move the database flags given before the command to the end of the line."""
     before, rest = [], list(argv)
     while rest and rest[0].startswith("-"):
         flag = rest[0].split("=", 1)[0]
@@ -65,15 +96,15 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         rest = rest[count:]
     if not before or not rest:
         return argv
-    return [rest[0], *before, *rest[1:]]
+    return [*rest, *before]  # at the end: after `db create` too
 
 
-def unknown_command(word: str) -> str:
+def unknown_command(word: str) -> UsageError:
     import difflib
 
     close = difflib.get_close_matches(word, COMMANDS, n=1)
     suggestion = f" (did you mean {close[0]}?)" if close else ""
-    return f"audifi-db: error: unknown command {word!r}{suggestion}; see `audifi-db --help`"
+    return UsageError(f"unknown command {word!r}{suggestion}", "see `audifi-db --help`")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,12 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help()
         return 0
     command = argv[0]
-    if not command.startswith("-") and command not in COMMANDS:
-        print(unknown_command(command), file=sys.stderr)
-        return 2
-    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
-        return run(args)
+        if not command.startswith("-") and command not in COMMANDS:
+            raise unknown_command(command)
+        args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+    except UsageError as error:
+        from .output import report_error
+
+        report_error(error, json_mode="--json" in argv)
+        return error.exit_code
+    try:
+        code = run(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except BrokenPipeError:
         # The reader went away (`| head`): no traceback; stdout is dropped so that the
         # interpreter's final flush does not fail again.

@@ -3,6 +3,8 @@ of migrations that carries out one of the seed's strategies."""
 
 from __future__ import annotations
 
+import os
+
 from .options import command_parser
 
 TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME>_<step>):
@@ -56,6 +58,7 @@ def run(args) -> int:
     from ..config import load_settings
     from ..errors import ConfigError
     from ..operations import new
+    from .output import info
 
     settings = load_settings()
     request = None
@@ -69,6 +72,6 @@ def run(args) -> int:
             "e.g. `audifi-db new add_popularity --template add-required-column …`; see "
             "`audifi-db new --help`",
         )
-    for path in new(settings, args.name, request):
-        print(path.relative_to(settings.project_root))
+    for path in new(settings, args.name, request, report=info):
+        print(os.path.relpath(path))  # from a subfolder too: the path as typed from here
     return 0

@@ -41,3 +41,10 @@ def command_parser(subparsers, name: str, help_text: str, run, *, database: bool
         add_database_options(parser)
     parser.set_defaults(run=run)
     return parser
+
+
+def command_group(subparsers, name: str, help_text: str):
+    """Register a command of two words (`db create`): returns the subparsers its actions
+    are registered in, with `command_parser`."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import IO, TYPE_CHECKING
 
-from ..errors import AudiFiDbError
+from ..errors import AudiFiDbError, RefusedError
 
 if TYPE_CHECKING:  # events are imported by the commands that run something, not by status
     from .. import events
@@ -33,6 +33,11 @@ def info(message: str) -> None:
         print(f"audifi-db: {message}", file=sys.stderr, flush=True)
 
 
+def announce(settings) -> None:
+    """The line every database command starts with: which database, password hidden."""
+    info(f"{settings.environment}: {settings.url_for_humans}")
+
+
 def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
@@ -50,6 +55,23 @@ def report_error(error: AudiFiDbError, *, json_mode: bool = False) -> None:
         print(line, file=sys.stderr)
     if in_github_actions():
         print(f"::error title=audifi-db::{escape_annotation(str(error))}", file=sys.stderr)
+
+
+def confirm(command: str, question: str, *, force: bool) -> bool:
+    """A yes/no question on the terminal for a destructive command; `force` answers yes.
+    No terminal to ask is an error naming --force; Ctrl-D or Ctrl-C answers no."""
+    if force:
+        return True
+    if not sys.stdin.isatty():
+        raise RefusedError(
+            f"{command} needs confirmation and there is no terminal to ask", "pass --force"
+        )
+    try:
+        answer = input(f"{question} [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
 
 
 def show_findings(findings: list) -> None:
@@ -119,7 +141,9 @@ class HumanPrinter:
 
     def __init__(self) -> None:
         self.command = ""
-        self.backfills = None  # a progress.BackfillProgress once a backfill reports
+        self.migrating = False
+        self.backed_up = False  # its own lines said it all: no guard note after them
+        self.backfills = None  # a backfill_progress.BackfillProgress once a backfill reports
 
     def on_event(self, event: events.Event) -> None:
         handler = getattr(self, f"_{event.NAME}", None)
@@ -139,7 +163,31 @@ class HumanPrinter:
     def _guard_overridden(self, event: events.GuardOverridden) -> None:
         info(f"{event.guard} guard overridden by {event.by}: {event.reason}")
 
+    def _guard_passed(self, event: events.GuardPassed) -> None:
+        quiet = ("plan", "lint", "backup") if self.backed_up else ("plan", "lint")
+        if event.guard not in quiet and event.note:
+            info(f"{event.guard}: {event.note}")
+
+    def _backup_started(self, event: events.BackupStarted) -> None:
+        if event.method == "restore-point":
+            info(f"backup: WAL archiving works; creating restore point {event.file}")
+        else:
+            info(f"backup: dumping {event.target.database} to {event.file} with {event.tool}")
+
+    def _backup_finished(self, event: events.BackupFinished) -> None:
+        from .progress import size
+
+        what = size(event.size_bytes) if event.size_bytes else "restore point"
+        where = f", uploaded to {event.uploaded_to}" if event.uploaded_to else ""
+        info(f"backup: {event.file} ({what}, {event.duration_ms / 1000:.1f} s{where})")
+        self.backed_up = True
+
+    def _backup_failed(self, event: events.BackupFailed) -> None:
+        if self.migrating:  # before the first migration it is the run's error line
+            info(f"warning: {event.message} — {event.hint}")
+
     def _migration_started(self, event: events.MigrationStarted) -> None:
+        self.migrating = True
         if event.retry or event.start:
             where = f" from statement {event.start + 1}" if event.start else ""
             info(f"retrying {event.version}_{event.name}{where} (its last attempt failed)")
@@ -170,7 +218,7 @@ class HumanPrinter:
 
     def _backfill_progress(self, event: events.BackfillProgress) -> None:
         if self.backfills is None:
-            from .progress import BackfillProgress
+            from .backfill_progress import BackfillProgress
 
             self.backfills = BackfillProgress()
         self.backfills.show(event)

@@ -1,51 +1,93 @@
-"""Backfill progress for people: a bar redrawn in place on a terminal, a line every 10% (or
-every 30 s) in CI logs. Made from `backfill_progress` events by `HumanPrinter`."""
+"""Progress of dumps, uploads, downloads and restores, drawn from BackupProgress events.
+
+On a terminal: a rich progress bar per phase on stderr (bytes, rate, elapsed). Elsewhere
+(CI logs): a plain line per phase every PLAIN_EVERY seconds and when it completes.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import IO, TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .. import events
+from .. import events
+from .output import info
 
-BAR_WIDTH = 24
-LINE_EVERY_SECONDS = 30.0
+PLAIN_EVERY = 5.0
+PHASES = {
+    "dump": "dumping",
+    "upload": "uploading",
+    "download": "downloading",
+    "restore": "restoring",
+}
 
 
-class BackfillProgress:
-    """Renders one run's backfills on `stream` (stderr)."""
+def size(count: float) -> str:
+    """Bytes for people: 512 B, 12.3 MB, 1.02 GB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"  # pragma: no cover - the loop returns at GB
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.terminal = self.stream.isatty()
-        self.last_tenth = -1
-        self.last_line = 0.0
 
-    def show(self, event: events.BackfillProgress) -> None:
-        text = describe(event)
-        if self.terminal:
-            self.stream.write(f"\r\033[Kaudifi-db: {text}" + ("\n" if event.done else ""))
-            self.stream.flush()
+class ProgressBars:
+    """A listener turning BackupProgress events into bars (terminal) or lines (logs)."""
+
+    def __init__(self, terminal: bool | None = None) -> None:
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
+        self._rich = None
+        self._tasks: dict[str, int] = {}
+        self._plain: dict[str, list] = {}  # phase -> [started, last printed, finished]
+
+    def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.BackupProgress):
             return
-        tenth = int((event.fraction or 0) * 10)
+        if self.terminal:
+            self._bar(event)
+        else:
+            self._line(event)
+
+    def _bar(self, event: events.BackupProgress) -> None:
+        if self._rich is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TransferSpeedColumn,
+            )
+
+            self._rich = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            self._rich.start()
+        if event.phase not in self._tasks:
+            label = PHASES.get(event.phase, event.phase)
+            self._tasks[event.phase] = self._rich.add_task(label, total=event.bytes_total)
+        self._rich.update(
+            self._tasks[event.phase], completed=event.bytes_done, total=event.bytes_total
+        )
+
+    def _line(self, event: events.BackupProgress) -> None:
         now = time.monotonic()
-        due = (self.last_tenth < tenth < 10) or now - self.last_line >= LINE_EVERY_SECONDS
-        if event.done or due:
-            self.last_tenth, self.last_line = tenth, now
-            print(f"audifi-db: {text}", file=self.stream, flush=True)
-        if event.done:
-            self.last_tenth = -1
+        state = self._plain.setdefault(event.phase, [now, None, False])
+        started, printed, finished = state
+        done = event.bytes_total is not None and event.bytes_done >= event.bytes_total
+        due = printed is None or now - printed >= PLAIN_EVERY
+        if finished or not (done or due):
+            return
+        state[1:] = [now, done]
+        of = f" of {size(event.bytes_total)}" if event.bytes_total else ""
+        rate = f" ({size(event.bytes_done / (now - started))}/s)" if now - started > 0.5 else ""
+        info(f"{PHASES.get(event.phase, event.phase)}: {size(event.bytes_done)}{of}{rate}")
 
-
-def describe(event: events.BackfillProgress) -> str:
-    """`backfill tracks [#####-----]  42%  2,100,000 rows in 210 batches, 95 ms/batch`."""
-    where = ""
-    if event.fraction is not None:
-        filled = round(event.fraction * BAR_WIDTH)
-        where = f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {event.fraction:4.0%}  "
-    batches = f"{event.batches:,} batch" + ("" if event.batches == 1 else "es")
-    speed = "done" if event.done else f"{event.batch_ms} ms/batch"
-    paused = f", paused {event.paused_ms / 1000:.1f} s for replicas" if event.paused_ms else ""
-    return f"backfill {event.table} {where}{event.rows:,} rows in {batches}, {speed}{paused}"
+    def close(self) -> None:
+        if self._rich is not None:
+            self._rich.stop()

@@ -26,10 +26,12 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..model import State
     from ..operations import resolve
-    from .output import print_json
+    from .output import announce, print_json
 
     state = State.APPLIED if args.applied else State.ROLLED_BACK
-    item = resolve(settings_from(args), args.version, state)
+    settings = settings_from(args)
+    announce(settings)
+    item = resolve(settings, args.version, state)
     if args.json:
         print_json(
             {"ok": True, "version": item.version, "name": item.name, "state": item.state.value}

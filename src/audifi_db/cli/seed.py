@@ -16,15 +16,29 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from .output import announce
+
+    settings = settings_from(args)
+    announce(settings)
+    return load(args, settings)
+
+
+def load(args, settings, *, one_line: bool = False) -> int:
+    """Load the seeds and say, per file, what was loaded or skipped (with --json: one
+    document, or `one_line` after another command's JSON lines)."""
+    import json
+
     from ..operations import seed
     from .output import info, plural, print_json
 
-    settings = settings_from(args)
-    info(f"{settings.environment}: {settings.url_for_humans}")
     loaded = seed(settings, report=info)
     if args.json:
         files = [{"file": f, "rows": n, "skipped": n is None} for f, n in loaded]
-        print_json({"ok": True, "files": files})
+        summary = {"ok": True, "files": files}
+        if one_line:
+            print(json.dumps(summary))
+        else:
+            print_json(summary)
     for name, rows in loaded if not args.json else []:
         if rows is None:
             print(f"skipped  {name}  (loaded before, unchanged)")

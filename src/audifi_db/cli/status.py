@@ -32,6 +32,8 @@ def run(args) -> int:
         counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
         verdict = "in sync" if report.in_sync else "NOT in sync"
         print(f"{len(report.migrations)} migrations: {counts or 'none'} — {verdict}")
+        if next_step := report.next_step():
+            print(next_step)
     return 0 if report.in_sync else 1
 
 

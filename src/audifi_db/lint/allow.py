@@ -16,7 +16,7 @@ from pglast import parser as _parser
 
 from ..sql import Statement
 from .model import Finding
-from .rules import allow_missing_reason, unused_allow
+from .rules import allow_missing_reason, allow_unknown_rule, unused_allow
 
 MARK = "audifi-db: allow"
 
@@ -63,6 +63,9 @@ def apply_allows(
     extra = []
     for allow in allows:
         target = _target(allow.line, comment_lines, by_line)
+        if allow.rule not in _rule_ids():
+            extra.append(_unknown_rule(path, allow))
+            continue
         if not allow.reason:
             extra.append(_about_allow(path, allow, allow_missing_reason, "the allow has no reason"))
             continue
@@ -78,6 +81,37 @@ def apply_allows(
                 )
             )
     return sorted(findings + extra, key=lambda f: (f.line, f.column))
+
+
+def allows_in_unchecked_file(path: str, text: str) -> list[Finding]:
+    """A file that does not parse is not checked: each allow in it acknowledges nothing."""
+    try:
+        allows, _ = find_allows(text)
+    except _parser.ParseError:  # the scanner too gave up (an unterminated string…)
+        return []
+    return [
+        _about_allow(
+            path, allow, unused_allow, "the file has a syntax error, so nothing was checked"
+        )
+        for allow in allows
+    ]
+
+
+def _rule_ids() -> frozenset[str]:
+    from .registry import ALL_RULES
+
+    return frozenset(rule.ID for rule in ALL_RULES)
+
+
+def _unknown_rule(path: str, allow: Allow) -> Finding:
+    import difflib
+
+    close = difflib.get_close_matches(allow.rule, sorted(_rule_ids()), n=1)
+    known = f"did you mean {close[0]}?" if close else "see docs/rules.md for the rule ids"
+    return replace(
+        _about_allow(path, allow, allow_unknown_rule, f"no rule is named {allow.rule!r}"),
+        recipe=f"-- {MARK} {close[0] if close else '<rule-id>'} <why it is safe here>\n-- {known}",
+    )
 
 
 def _target(line: int, comment_lines: set[int], by_line: dict[int, int]) -> int | None:

@@ -1,74 +1,182 @@
-"""Lint many files at once: read them (through discovery, the reader of SQL files) and
-spread the work over the machine's cores. The one module of lint/ that touches files."""
+"""Lint files and folders: read them (through discovery, the reader of SQL files), give each
+migration the schema the migrations before it leave, and spread independent work over the
+machine's cores when there is enough of it.
+
+A folder is every migration in it, in version order, each linted against what the files
+before it leave. A file named like a migration (`<version>_<name>.sql`) is linted against
+the migrations before it in its own folder (replayed, not reported). Any other SQL file is
+linted on its own. Folders and lone files are independent units: a large input spreads them
+over a process pool (`concurrent.futures`); a small one, the usual case, stays in this
+process, which costs less than starting workers.
+"""
 
 from __future__ import annotations
 
-import gc
 import os
-import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from .. import discovery
-from .engine import lint_source
+from .engine import explain_source, lint_folder, lint_source, replay_source
 from .model import Finding
+from .schema import SchemaModel, Session
 
-J = TypeVar("J")
-R = TypeVar("R")
-JOBS_PER_WORKER = 8  # below this, forking costs more than it saves
+POOL_MIN_BYTES = 400_000  # below this, starting worker processes costs more than it saves
 
 
-def fork_map(work: Callable[[J], list[R]], jobs: Sequence[J]) -> list[R]:
-    """`work` over `jobs`, results concatenated in job order.
+@dataclass(frozen=True)
+class Source:
+    """One migration's text and what the engine needs to know of it."""
 
-    This process does the first slice, forked children the others (cheaper than a process
-    pool for one short burst); an exception in a child is re-raised here.
-    """
-    shares = min(os.cpu_count() or 1, len(jobs) // JOBS_PER_WORKER)
-    if shares < 2 or not hasattr(os, "fork"):
-        return [result for job in jobs for result in work(job)]
-    size = -(-len(jobs) // shares)
-    children = []
-    for start in range(size, len(jobs), size):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: work, send the pickled result, exit without cleanup
-            os.close(read)
+    path: str
+    sql: str
+    transactional: bool
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Files linted in one pass over one schema model: a folder's migrations (only those in
+    `only` reported, when given), or one lone file."""
+
+    sources: tuple[Source, ...]
+    only: frozenset[str] | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(len(s.sql) for s in self.sources)
+
+
+@dataclass(frozen=True)
+class Options:
+    server_version: int
+    session: Session
+    new_since: str | None = None
+
+
+def units_for(paths: Sequence[str]) -> list[Unit]:
+    """The independent units of work for PATH arguments, in the order given."""
+    units: list[Unit] = []
+    by_folder: dict[Path, list[str]] = {}
+    for path in paths:
+        target = Path(path)
+        if target.is_dir():
+            migrations = [m for m in discovery.discover(target) if not m.is_python]
+            units.append(Unit(tuple(_source(m) for m in migrations)))
+        elif discovery.FILENAME.match(target.name) and target.parent.is_dir():
+            if target.parent not in by_folder:
+                by_folder[target.parent] = []
+                units.append(Unit((), frozenset()))  # its place in the order; filled below
+            by_folder[target.parent].append(path)
+        elif target.exists():
+            units.append(Unit((_read(path),)))
+        else:
+            raise discovery.MigrationFileError(
+                f"{path}: no such file or folder",
+                "check the path; `audifi-db lint` with no PATH checks the migrations not yet "
+                "applied to --env",
+            )
+    folders = iter(by_folder.items())
+    return [unit if unit.only is None else _folder_unit(*next(folders)) for unit in units]
+
+
+def _source(migration) -> Source:
+    return Source(str(migration.path), migration.sql, migration.transactional, migration.version)
+
+
+def _read(path: str, version: str = "") -> Source:
+    text = discovery.read_sql(Path(path), path)
+    return Source(path, text, discovery.is_transactional(text), version)
+
+
+def _folder_unit(folder: Path, named: list[str]) -> Unit:
+    """The named files, with the migrations before them in their folder as context."""
+    wanted = {Path(p).name: p for p in named}
+    last = max(discovery.FILENAME.match(name)["version"] for name in wanted)
+    sources = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        match = discovery.FILENAME.match(entry.name)
+        if not match or match["version"] > last or entry.name.endswith(".py"):
+            continue  # a Python migration's SQL is made when it runs
+        if entry.name in wanted:
+            sources.append(_read(wanted[entry.name], match["version"]))
+        else:
             try:
-                payload = pickle.dumps([r for job in jobs[start : start + size] for r in work(job)])
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the parent
-                payload = pickle.dumps(exc)
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            os._exit(0)
-        os.close(write)
-        children.append((pid, read))
-    results = [r for job in jobs[:size] for r in work(job)]
-    for pid, read in children:
-        with os.fdopen(read, "rb") as source:
-            part = pickle.loads(source.read())
-        os.waitpid(pid, 0)
-        if isinstance(part, BaseException):
-            raise part
-        results.extend(part)
-    return results
+                sources.append(_read(str(Path(folder, entry.name)), match["version"]))
+            except discovery.MigrationFileError:
+                continue  # context only: the file is reported when it is linted itself
+    return Unit(tuple(sources), frozenset(named))
 
 
-def lint_files(paths: Sequence[str], server_version: int) -> list[Finding]:
-    """Findings of SQL files given by path, in order; no database needed."""
-    jobs = [(path, discovery.read_sql(Path(path)), server_version) for path in paths]
-    # Parse trees are many small dicts and no cycles: the cyclic collector would only walk
-    # them again and again (12% of the time) for nothing to free.
-    gc.disable()
-    try:
-        return fork_map(_lint_one, jobs)
-    finally:
-        gc.enable()
+def lint_paths(
+    paths: Sequence[str], options: Options, *, workers: int | None = None
+) -> list[Finding]:
+    """Findings of the files and folders given, in order; no database needed.
+
+    `workers`: processes to use (default: the cores, when the input is large enough)."""
+    units = units_for(paths)
+    count = workers or _workers_for(units)
+    if count < 2 or len(units) < 2:
+        return [f for unit in units for f in lint_unit(unit, options)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else None)
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        parts = pool.map(lint_unit, units, [options] * len(units), chunksize=_chunk(units, count))
+        return [finding for part in parts for finding in part]
 
 
-def _lint_one(job: tuple[str, str, int]) -> list[Finding]:
-    path, text, version = job
-    return lint_source(
-        path, text, transactional=discovery.is_transactional(text), server_version=version
+def _workers_for(units: list[Unit]) -> int:
+    if sum(unit.size for unit in units) < POOL_MIN_BYTES:
+        return 1
+    return min(os.cpu_count() or 1, len(units))
+
+
+def _chunk(units: list[Unit], workers: int) -> int:
+    return max(1, len(units) // (workers * 4))
+
+
+def lint_unit(unit: Unit, options: Options) -> list[Finding]:
+    """One unit's findings, its files linted in order over one schema model."""
+    schema = SchemaModel(base_session=options.session)
+    if len(unit.sources) == 1 and not unit.sources[0].version:  # a lone file
+        [source] = unit.sources
+        return lint_source(
+            source.path,
+            source.sql,
+            transactional=source.transactional,
+            server_version=options.server_version,
+            schema=schema,
+        )
+    return lint_folder(
+        unit.sources,
+        options.server_version,
+        new_since=options.new_since,
+        only=set(unit.only) if unit.only is not None else None,
+        schema=schema,
     )
+
+
+def explain_paths(paths: Sequence[str], options: Options) -> list[tuple[str, list]]:
+    """(path, explained statements) for each file reported, each against the schema the
+    files before it leave."""
+    found = []
+    for unit in units_for(paths):
+        schema = SchemaModel(base_session=options.session)
+        for source in unit.sources:
+            in_run = options.new_since is not None and source.version >= options.new_since
+            if not _reported(source, unit, options):
+                replay_source(source.path, source.sql, schema, in_run=in_run)
+                continue
+            explained = explain_source(
+                source.path, source.sql, options.server_version, schema=schema, in_run=in_run
+            )
+            found.append((source.path, explained))
+    return found
+
+
+def _reported(source: Source, unit: Unit, options: Options) -> bool:
+    old = options.new_since is not None and source.version < options.new_since
+    return not old and (unit.only is None or source.path in unit.only)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from ..sql import Statement
+from .column_types import Change
 from .nodes import (
     alter_commands,
     column_constraints,
@@ -23,8 +24,11 @@ from .nodes import (
     unwrap,
     volatile_calls,
 )
+from .schema import SchemaModel, Table
+from .type_changes import analyse
 
 FAST_DEFAULT_VERSION = 110000  # PostgreSQL 11 stores a constant default without a rewrite
+VIRTUAL_GENERATED_VERSION = 180000
 
 
 class LockMode(IntEnum):
@@ -61,16 +65,36 @@ class LockEffect:
         return f"{self.mode.label} on {self.relation}"
 
 
-def effects(statement: Statement, server_version: int) -> list[LockEffect]:
-    """The relation locks `statement` takes, strongest first (empty: no table lock)."""
+def effects(
+    statement: Statement, server_version: int, schema: SchemaModel | None = None
+) -> list[LockEffect]:
+    """The relation locks `statement` takes, strongest first (empty: no table lock).
+
+    With a schema model, a column type change is judged against the column's old type
+    and an index's table is named."""
     reader = _READERS.get(statement.node_type)
-    found = reader(statement.body, server_version) if reader else []
+    found = reader(statement.body, _Known(server_version, schema)) if reader else []
     return sorted(found, key=lambda e: -e.mode)
 
 
-def describe(statement: Statement, server_version: int) -> str:
+def describe(statement: Statement, server_version: int, schema: SchemaModel | None = None) -> str:
     """`ACCESS EXCLUSIVE on users; SHARE ROW EXCLUSIVE on artists`, or empty."""
-    return "; ".join(e.describe() for e in effects(statement, server_version))
+    return "; ".join(e.describe() for e in effects(statement, server_version, schema))
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a reader may use: the server version and, when there is one, the model."""
+
+    version: int
+    schema: SchemaModel | None = None
+
+    def table(self, range_var: dict) -> Table | None:
+        return self.schema.table(range_var) if self.schema is not None else None
+
+    def index_table(self, name: str) -> str:
+        index = self.schema.index_named(name) if self.schema is not None else None
+        return index.table if index is not None else f"the table of index {name}"
 
 
 _ALTER_MODES = {
@@ -90,21 +114,41 @@ _ALTER_MODES = {
 }
 _REWRITING_SUBTYPES = {"AT_SetLogged", "AT_SetUnLogged", "AT_SetTableSpace", "AT_SetAccessMethod"}
 _SERIAL_TYPES = {"smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"}
-_NO_REWRITE_TARGETS = {"text", "varchar", "numeric"}
 
 
-def _alter_table(body: dict, version: int) -> list[LockEffect]:
+def _alter_table(body: dict, known: _Known) -> list[LockEffect]:
     if "relation" not in body:
         return []
     table = relation_name(body["relation"])
+    model_table = known.table(body["relation"])
     mode, rewrite, scan, referenced = LockMode.ACCESS_SHARE, False, False, []
     for cmd in alter_commands(body):
         mode = max(mode, _command_mode(cmd))
-        rewrite = rewrite or command_rewrites(cmd, version)
-        scan = scan or _command_scans(cmd)
+        if cmd["subtype"] == "AT_AlterColumnType":
+            change = analyse(known.schema, model_table, cmd, known.version).change
+            rewrite = rewrite or change is Change.REWRITE
+            scan = scan or change is Change.SCAN
+        else:
+            rewrite = rewrite or command_rewrites(cmd, known.version)
+            scan = scan or (_command_scans(cmd) and not _proven(model_table, cmd, known))
         referenced.extend(_referenced_tables(cmd))
     main = LockEffect(table, mode, rewrite, scan or rewrite)
-    return [main, *(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)]
+    others = [LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced]
+    return [main, *others, *_partitions(body)]
+
+
+def _partitions(body: dict) -> list[LockEffect]:
+    """ATTACH locks the partition ACCESS EXCLUSIVE and scans it; a plain DETACH locks it
+    ACCESS EXCLUSIVE, a concurrent one SHARE UPDATE EXCLUSIVE."""
+    found = []
+    for cmd in alter_commands(body):
+        if cmd["subtype"] in ("AT_AttachPartition", "AT_DetachPartition"):
+            partition = cmd["def"]["PartitionCmd"]
+            concurrent = partition.get("concurrent")
+            mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
+            attach = cmd["subtype"] == "AT_AttachPartition"
+            found.append(LockEffect(relation_name(partition["name"]), mode, scan=attach))
+    return found
 
 
 def _command_mode(cmd: dict) -> LockMode:
@@ -118,13 +162,23 @@ def _command_mode(cmd: dict) -> LockMode:
     return _ALTER_MODES.get(subtype, LockMode.ACCESS_EXCLUSIVE)
 
 
+def _proven(table: Table | None, cmd: dict, known: _Known) -> bool:
+    """SET NOT NULL without a scan: a validated CHECK (col IS NOT NULL) proves it (PG >= 12)."""
+    return (
+        cmd["subtype"] == "AT_SetNotNull"
+        and known.version >= 120000
+        and table is not None
+        and table.proven_not_null(cmd["name"])
+    )
+
+
 def command_rewrites(cmd: dict, version: int) -> bool:
     """Whether one ALTER TABLE subcommand rewrites every row of the table."""
     subtype = cmd["subtype"]
     if subtype == "AT_AddColumn":
         return bool(column_rewrite_cause(unwrap(cmd["def"])[1], version))
     if subtype == "AT_AlterColumnType":
-        return not is_binary_compatible_change(unwrap(cmd["def"])[1])
+        return analyse(None, None, cmd, version).change is Change.REWRITE
     return subtype in _REWRITING_SUBTYPES
 
 
@@ -132,7 +186,7 @@ def column_rewrite_cause(column_def: dict, version: int) -> str:
     """Why adding this column rewrites the table, or empty if it does not."""
     if is_identity_column(column_def):
         return "a serial or identity column fills every row from a sequence"
-    if has_constraint(column_def, "CONSTR_GENERATED"):
+    if stored_generated(column_def, version):
         return "a stored generated column is computed for every row"
     default = column_default(column_def)
     calls = volatile_calls(default)
@@ -143,21 +197,20 @@ def column_rewrite_cause(column_def: dict, version: int) -> str:
     return ""
 
 
+def stored_generated(column_def: dict, version: int) -> bool:
+    """A `GENERATED ALWAYS AS (…) STORED` column (before PostgreSQL 18 every generated
+    column is stored; from 18 one without STORED is virtual)."""
+    return any(
+        c["contype"] == "CONSTR_GENERATED"
+        and (c.get("generated_kind") != "v" or version < VIRTUAL_GENERATED_VERSION)
+        for c in column_constraints(column_def)
+    )
+
+
 def is_identity_column(column_def: dict) -> bool:
     """A serial column or one `GENERATED … AS IDENTITY`."""
     return type_name(column_def.get("typeName", {})) in _SERIAL_TYPES or has_constraint(
         column_def, "CONSTR_IDENTITY"
-    )
-
-
-def is_binary_compatible_change(column_def: dict) -> bool:
-    """A type change PostgreSQL makes without a rewrite: to text, varchar or numeric, with
-    no USING (assumed to widen varchar/numeric or drop their limit)."""
-    type_node = column_def.get("typeName", {})
-    return (
-        "raw_default" not in column_def
-        and not type_node.get("arrayBounds")
-        and type_name(type_node) in _NO_REWRITE_TARGETS
     )
 
 
@@ -171,16 +224,26 @@ def _command_scans(cmd: dict) -> bool:
         return True
     if subtype == "AT_AddColumn":
         column = unwrap(cmd["def"])[1]
-        return any(
-            c["contype"] in ("CONSTR_FOREIGN", "CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE")
-            for c in column_constraints(column)
-        )
+        checked = ("CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE")
+        if has_constraint(column, "CONSTR_DEFAULT"):
+            checked += ("CONSTR_FOREIGN",)
+        return any(c["contype"] in checked for c in column_constraints(column))
     if subtype == "AT_AddConstraint":
         constraint = unwrap(cmd["def"])[1]
         if constraint["contype"] in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
             return not constraint.get("skip_validation", False)
         return not constraint.get("indexname")
     return False
+
+
+def unchecked_new_columns(added: list[tuple[str, dict]]) -> set[str]:
+    """Columns added without a DEFAULT clause (not even `DEFAULT NULL`): PostgreSQL does not
+    scan to check a foreign key declared on them in the same ADD COLUMN."""
+    return {
+        cmd["def"]["ColumnDef"]["colname"]
+        for _, cmd in added
+        if not has_constraint(cmd["def"]["ColumnDef"], "CONSTR_DEFAULT")
+    }
 
 
 def _referenced_tables(cmd: dict) -> list[str]:
@@ -193,7 +256,7 @@ def _referenced_tables(cmd: dict) -> list[str]:
     return [relation_name(c["pktable"]) for c in constraints if c["contype"] == "CONSTR_FOREIGN"]
 
 
-def _create_table(body: dict, _version: int) -> list[LockEffect]:
+def _create_table(body: dict, _known: _Known) -> list[LockEffect]:
     found = [LockEffect(relation_name(body["relation"]) + " (new)", LockMode.ACCESS_EXCLUSIVE)]
     for element in body.get("tableElts", []):
         kind, value = unwrap(element)
@@ -206,7 +269,7 @@ def _create_table(body: dict, _version: int) -> list[LockEffect]:
     return found
 
 
-def _index(body: dict, _version: int) -> list[LockEffect]:
+def _index(body: dict, _known: _Known) -> list[LockEffect]:
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.SHARE
     return [LockEffect(relation_name(body["relation"]), mode, scan=True)]
 
@@ -214,22 +277,22 @@ def _index(body: dict, _version: int) -> list[LockEffect]:
 _DROPPED_RELATIONS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE"}
 
 
-def _drop(body: dict, _version: int) -> list[LockEffect]:
+def _drop(body: dict, known: _Known) -> list[LockEffect]:
     kind = body["removeType"]
     if kind == "OBJECT_INDEX":
         mode = (
             LockMode.SHARE_UPDATE_EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE
         )
-        return [LockEffect(f"the table of index {name}", mode) for name in object_names(body)]
+        return [LockEffect(known.index_table(name), mode) for name in object_names(body)]
     if kind in _DROPPED_RELATIONS:
         return [LockEffect(name, LockMode.ACCESS_EXCLUSIVE) for name in object_names(body)]
     return []
 
 
-def _rename(body: dict, version: int) -> list[LockEffect]:
+def _rename(body: dict, known: _Known) -> list[LockEffect]:
     if "relation" not in body:
         return []
-    index = body["renameType"] == "OBJECT_INDEX" and version >= 120000
+    index = body["renameType"] == "OBJECT_INDEX" and known.version >= 120000
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if index else LockMode.ACCESS_EXCLUSIVE
     return [LockEffect(relation_name(body["relation"]), mode)]
 
@@ -240,7 +303,7 @@ def _relations(body: dict, mode: LockMode, **flags: bool) -> list[LockEffect]:
     ]
 
 
-def _vacuum(body: dict, _version: int) -> list[LockEffect]:
+def _vacuum(body: dict, _known: _Known) -> list[LockEffect]:
     full = any(unwrap(o)[1]["defname"] == "full" for o in body.get("options", []))
     mode = LockMode.ACCESS_EXCLUSIVE if full else LockMode.SHARE_UPDATE_EXCLUSIVE
     return [
@@ -249,37 +312,37 @@ def _vacuum(body: dict, _version: int) -> list[LockEffect]:
     ]
 
 
-def _reindex(body: dict, _version: int) -> list[LockEffect]:
+def _reindex(body: dict, known: _Known) -> list[LockEffect]:
     concurrent = any(unwrap(p)[1]["defname"] == "concurrently" for p in body.get("params", []))
     mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.SHARE
     if "relation" not in body:
         return []
     name = relation_name(body["relation"])
     if body["kind"] == "REINDEX_OBJECT_INDEX":
-        name = f"the table of index {name}"
+        name = known.index_table(name)
     return [LockEffect(name, mode, scan=True)]
 
 
-def _write(body: dict, _version: int) -> list[LockEffect]:
+def _write(body: dict, _known: _Known) -> list[LockEffect]:
     scan = "whereClause" not in body
     return [LockEffect(relation_name(body["relation"]), LockMode.ROW_EXCLUSIVE, scan=scan)]
 
 
-def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, int], list[LockEffect]]:
-    def reader(body: dict, _version: int) -> list[LockEffect]:
+def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, _Known], list[LockEffect]]:
+    def reader(body: dict, _known: _Known) -> list[LockEffect]:
         return [LockEffect(relation_name(body["relation"]), mode, **flags)]
 
     return reader
 
 
-_READERS: dict[str, Callable[[dict, int], list[LockEffect]]] = {
+_READERS: dict[str, Callable[[dict, _Known], list[LockEffect]]] = {
     "AlterTableStmt": _alter_table,
     "CreateStmt": _create_table,
     "IndexStmt": _index,
     "DropStmt": _drop,
     "RenameStmt": _rename,
-    "TruncateStmt": lambda body, _v: _relations(body, LockMode.ACCESS_EXCLUSIVE),
-    "LockStmt": lambda body, _v: _relations(body, LockMode(body["mode"])),
+    "TruncateStmt": lambda body, _k: _relations(body, LockMode.ACCESS_EXCLUSIVE, rewrite=True),
+    "LockStmt": lambda body, _k: _relations(body, LockMode(body["mode"])),
     "VacuumStmt": _vacuum,
     "ClusterStmt": lambda body, v: (
         _on_relation(LockMode.ACCESS_EXCLUSIVE, rewrite=True, scan=True)(body, v)
@@ -291,13 +354,13 @@ _READERS: dict[str, Callable[[dict, int], list[LockEffect]]] = {
     "DeleteStmt": _write,
     "InsertStmt": _on_relation(LockMode.ROW_EXCLUSIVE),
     "CreateTrigStmt": _on_relation(LockMode.SHARE_ROW_EXCLUSIVE),
-    "CreatePolicyStmt": lambda body, _v: [
+    "CreatePolicyStmt": lambda body, _k: [
         LockEffect(relation_name(body["table"]), LockMode.ACCESS_EXCLUSIVE)
     ],
     "RuleStmt": _on_relation(LockMode.ACCESS_EXCLUSIVE),
-    "RefreshMatViewStmt": lambda body, v: _on_relation(
+    "RefreshMatViewStmt": lambda body, k: _on_relation(
         LockMode.EXCLUSIVE if body.get("concurrent") else LockMode.ACCESS_EXCLUSIVE,
-        rewrite=True,
+        rewrite=not body.get("concurrent"),
         scan=True,
-    )(body, v),
+    )(body, k),
 }

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .schema import Table
 
 
 class Severity(StrEnum):
@@ -18,7 +22,9 @@ class Hit:
     """What a rule found in one statement, before the engine adds the file and position.
 
     `at` is the byte location (pglast's `location`) of the offending part, when known;
-    `lock` empty means "the statement's locks", as `locks.effects` describes them.
+    `lock` empty means "the statement's locks", as `locks.effects` describes them. `table`
+    (a `schema.Table`) is the table whose lock or rewrite the hit is about: the engine adds
+    its size to the message, and a table of a few hundred rows makes an error a warning.
     """
 
     message: str
@@ -26,6 +32,7 @@ class Hit:
     at: int | None = None
     lock: str = ""
     severity: Severity | None = None
+    table: Table | None = None
 
 
 @dataclass(frozen=True)

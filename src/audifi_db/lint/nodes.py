@@ -83,27 +83,11 @@ def type_name(type_node: dict) -> str:
     return names[-1]["String"]["sval"] if names else ""
 
 
-_TYPE_DISPLAY = {
-    "int2": "smallint",
-    "int4": "integer",
-    "int8": "bigint",
-    "float4": "real",
-    "float8": "double precision",
-    "bool": "boolean",
-    "bpchar": "char",
-}
-
-
 def sql_type(type_node: dict) -> str:
     """A TypeName body as SQL, e.g. `bigint`, `varchar(20)`, `integer[]`."""
-    name = type_name(type_node)
-    text = _TYPE_DISPLAY.get(name, name)
-    mods = [
-        m["A_Const"]["ival"].get("ival", 0) for m in type_node.get("typmods", []) if "A_Const" in m
-    ]
-    if mods:
-        text += "(" + ", ".join(str(m) for m in mods) + ")"
-    return text + "[]" * len(type_node.get("arrayBounds", []))
+    from .column_types import column_type
+
+    return column_type(type_node).sql
 
 
 def alter_commands(body: dict) -> Iterator[dict]:
@@ -156,6 +140,14 @@ def volatile_calls(expr: dict | None) -> list[str]:
             if name not in _NON_VOLATILE_FUNCTIONS:
                 calls.append(name)
     return calls
+
+
+def column_refs(expr: object) -> Iterator[str]:
+    """The names of the columns an expression reads (the last part of each reference)."""
+    for node in walk(expr):
+        ref = node.get("ColumnRef")
+        if ref is not None and ref["fields"] and "String" in ref["fields"][-1]:
+            yield ref["fields"][-1]["String"]["sval"]
 
 
 def string_constants(node: object) -> Iterator[str]:

@@ -106,38 +106,95 @@ _RENDERERS = {"text": text, "json": json_list, "github": github}
 FORMATS = tuple(_RENDERERS)
 
 
-def explain(path: str, explained: Sequence[Explained], fmt: str = "text") -> str:
-    """`--explain`: per statement, the lock on each relation and rewrite/scan."""
+def explain_files(files: Sequence[tuple[str, Sequence[Explained]]], fmt: str = "text") -> str:
+    """`--explain`: per statement, the lock on each relation, rewrite or scan, and the
+    schema facts the verdict rests on."""
     if fmt == "json":
         return json.dumps(
-            [
-                {
-                    "file": path,
-                    "line": e.statement.line,
-                    "statement": e.statement.text,
-                    "locks": [
-                        {
-                            "relation": x.relation,
-                            "mode": x.mode.label,
-                            "rewrite": x.rewrite,
-                            "scan": x.scan,
-                        }
-                        for x in e.effects
-                    ],
-                }
-                for e in explained
-            ],
-            indent=2,
+            [_explained_json(path, e) for path, explained in files for e in explained], indent=2
         )
-    return "\n".join(_explain_text(path, e) for e in explained)
+    return "\n".join(_explain_text(path, e) for path, explained in files for e in explained)
+
+
+def _explained_json(path: str, explained: Explained) -> dict:
+    return {
+        "file": path,
+        "line": explained.statement.line,
+        "statement": explained.statement.text,
+        "locks": [
+            {"relation": x.relation, "mode": x.mode.label, "rewrite": x.rewrite, "scan": x.scan}
+            for x in explained.effects
+        ],
+        "facts": explained.facts,
+    }
 
 
 def _explain_text(path: str, explained: Explained) -> str:
     first = explained.statement.text.splitlines()[0]
-    lines = [f"{path}:{explained.statement.line}: {first[:90]}"]
+    inside = f" (in a DO block: {explained.statement.inside})" if explained.statement.inside else ""
+    lines = [f"{path}:{explained.statement.line}: {first[:90]}{inside}"]
     for effect in explained.effects:
         work = "rewrites the table" if effect.rewrite else "scans the table" if effect.scan else ""
         lines.append(f"    {effect.describe()}" + (f"  ({work})" if work else ""))
     if not explained.effects:
         lines.append("    no table lock")
+    lines.extend(f"    knows: {fact}" for fact in explained.facts)
     return "\n".join(lines)
+
+
+def trace(traced: Sequence, fmt: str = "text") -> str:
+    """`--trace`: per statement, confirmed / mismatch / failed / not run, with the
+    prediction next to what the server did."""
+    if fmt == "json":
+        return json.dumps([_traced_json(t) for t in traced], indent=2)
+    lines = [_traced_text(t) for t in traced]
+    counts = {v: sum(1 for t in traced if t.verdict == v) for v in _VERDICTS}
+    lines.append(", ".join(f"{n} {v}" for v, n in counts.items()))
+    return "\n".join(lines)
+
+
+_VERDICTS = ("confirmed", "mismatch", "failed", "not run")
+
+
+def _traced_json(traced) -> dict:
+    observed = traced.observed
+    return {
+        "file": traced.path,
+        "line": traced.prediction.statement.line,
+        "statement": traced.prediction.statement.text,
+        "verdict": traced.verdict,
+        "predicted": {
+            "locks": {r: m.label for r, m in traced.prediction.locks.items()},
+            "rewrites": sorted(traced.prediction.rewrites),
+        },
+        "observed": None
+        if observed is None
+        else {
+            "locks": _labels(observed.taken),
+            "rewrites": list(observed.rewritten),
+            "error": observed.error,
+        },
+        "differences": traced.differences,
+    }
+
+
+def _labels(modes: dict | None) -> dict | None:
+    from .locks import LockMode
+
+    return None if modes is None else {r: LockMode(m).label for r, m in modes.items()}
+
+
+def _traced_text(traced) -> str:
+    statement = traced.prediction.statement
+    first = statement.text.splitlines()[0][:80]
+    head = f"{traced.path}:{statement.line}: {traced.verdict:<9} {first}"
+    details = [f"    {d}" for d in traced.differences]
+    if traced.verdict == "confirmed" and traced.prediction.locks:
+        locks = ", ".join(f"{m.label} on {r}" for r, m in traced.prediction.locks.items())
+        rewrites = (
+            f"; rewrites {', '.join(sorted(traced.prediction.rewrites))}"
+            if traced.prediction.rewrites
+            else ""
+        )
+        details.append(f"    {locks}{rewrites}")
+    return "\n".join([head, *details])

@@ -2,7 +2,8 @@
 
 Each takes Settings (and, where a run reports progress, listeners of its events) and
 returns values; none prints. `audifi_db.operations.deploy(settings, [listener])` is what
-`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner.
+`audifi-db deploy` runs. Submodules load on first use, so `status` never imports the runner;
+no submodule is named like a function here (importing it would shadow the function).
 """
 
 from __future__ import annotations
@@ -11,17 +12,31 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "create_database": "admin",
+    "drop_database": "admin",
+    "embedded_status": "admin",
+    "embedded_stop": "admin",
+    "embedded_wipe": "admin",
+    "wait_for_database": "admin",
+    "backup": "backups",
+    "list_backups": "backups",
+    "restore": "backups",
+    "verify_backup": "backups",
     "database_url": "common",
     "refuse_protected": "common",
     "StatusReport": "inspect",
     "erd": "inspect",
     "status": "inspect",
     "validate": "inspect",
+    "explain_pending": "lint",
+    "lint_against_target": "lint",
     "lint_pending": "lint",
     "lint_server_version": "lint",
     "pending_migrations": "lint",
+    "baseline": "records",
     "new": "records",
     "resolve": "records",
+    "dump_schema": "schema",
     "deploy": "run",
     "dev": "run",
     "reset": "run",

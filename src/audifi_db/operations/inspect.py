@@ -27,12 +27,37 @@ class StatusReport:
             counts[item.state.value] += 1
         return counts
 
+    def next_step(self) -> str:
+        """What to run next, for the last line of `status` ("" when in sync)."""
+        env = "" if self.environment == "local" else f" --env {self.environment}"
+        by_state: dict[State, list[MigrationStatus]] = {}
+        for item in self.migrations:
+            by_state.setdefault(item.state, []).append(item)
+        drift = by_state.get(State.CHANGED, []) + by_state.get(State.MISSING, [])
+        if drift:
+            return (
+                f"{len(drift)} changed or missing: restore the files as applied "
+                f"(`audifi-db validate{env}` lists them), then deploy"
+            )
+        for item in by_state.get(State.FAILED, []) + by_state.get(State.IN_PROGRESS, []):
+            if item.last and item.last.transactional:
+                return f"{item.version} failed: fix it, then run `audifi-db deploy{env}`"
+            return (
+                f"{item.version} {item.state.value}: check the database, then "
+                f"`audifi-db resolve {item.version} --applied{env}` or `--rolled-back`"
+            )
+        pending = by_state.get(State.PENDING, [])
+        if pending:
+            return f"{len(pending)} pending: run `audifi-db deploy{env}`"
+        return ""
+
     def to_json(self) -> dict:
         """The shape of `audifi-db status --json` (also read back by the promotion gate)."""
         return {
             "environment": self.environment,
             "database": self.database,
             "in_sync": self.in_sync,
+            "next_step": self.next_step(),
             "counts": self.counts(),
             "migrations": [migration_json(item) for item in self.migrations],
         }

@@ -1,14 +1,16 @@
-"""Operations that write records, not schema: `new` (a file), `resolve` (a history row)."""
+"""Operations that write records, not schema: `new` (a file), `resolve` and `baseline`
+(history rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import discovery
 from ..config import Settings
-from ..errors import PlanError
-from ..model import MigrationStatus, State
+from ..errors import ConfigError, PlanError, RefusedError
+from ..model import Migration, MigrationStatus, State
 from ..planning import statuses
 from .common import database_url
 
@@ -16,19 +18,34 @@ if TYPE_CHECKING:
     from ..templates import Request
 
 
-def new(settings: Settings, name: str, template: Request | None = None) -> list[Path]:
-    """A new empty migration, or the migrations of a template, each with the next version."""
+def new(
+    settings: Settings,
+    name: str,
+    template: Request | None = None,
+    report: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """A new empty migration, or the migrations of a template (`<name>_<step>`), each with
+    the next version; `report` hears of other migrations of the same name."""
     folder = settings.migrations.dir
-    if template is None:
-        return [discovery.create_migration(folder, name)]
-    from ..templates import drafts
-
     discovery.check_name(name)
-    made = drafts(template)  # all checked before the first file is written
-    return [
-        discovery.create_migration(folder, f"{name}_{d.step}", text=d.text, suffix=d.suffix)
-        for d in made
+    if template is None:
+        drafted = [(name, None, ".sql")]
+    else:
+        from ..templates import drafts
+
+        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in drafts(template)]
+    taken = [file for step, *_ in drafted for file in discovery.named(folder, step)]
+    paths = [
+        discovery.create_migration(folder, step, text=text, suffix=suffix)
+        for step, text, suffix in drafted  # all drafted (and checked) before the first is written
     ]
+    if taken and report is not None:
+        report(
+            f"warning: {', '.join(taken)} {'uses' if len(taken) == 1 else 'use'} the name "
+            f"{name!r} already; "
+            "two migrations of one name are hard to tell apart in reviews and `status`"
+        )
+    return paths
 
 
 def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
@@ -52,3 +69,47 @@ def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
         session.history.resolve(item.last, state, checksum)  # type: ignore[arg-type]
         rows = session.history.read()
     return next(i for i in statuses(list(migrations.values()), rows) if i.version == version)
+
+
+def baseline(
+    settings: Settings, version: str, report: Callable[[str], None] | None = None
+) -> list[Migration]:
+    """Adopt a database whose schema already exists: record every migration up to and
+    including `version` as `baselined`, running none of their SQL, in one transaction under
+    the migration lock. Refused on a database that already has migration history."""
+    from ..postgres import catalog
+    from ..runner import Runner
+
+    migrations = discovery.discover(settings.migrations.dir)
+    if version not in {m.version for m in migrations}:
+        newest = migrations[-1].version if migrations else "none"
+        raise ConfigError(
+            f"no migration {version} in {discovery.display_path(settings.migrations.dir)}",
+            f"give the version of the newest migration the database already has (newest: {newest})",
+        )
+    chosen = [m for m in migrations if m.version <= version]
+    runner = Runner(settings, database_url(settings), lambda event: None, command="baseline")
+    with runner.locked(ensure_history=False) as session:
+        recorded = session.history.read()
+        if recorded:
+            raise RefusedError(
+                f"{settings.url_for_humans} already has a migration history "
+                f"({len(recorded)} version(s), newest {recorded[-1].version})",
+                "baseline is for a database audifi-db has never run on; "
+                "`audifi-db status` shows what is recorded",
+            )
+        if report is not None and not catalog.has_tables(session.conn, settings.migrations.schemas):
+            report(
+                f"warning: no table in {', '.join(settings.migrations.schemas)}: the migrations "
+                "are recorded as applied, but their effects do not seem to be here"
+            )
+        session.conn.execute("BEGIN")
+        try:
+            session.history.ensure()
+            for migration in chosen:
+                session.history.record_baselined(migration)
+            session.conn.execute("COMMIT")
+        except BaseException:
+            session.conn.execute("ROLLBACK")
+            raise
+    return chosen

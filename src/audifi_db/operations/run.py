@@ -35,9 +35,33 @@ def deploy(
 
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
-    migrations = discovery.discover(settings.migrations.dir)
     with listening(listeners, report) as emit:
-        return _runner(settings, emit, command, options).deploy(migrations)
+        if command == "dev":
+            refuse_protected(settings, "dev", emit)
+        migrations = discovery.discover(settings.migrations.dir)
+        result = _runner(settings, emit, command, options).deploy(migrations)
+    if settings.migrations.dump_schema and not (options and options.dry_run):
+        _refresh_schema(settings, result.applied, report)
+    return result
+
+
+def _refresh_schema(settings: Settings, applied: int, report: Report) -> None:
+    """[migrations] dump_schema: rewrite the schema file after a run that applied something
+    (or when there is none yet). The migrations are applied whatever happens here, so a
+    failure is a warning, not the run's failure."""
+    from ..errors import AudiFiDbError
+    from .schema import dump_schema, schema_path
+
+    if not applied and schema_path(settings).exists():
+        return
+    try:
+        path, changed = dump_schema(settings)
+    except AudiFiDbError as error:
+        if report is not None:
+            report(f"warning: the schema file was not refreshed: {error.message} ({error.hint})")
+        return
+    if changed and report is not None:
+        report(f"wrote {discovery.display_path(path)}")
 
 
 def dev(
@@ -49,24 +73,35 @@ def dev(
 ):
     """The local loop: deploy to a local database, lint errors blocking. Refused for
     staging and production."""
-    with listening(listeners, report) as emit:
-        refuse_protected(settings, "dev", emit)
     return deploy(settings, listeners, options, report=report, command="dev")
 
 
 def reset(settings: Settings, listeners: Sequence[events.Listener] = (), *, report: Report = None):
-    """Drop the managed schemas and the history, then apply every migration again, all
-    under the migration lock. Refused for staging and production."""
-    from ..postgres import catalog
-
+    """Drop the managed schemas, the schemas the migrations create and the history, then
+    apply every migration again, all under the migration lock. Schemas neither managed nor
+    created by a migration are kept, and `report` names them. Refused for staging and
+    production."""
     migrations = discovery.discover(settings.migrations.dir)
-    for migration in migrations:  # a broken file is refused before anything is dropped
-        statements_of(migration)
-    schemas = tuple(dict.fromkeys((*settings.migrations.schemas, settings.history.schema)))
+    # a broken file is refused before anything is dropped
+    statements = [s for migration in migrations for s in statements_of(migration)]
+    created = tuple(dict.fromkeys(s.creates_schema for s in statements if s.creates_schema))
+    managed = (*settings.migrations.schemas, settings.history.schema)
+    recreated = tuple(schema for schema in dict.fromkeys(managed) if schema not in created)
+
+    def drop(conn) -> None:
+        from ..postgres import catalog
+
+        kept = [s for s in catalog.user_schemas(conn) if s not in (*recreated, *created)]
+        if kept and report is not None:
+            report(
+                f"kept schema(s) {', '.join(kept)}: neither in [migrations] schemas nor created "
+                "by a migration (list them in [migrations] schemas to have reset drop them)"
+            )
+        catalog.recreate_schemas(conn, recreated, drop_only=created)
+
     with listening(listeners, report) as emit:
         refuse_protected(settings, "reset", emit)
-        runner = _runner(settings, emit, "reset", None)
-        return runner.deploy(migrations, lambda conn: catalog.recreate_schemas(conn, schemas))
+        return _runner(settings, emit, "reset", None).deploy(migrations, drop)
 
 
 def seed(

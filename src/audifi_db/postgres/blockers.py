@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .. import threads
 from ..errors import AudiFiDbError
 from ..model import BlockingSession
 from .connect import Connection, connect
@@ -56,8 +57,7 @@ class LockWatch:
         """Watch the statement run in this block."""
         with self._cond:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="lock watch", daemon=True)
-                self._thread.start()
+                self._thread = threads.start(self._work, name="lock watch")
             self._count += 1
             self._running, self._found = True, ()
             self._cond.notify()

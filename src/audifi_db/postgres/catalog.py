@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .connect import Connection
 from .history import quote_ident
 
@@ -71,14 +73,44 @@ def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}")
 
 
-def recreate_schemas(conn: Connection, schemas: tuple[str, ...]) -> None:
-    """Drop every managed schema with all it holds, then create it empty again (reset only)."""
+def recreate_schemas(
+    conn: Connection, schemas: tuple[str, ...], drop_only: tuple[str, ...] = ()
+) -> None:
+    """Drop `schemas` and `drop_only` with all they hold, then create `schemas` empty again,
+    in one transaction (reset only)."""
     conn.execute("BEGIN")
-    for schema in schemas:
-        conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
-        if schema == "public":
-            conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
-            conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
-        else:
-            conn.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+    for statement in recreate_schemas_sql((*drop_only, *schemas), schemas):
+        conn.execute(statement)
     conn.execute("COMMIT")
+
+
+def recreate_schemas_sql(drop: Sequence[str], create: Sequence[str]) -> list[str]:
+    """Statements dropping `drop` with all they hold, then creating `create` empty (`public`
+    as a new database has it). Run by `reset`, and by `restore` before the dump's own SQL."""
+    statements = [f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE" for schema in drop]
+    for schema in create:
+        if schema == "public":
+            statements.append("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+            statements.append("GRANT USAGE ON SCHEMA public TO PUBLIC")
+        else:
+            statements.append(f"CREATE SCHEMA {quote_ident(schema)}")
+    return statements
+
+
+def user_schemas(conn: Connection) -> list[str]:
+    """The schemas of the database that are not PostgreSQL's own, by name."""
+    rows = conn.query(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+        "AND nspname <> 'information_schema' ORDER BY 1"
+    )
+    return [row[0] for row in rows]
+
+
+def has_tables(conn: Connection, schemas: tuple[str, ...]) -> bool:
+    """Whether any table lives in `schemas`."""
+    row = conn.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (%s))",
+        (list(schemas),),
+    )
+    return bool(row and row[0])

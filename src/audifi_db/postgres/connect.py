@@ -84,6 +84,11 @@ class Connection:
         # lock connection is never ended by idle_session_timeout.
         return "SET client_connection_check_interval = 1000; SET idle_session_timeout = 0"
 
+    def cancel(self) -> None:
+        """Cancel the statement running on this connection (callable from another thread)."""
+        if not self._raw.closed:
+            self._raw.cancel()
+
     def close(self) -> None:
         if not self._raw.closed:
             self._raw.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from audifi_db.lint.engine import NEWEST_SERVER_VERSION, lint_source
 from audifi_db.lint.model import Finding
 
@@ -23,3 +25,26 @@ def assert_lint_errors(sql: str, rule: str, **options) -> list[Finding]:
 def assert_lint_ok(sql: str, **options) -> None:
     findings = lint(sql, **options)
     assert findings == [], [f"{f.rule}: {f.message}" for f in findings]
+
+
+@dataclass(frozen=True)
+class _Migration:
+    path: str
+    sql: str
+    transactional: bool
+    version: str
+
+
+def lint_last(*files: str, new: bool = False, **options) -> list[Finding]:
+    """The findings of the last of several migrations, each linted against what the files
+    before it leave: applied (the default) or, with `new`, pending in the same run."""
+    from audifi_db.discovery import is_transactional
+    from audifi_db.lint.engine import lint_folder
+
+    migrations = [
+        _Migration(f"{i:014d}_m.sql", sql, is_transactional(sql), f"{i:014d}")
+        for i, sql in enumerate(files, start=1)
+    ]
+    new_since = migrations[0].version if new else None
+    findings = lint_folder(migrations, new_since=new_since, **options)
+    return [f for f in findings if f.file == migrations[-1].path]

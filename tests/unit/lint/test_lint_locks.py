@@ -48,7 +48,7 @@ def explain(sql: str, version: int = 150000) -> list[LockEffect]:
         ),
         ("ALTER TABLE probe RENAME COLUMN a TO b", [LockEffect("probe", AE)]),
         ("DROP INDEX CONCURRENTLY i", [LockEffect("the table of index i", SUE)]),
-        ("TRUNCATE a, b", [LockEffect("a", AE), LockEffect("b", AE)]),
+        ("TRUNCATE a, b", [LockEffect("a", AE, rewrite=True), LockEffect("b", AE, rewrite=True)]),
         ("VACUUM FULL probe", [LockEffect("probe", AE, rewrite=True, scan=True)]),
         ("LOCK TABLE probe IN SHARE MODE", [LockEffect("probe", LockMode.SHARE)]),
         ("SELECT 1", []),

@@ -53,7 +53,7 @@ def test_ids_are_unique():
 
 def test_docs_rules_md_is_generated_from_the_rules():
     assert (ROOT / "docs" / "rules.md").read_text() == docs.render(), (
-        "run: python -m audifi_db.lint.docs > docs/rules.md"
+        "run: audifi-db lint --rules > docs/rules.md"
     )
 
 
@@ -62,9 +62,17 @@ def test_cli_formats_match_the_report():
 
 
 def test_audifi_migrations_pass_with_no_finding():
-    from audifi_db.discovery import is_transactional
-    from audifi_db.lint.engine import lint_source
+    from audifi_db.discovery import discover, is_transactional
+    from audifi_db.lint.engine import lint_folder, lint_pending, lint_source
 
     for path in sorted((ROOT / "db" / "migrations").glob("*.sql")):
         text = path.read_text()
         assert lint_source(str(path), text, transactional=is_transactional(text)) == []
+    migrations = discover(ROOT / "db" / "migrations")
+    assert lint_folder(migrations) == []  # each against what the ones before it leave
+    assert lint_pending(migrations) == []  # all pending in one run
+    assert all("audifi-db: allow" not in m.sql for m in migrations)
+
+
+def test_the_readme_counts_the_rules():
+    assert f"{len(ALL_RULES)} rules, each documented" in (ROOT / "README.md").read_text()

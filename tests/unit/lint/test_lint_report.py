@@ -69,13 +69,14 @@ def test_explain_lists_locks_rewrites_and_scans():
         "CREATE INDEX CONCURRENTLY i ON tracks (a);\n"
         "ALTER TABLE tracks ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES artists (id);",
     )
-    out = report.explain("m.sql", explained)
+    out = report.explain_files([("m.sql", explained)])
     assert "m.sql:1: ALTER TABLE tracks ALTER COLUMN d TYPE bigint\n" in out
     assert "    ACCESS EXCLUSIVE on tracks  (rewrites the table)" in out
     assert "m.sql:2: SELECT 1\n    no table lock" in out
+    assert "    knows: tracks: not in the model" in out
     assert "    SHARE UPDATE EXCLUSIVE on tracks  (scans the table)" in out
     assert "    SHARE ROW EXCLUSIVE on artists" in out
-    [first, *_] = json.loads(report.explain("m.sql", explained, "json"))
+    [first, *_] = json.loads(report.explain_files([("m.sql", explained)], "json"))
     assert first["locks"] == [
         {"relation": "tracks", "mode": "ACCESS EXCLUSIVE", "rewrite": True, "scan": True}
     ]

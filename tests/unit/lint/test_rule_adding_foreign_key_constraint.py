@@ -13,8 +13,11 @@ def test_validated_foreign_key():
     assert "NOT VALID" in hit.recipe and "VALIDATE CONSTRAINT tracks_artist_fk" in hit.recipe
 
 
-def test_references_in_add_column():
-    assert_lint_errors("ALTER TABLE tracks ADD COLUMN label_id int REFERENCES labels (id);", RULE)
+def test_references_in_add_column_checks_only_with_a_default():
+    assert_lint_ok("ALTER TABLE tracks ADD COLUMN label_id int REFERENCES labels (id);")
+    assert_lint_errors(
+        "ALTER TABLE tracks ADD COLUMN label_id int DEFAULT 1 REFERENCES labels (id);", RULE
+    )
 
 
 def test_not_valid_is_ok():

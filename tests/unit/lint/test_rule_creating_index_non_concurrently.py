@@ -24,3 +24,15 @@ def test_concurrently_is_ok():
 
 def test_index_on_new_table_is_ok():
     assert_lint_ok("CREATE TABLE t (a int); CREATE INDEX t_a ON t (a);")
+
+
+PARTITIONED = "CREATE TABLE events (at date, n int) PARTITION BY RANGE (at);"
+
+
+def test_a_partitioned_table_gets_the_recipe_it_can_use():
+    from lint_helpers import lint_last
+
+    [hit] = lint_last(PARTITIONED, "CREATE INDEX events_n ON events (n);")
+    assert "ON ONLY events" in hit.recipe and "ATTACH PARTITION" in hit.recipe
+    assert "CONCURRENTLY IF NOT EXISTS events_n ON events" not in hit.recipe
+    assert lint_last(PARTITIONED, "CREATE INDEX events_n ON ONLY events (n);") == []

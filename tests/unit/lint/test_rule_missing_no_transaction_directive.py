@@ -12,3 +12,13 @@ def test_concurrent_index_in_transaction():
 
 def test_with_the_directive_is_ok():
     assert_lint_ok("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);", transactional=False)
+
+
+COMMITTING_DO = "DO $$\nBEGIN\n  UPDATE tracks SET n = 0 WHERE id < 10;\n  COMMIT;\nEND $$;"
+
+
+def test_a_do_block_that_commits_needs_the_directive():
+    [hit] = assert_lint_errors(COMMITTING_DO, "missing-no-transaction-directive")
+    assert "DO block that runs COMMIT" in hit.message
+    assert "leading comment lines" in hit.recipe
+    assert_lint_ok(COMMITTING_DO, transactional=False)

@@ -31,4 +31,5 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
 -- in the next migration:
 ALTER TABLE {table} VALIDATE CONSTRAINT {name};""",
             at=location_of(constraint),
+            table=ctx.table(statement.body["relation"]),
         )

@@ -32,4 +32,5 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({columns});
 -- migration 2: make the columns NOT NULL (see the setting-not-null rule), then
 ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name};""",
             at=location_of(constraint),
+            table=ctx.table(statement.body["relation"]),
         )

@@ -31,4 +31,5 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({columns});
 -- migration 2
 ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name};""",
             at=location_of(constraint),
+            table=ctx.table(statement.body["relation"]),
         )

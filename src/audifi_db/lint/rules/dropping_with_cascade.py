@@ -22,18 +22,20 @@ NODE_TYPES = ("DropStmt", "AlterTableStmt")
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     body = statement.body
     if statement.node_type == "DropStmt":
+        if body.get("behavior") != "DROP_CASCADE":
+            return
         dropped = object_names(body)
         if body.get("removeType") == "OBJECT_TABLE" and all(map(ctx.is_new_table, dropped)):
-            return  # only tables this file created: nothing else can depend on them yet
-        cascades = body.get("behavior") == "DROP_CASCADE"
+            return  # only tables this run created: nothing else can depend on them yet
         names = ", ".join(dropped)
     else:
-        cascades = any(c.get("behavior") == "DROP_CASCADE" for c in alter_commands(body))
-        names = ", ".join(c.get("name", "") for c in alter_commands(body))
-    if cascades:
-        yield Hit(
-            f"CASCADE also drops every object that depends on {names}",
-            "-- list what depends on it:\n"
-            "SELECT * FROM pg_depend WHERE refobjid = '<object>'::regclass;\n"
-            "-- drop those explicitly, by name, then drop the object without CASCADE",
-        )
+        commands = list(alter_commands(body))
+        if not any(c.get("behavior") == "DROP_CASCADE" for c in commands):
+            return
+        names = ", ".join(c.get("name", "") for c in commands)
+    yield Hit(
+        f"CASCADE also drops every object that depends on {names}",
+        "-- list what depends on it:\n"
+        "SELECT * FROM pg_depend WHERE refobjid = '<object>'::regclass;\n"
+        "-- drop those explicitly, by name, then drop the object without CASCADE",
+    )

@@ -24,13 +24,15 @@ NODE_TYPES = ("AlterTableStmt:AT_ValidateConstraint",)
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     if not ctx.transactional:
         return
+    model_table = ctx.table(statement.body["relation"])
     for table, cmd in ctx.altered(statement, "AT_ValidateConstraint"):
-        if (table, cmd["name"]) in ctx.not_valid:
+        constraint = model_table.constraints.get(cmd["name"]) if model_table else None
+        if constraint and not constraint.validated and constraint.added_in == ctx.path:
             yield Hit(
                 f"{cmd['name']} was added earlier in this transaction, whose lock on {table} "
                 "is still held while VALIDATE scans the table",
                 f"""-- audifi-db: no-transaction
--- (first line of this migration), or move this statement to the next migration:
+-- (in this migration's leading comment lines), or move this statement to the next migration:
 ALTER TABLE {table} VALIDATE CONSTRAINT {cmd["name"]};""",
                 at=location_of(statement.body["relation"]),
             )

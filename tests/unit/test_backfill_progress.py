@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from audifi_db import events
-from audifi_db.cli.progress import BackfillProgress
+from audifi_db.cli.backfill_progress import BackfillProgress
 
 TARGET = events.Target("local", "db", "postgresql://localhost/db")
 

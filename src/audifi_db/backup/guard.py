@@ -1,0 +1,81 @@
+"""The backup guard: the last guard of a run, because it is the slow one.
+
+Once the run holds the lock and something is pending in an environment whose policy asks
+for it (`[backup] before_deploy`, on for staging and production), the backup is taken
+before the first migration. `--skip-backup REASON` lets the run through, as an override
+the history records with who gave it. A backup that fails refuses the run (exit 1) with
+nothing applied and the partial file removed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..guards import GuardContext, Verdict
+
+RUN_COMMANDS = ("deploy", "dev")  # reset drops the schemas before guards: no backup there
+
+
+class BackupGuard:
+    name = "backup"
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        from ..guards import Verdict
+
+        policy = ctx.settings.backup
+        if ctx.command not in RUN_COMMANDS or not policy.before_deploy:
+            return Verdict(self.name)  # the policy asks for none: nothing worth a line
+        if not ctx.pending:
+            return Verdict(self.name, "nothing pending: no backup needed")
+        if ctx.options.skip_backup is not None:
+            reason = ctx.options.skip_backup.strip()
+            if not reason:
+                from ..errors import ConfigError
+
+                refusal = ConfigError(
+                    "--skip-backup needs a reason; nothing was applied",
+                    '--skip-backup "why this deploy goes without a backup" (it is recorded)',
+                )
+                return Verdict(self.name, refusal=refusal)
+            ctx.override(self.name, reason)
+            record = {"skip_backup": {"reason": reason, "by": ctx.applied_by}}
+            return Verdict(self.name, f"skipped by --skip-backup: {reason}", notes=record)
+        if ctx.options.dry_run:
+            return Verdict(self.name, _would(ctx))
+        from ..errors import BackupFailedError
+        from .dump import Job, take
+
+        job = Job(
+            ctx.settings,
+            ctx.url,
+            ctx.emit,
+            ctx.target,
+            before=ctx.pending[0].version,
+            run_id=ctx.run_id,
+            for_deploy=True,
+        )
+        try:
+            taken = take(job)
+        except BackupFailedError as error:
+            return Verdict(self.name, refusal=error)
+        if taken.manifest.method == "restore-point":
+            ctx.after_run(lambda: _switch_wal(job, taken.manifest.restore_point["name"]))
+        note = f"{taken.manifest.method} backup {taken.location}"
+        if taken.retention_error:
+            note += f" (retention failed: {taken.retention_error})"
+        return Verdict(self.name, note, notes={"backup": taken.history})
+
+
+def _would(ctx: GuardContext) -> str:
+    policy = ctx.settings.backup
+    if policy.method == "restore-point":
+        return "would check WAL archiving and create a restore point before the first migration"
+    where = f" and upload it to {policy.s3_url}" if policy.s3_url else ""
+    return f"would dump {ctx.target.database} into {policy.dir}{where} before the first migration"
+
+
+def _switch_wal(job, point_name: str) -> None:
+    from .restore_point import after_run
+
+    after_run(job, point_name)

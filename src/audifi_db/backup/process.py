@@ -1,0 +1,254 @@
+"""The one module that starts pg_dump, pg_restore and psql (with what `commands` builds).
+
+A password never reaches a child's argument list (anyone on the machine can read it with
+`ps`) nor a log line: it goes into a pgpass file of mode 0600, made for the child in a
+private temporary folder and removed when the child ends; the child's environment names
+the file (PGPASSFILE). While a child runs, `tick` is called about every `TICK_SECONDS` so
+the caller can report progress.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import threads
+from ..errors import BackupFailedError
+from .commands import Tool, choose, parse_version, pgpass_line
+
+TICK_SECONDS = 0.5
+PUMP_CHUNK = 1 << 20
+Tick = Callable[[Sequence[int]], None]
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def why(self, name: str) -> str:
+        """What went wrong, in the child's own last words or by the signal that ended it."""
+        if self.returncode < 0:
+            try:
+                signame = signal.Signals(-self.returncode).name
+            except ValueError:
+                signame = f"signal {-self.returncode}"
+            described = {"SIGXFSZ": " (file size limit exceeded)"}.get(signame, "")
+            return f"{name} was killed by {signame}{described}"
+        lines = [line.strip() for line in self.stderr.strip().splitlines() if line.strip()]
+        errors = [line for line in lines if "error:" in line.lower()] or lines[-1:]
+        return errors[0] if errors else f"{name} exited with status {self.returncode}"
+
+
+def find(name: str, bin_dir: str, need_major: int) -> Tool:
+    """The client binary `name` to use: from `bin_dir` if set, else the first of PATH and
+    the pgserver package's whose major version is at least `need_major`."""
+    from ..postgres import embedded
+
+    if bin_dir:
+        folders, where = [Path(bin_dir).expanduser()], f"in [backup] bin_dir {bin_dir}"
+    else:
+        on_path = shutil.which(name)
+        bundled = embedded.bin_dir()
+        folders = [Path(on_path).parent] if on_path else []
+        folders += [bundled] if bundled else []
+        where = "on PATH or in the pgserver package"
+    found = []
+    for folder in dict.fromkeys(folders):
+        tool = _version_of(folder / name)
+        if tool is not None:
+            found.append(tool)
+    return choose(name, found, need_major, where)
+
+
+def sibling(tool: Tool, name: str) -> Tool:
+    """`name` (psql, pg_restore) from the same folder as `tool`, which must have it."""
+    found = _version_of(tool.path.parent / name)
+    if found is None:
+        raise BackupFailedError(
+            f"no {name} beside {tool.path}", f"install the PostgreSQL client that has {name}"
+        )
+    return found
+
+
+def _version_of(path: Path) -> Tool | None:
+    if not os.access(path, os.X_OK):
+        return None
+    try:
+        out = subprocess.run(
+            [str(path), "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError:
+        return None
+    version = parse_version(out.stdout)
+    return Tool(path, version) if version else None
+
+
+@contextmanager
+def client_environment(password: str | None) -> Iterator[dict[str, str]]:
+    """The environment for a libpq client: with a password, PGPASSFILE names a 0600 file
+    holding it (removed afterwards) and PGPASSWORD is unset, so the file is what is used."""
+    env = dict(os.environ)
+    env.setdefault("PGAPPNAME", "audifi-db backup")
+    if password is None:
+        yield env
+        return
+    env.pop("PGPASSWORD", None)
+    folder = tempfile.mkdtemp(prefix="audifi-db-")
+    path = Path(folder) / "pgpass"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(pgpass_line(password))
+        env["PGPASSFILE"] = str(path)
+        yield env
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: Sequence[str], env: dict[str, str], tick: Tick | None = None) -> Finished:
+    """Run one child to its end, calling `tick([pid])` while it runs."""
+    with Running([args], env) as running:
+        return running.wait(tick)[0]
+
+
+class Running:
+    """One child, or a producer and a consumer (pg_restore writing SQL, psql running it).
+
+    For a pair, the producer's output reaches the consumer's stdin through this process:
+    `prologue` first, then the output, then `epilogue` only if the producer succeeded, so a
+    pg_restore that dies half-way never gets its partial SQL committed. Used as a context
+    manager: leaving the block early (Ctrl-C, an error) kills what still runs.
+    """
+
+    def __init__(
+        self,
+        commands: Sequence[Sequence[str]],
+        env: dict[str, str],
+        *,
+        prologue: bytes = b"",
+        epilogue: bytes = b"",
+    ) -> None:
+        self.children: list[subprocess.Popen] = []
+        self.errors: list = []
+        self.pump: threading.Thread | None = None
+        try:
+            pair = len(commands) == 2
+            producer = self._start(commands[0], env, stdout=subprocess.PIPE if pair else None)
+            if pair:
+                consumer = self._start(commands[1], env, stdin=subprocess.PIPE)
+                self.pump = threads.start(_pump, producer, consumer, prologue, epilogue)
+        except BaseException:
+            self.kill()
+            raise
+
+    def _start(self, args: Sequence[str], env: dict[str, str], **pipes) -> subprocess.Popen:
+        stderr = tempfile.TemporaryFile()
+        self.errors.append(stderr)
+        child = subprocess.Popen(
+            list(args),
+            env=env,
+            stdin=pipes.get("stdin", subprocess.DEVNULL),
+            stdout=pipes.get("stdout") or subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        self.children.append(child)
+        return child
+
+    @property
+    def pids(self) -> list[int]:
+        return [child.pid for child in self.children]
+
+    def wait(self, tick: Tick | None = None) -> list[Finished]:
+        """Wait for every child, calling `tick(pids)` about every TICK_SECONDS; each one's
+        outcome, in order."""
+        while any(child.poll() is None for child in self.children):
+            if tick is not None:
+                tick(self.pids)
+            time.sleep(TICK_SECONDS)
+        if self.pump is not None:
+            self.pump.join()
+        return [
+            Finished(child.returncode, _read(stderr))
+            for child, stderr in zip(self.children, self.errors, strict=True)
+        ]
+
+    def kill(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+
+def _pump(
+    producer: subprocess.Popen, consumer: subprocess.Popen, prologue: bytes, epilogue: bytes
+) -> None:
+    source, sink = producer.stdout, consumer.stdin
+    assert source is not None and sink is not None
+    try:
+        sink.write(prologue)
+        while chunk := source.read(PUMP_CHUNK):
+            sink.write(chunk)
+        if producer.wait() == 0:
+            sink.write(epilogue)
+    except OSError:  # the consumer stopped reading (it failed): its error tells why
+        if producer.poll() is None:
+            producer.kill()
+    finally:
+        for stream in (sink, source):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def _read(stderr) -> str:
+    stderr.seek(0)
+    text = stderr.read().decode("utf-8", "replace")
+    stderr.close()
+    return text
+
+
+def bytes_read(pids: Sequence[int]) -> int | None:
+    """Bytes the processes (and their children: pg_restore's workers) have read, from
+    /proc; None where /proc does not tell."""
+    total, seen = 0, False
+    for pid in _with_children(pids):
+        try:
+            with open(f"/proc/{pid}/io", encoding="ascii") as io:
+                for line in io:
+                    if line.startswith("rchar:"):
+                        total, seen = total + int(line.split()[1]), True
+        except OSError:
+            continue
+    return total if seen else None
+
+
+def _with_children(pids: Sequence[int]) -> list[int]:
+    found = list(pids)
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+                found += [int(child) for child in children.read().split()]
+        except OSError:
+            continue
+    return found

@@ -1,0 +1,155 @@
+"""`backup verify` restores into a scratch database and compares with the manifest;
+`restore` replaces a database in one transaction, and refuses production unconfirmed."""
+
+import json
+import shutil
+import uuid
+
+import pytest
+from backup_helpers import audifi_project, backups, execute, fill, fingerprint, manifest
+from conftest import admin_execute, with_database
+
+
+@pytest.fixture
+def backed_up(project, deployed_url, tmp_path):
+    """A filled AudiFi database, its project, and a backup of it in tmp_path/backups."""
+    project.url = deployed_url
+    fill(deployed_url)
+    audifi_project(project, new_migration=False)
+    project.folder = tmp_path / "backups"
+    project.backup_env = project.env(AUDIFI_DB_BACKUP_DIR=str(project.folder))
+    result = project.cli("backup", env=project.backup_env)
+    assert result.returncode == 0, result.stderr
+    (project.dump,) = backups(project.folder)
+    return project
+
+
+def verify(project, path=None):
+    result = project.cli(
+        "backup", "verify", str(path or project.dump), "--json", env=project.backup_env
+    )
+    assert "Traceback" not in result.stderr
+    return result, json.loads(result.stdout)
+
+
+def scratch_exists(project, name: str) -> bool:
+    return bool(project.query("SELECT 1 FROM pg_database WHERE datname = %s", (name,)))
+
+
+def test_a_good_backup_verifies_and_is_marked_verified(backed_up):
+    result, report = verify(backed_up)
+    assert result.returncode == 0 and report["ok"] and report["differences"] == []
+    assert report["rows"] == sum(manifest(backed_up.dump)["row_counts"].values()) >= 15000
+    assert manifest(backed_up.dump)["verified_at"]
+    assert not scratch_exists(backed_up, report["scratch_database"])
+    listed = json.loads(backed_up.cli("backup", "list", "--json", env=backed_up.backup_env).stdout)
+    assert listed[0]["verified_at"] and listed[0]["location"] == str(backed_up.dump)
+
+
+def test_verify_catches_a_truncated_dump(backed_up):
+    data = backed_up.dump.read_bytes()
+    backed_up.dump.write_bytes(data[: len(data) // 2])
+    result, report = verify(backed_up)
+    assert result.returncode == 1 and not report["ok"]
+    assert "truncated" in report["differences"][0]
+    assert any("pg_restore failed" in line for line in report["differences"])
+    assert not scratch_exists(backed_up, report["scratch_database"])
+    assert manifest(backed_up.dump)["verified_at"] is None
+
+
+def test_verify_catches_a_manifest_whose_counts_differ(backed_up):
+    path = backed_up.dump.with_suffix(".json")
+    recorded = json.loads(path.read_text())
+    recorded["row_counts"]["public.users"] += 1
+    path.write_text(json.dumps(recorded))
+    result, report = verify(backed_up)
+    assert result.returncode == 1
+    assert report["differences"] == ["table public.users: 3001 rows in the manifest, 3000 restored"]
+    text = backed_up.cli("backup", "verify", str(backed_up.dump), env=backed_up.backup_env)
+    assert "DIFFERS" in text.stdout and "public.users: 3001 rows in the manifest" in text.stdout
+
+
+def test_verify_catches_a_dump_of_another_database(backed_up, server_url, tmp_path):
+    other = with_database(server_url, f"audifi_other_{uuid.uuid4().hex[:12]}")
+    admin_execute(server_url, f'CREATE DATABASE "{other.rsplit("/", 1)[1]}"')
+    try:
+        execute(other, "CREATE TABLE users (id int); INSERT INTO users VALUES (1), (2)")
+        env = backed_up.env(AUDIFI_DB_BACKUP_DIR=str(tmp_path / "other"))
+        assert backed_up.cli("backup", env=env, url=other).returncode == 0
+    finally:
+        admin_execute(server_url, f'DROP DATABASE "{other.rsplit("/", 1)[1]}" WITH (FORCE)')
+    (foreign,) = backups(tmp_path / "other")
+    shutil.copy(foreign, backed_up.dump)  # the file swapped, its size and sha256 "fixed"
+    path = backed_up.dump.with_suffix(".json")
+    recorded = json.loads(path.read_text())
+    recorded.update(sha256=manifest(foreign)["sha256"], size_bytes=manifest(foreign)["size_bytes"])
+    path.write_text(json.dumps(recorded))
+    result, report = verify(backed_up)
+    assert result.returncode == 1
+    assert "table public.users: 3000 rows in the manifest, 2 restored" in report["differences"]
+    assert (
+        "table public.masters: 600 rows in the manifest, missing after restore"
+        in (report["differences"])
+    )
+    assert (
+        "schema: the restored schema's digest differs from the manifest's" in report["differences"]
+    )
+
+
+def test_restore_to_production_needs_the_database_name_typed_out(backed_up):
+    before = fingerprint(backed_up.url)
+    database = backed_up.url.rsplit("/", 1)[1]
+    env = {**backed_up.backup_env, "PRODUCTION_DATABASE_URL": backed_up.url}
+    for confirm in ([], ["--confirm", "audifi_prod"]):
+        result = backed_up.cli(
+            "restore", str(backed_up.dump), "--env", "production", *confirm, url=None, env=env
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert f"--confirm {database}" in result.stderr and "nothing was changed" in result.stderr
+    assert fingerprint(backed_up.url) == before
+    assert backups(backed_up.folder) == [backed_up.dump]  # not even a safety backup
+
+
+def test_restore_to_production_takes_a_backup_first_and_brings_the_rows_back(backed_up):
+    at_backup = fingerprint(backed_up.url)
+    execute(backed_up.url, "DELETE FROM recovery_codes; CREATE TABLE stray (id int)")
+    changed = fingerprint(backed_up.url)
+    database = backed_up.url.rsplit("/", 1)[1]
+    env = {**backed_up.backup_env, "PRODUCTION_DATABASE_URL": backed_up.url}
+    result = backed_up.cli(
+        "restore",
+        str(backed_up.dump),
+        "--env",
+        "production",
+        "--confirm",
+        database,
+        url=None,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert fingerprint(backed_up.url) == at_backup
+    (safety,) = [p for p in backups(backed_up.folder) if p != backed_up.dump]
+    assert safety.name.endswith("-before-restore.dump")
+    assert manifest(safety)["row_counts"] == {t: c for t, (c, _) in changed.items()}
+
+
+def test_a_restore_that_fails_half_way_changes_nothing(backed_up, server_url, tmp_path):
+    ghost = f"audifi_ghost_{uuid.uuid4().hex[:8]}"
+    execute(server_url, f"CREATE ROLE {ghost}")
+    try:
+        execute(
+            backed_up.url, f"CREATE TABLE haunted (id int); ALTER TABLE haunted OWNER TO {ghost}"
+        )
+        folder = tmp_path / "ghostly"
+        env = backed_up.env(AUDIFI_DB_BACKUP_DIR=str(folder))
+        assert backed_up.cli("backup", env=env).returncode == 0
+        (dump,) = backups(folder)
+        execute(backed_up.url, "DROP TABLE haunted")
+        execute(server_url, f"DROP ROLE {ghost}")
+        before = fingerprint(backed_up.url)
+        result = backed_up.cli("restore", str(dump), env=env)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert ghost in result.stderr and "left as it was" in result.stderr
+        assert fingerprint(backed_up.url) == before
+    finally:
+        execute(server_url, f"DROP ROLE IF EXISTS {ghost}")

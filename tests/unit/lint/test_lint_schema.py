@@ -1,0 +1,109 @@
+"""The schema model: replay, names as PostgreSQL resolves them, snapshots, the catalogue."""
+
+from audifi_db.lint.column_types import ColumnType
+from audifi_db.lint.engine import replay_source
+from audifi_db.lint.schema import CatalogValues, SchemaModel, from_catalog
+
+CREATE = """
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, amount numeric(12, 2) NOT NULL);
+CREATE TABLE "Users" (id integer PRIMARY KEY, "E-mail" varchar(80) UNIQUE);
+CREATE TABLE users (id integer);
+CREATE INDEX invoices_amount ON billing.invoices (amount);
+"""
+
+
+def model(sql: str = CREATE) -> SchemaModel:
+    schema = SchemaModel()
+    replay_source("1.sql", sql, schema)
+    return schema
+
+
+def test_tables_columns_constraints_and_indexes():
+    schema = model()
+    invoices = schema.tables["billing.invoices"]
+    assert invoices.columns["amount"].type == ColumnType("numeric", (12, 2))
+    assert invoices.columns["amount"].not_null and invoices.columns["id"].not_null
+    assert invoices.constraints["invoices_pkey"].kind == "primary"
+    assert {i.name for i in schema.indexes_on("billing.invoices")} == {
+        "billing.invoices_amount",
+        "billing.invoices_pkey",
+    }
+
+
+def test_quoted_identifiers_keep_their_case():
+    schema = model()
+    assert set(schema.tables) >= {"public.Users", "public.users"}
+    assert "E-mail" in schema.tables["public.Users"].columns
+
+
+def test_search_path_from_the_migration_resolves_unqualified_names():
+    schema = model(
+        CREATE + "SET search_path TO billing, public;\nALTER TABLE invoices ADD note text;"
+    )
+    assert "note" in schema.tables["billing.invoices"].columns
+    assert schema.table_named("invoices") is schema.tables["billing.invoices"]
+    schema.begin_file("2.sql", in_run=True)  # each migration starts with the default path
+    assert schema.table_named("invoices") is None
+
+
+def test_renames_carry_indexes_and_constraints():
+    schema = model(
+        CREATE
+        + "ALTER TABLE billing.invoices RENAME amount TO total;\n"
+        + "ALTER TABLE billing.invoices RENAME TO bills;\n"
+    )
+    bills = schema.tables["billing.bills"]
+    assert "total" in bills.columns and "billing.invoices" not in schema.tables
+    assert schema.indexes["billing.invoices_amount"].columns == ("total",)
+    assert schema.indexes["billing.invoices_amount"].table == "billing.bills"
+
+
+def test_dropping_a_schema_drops_what_it_holds():
+    schema = model(CREATE + "DROP SCHEMA billing CASCADE;")
+    assert (
+        "billing.invoices" not in schema.tables and "billing.invoices_amount" not in schema.indexes
+    )
+
+
+def test_a_snapshot_does_not_change_with_the_model():
+    schema = model()
+    before = schema.snapshot()
+    replay_source("2.sql", 'ALTER TABLE users ADD COLUMN plan text;\nDROP TABLE "Users";', schema)
+    assert "plan" not in before.tables["public.users"].columns
+    assert "public.Users" in before.tables and "public.Users" not in schema.tables
+
+
+def test_new_is_this_run_or_this_file():
+    schema = SchemaModel()
+    replay_source("1.sql", "CREATE TABLE a (n int);", schema, in_run=False)
+    replay_source("2.sql", "CREATE TABLE b (n int);", schema, in_run=True)
+    schema.begin_file("3.sql", in_run=True)
+    assert not schema.is_new_table(schema.tables["public.a"])
+    assert schema.is_new_table(schema.tables["public.b"])
+
+
+def test_the_live_catalogue_becomes_the_same_model():
+    values = CatalogValues(
+        search_path=("public",),
+        timezone="Etc/UTC",
+        schemas=("public",),
+        tables=(("public", "plays", "r", "p", 12e6, None, None),),
+        columns=(
+            ("public.plays", "count", "integer", True, False),
+            ("public.plays", "mood", "mood", False, False),
+            ("public.plays", "title", "character varying(20)", False, False),
+        ),
+        constraints=(
+            ("public.plays", "title_nn", "c", True, ["title"], "(title IS NOT NULL)", None),
+        ),
+        indexes=(("public", "plays_count", "public.plays", ["count"], False, True),),
+        enums=(("public.mood", ["calm", "loud"]),),
+    )
+    schema = from_catalog(values)
+    plays = schema.tables["public.plays"]
+    assert plays.columns["title"].type == ColumnType("varchar", (20,))
+    assert plays.columns["mood"].type == ColumnType("public.mood")
+    assert plays.proven_not_null("title") and plays.size() == "about 12 M rows"
+    assert [i.name for i in schema.indexes_on("public.plays", "count")] == ["public.plays_count"]
+    assert schema.utc and not schema.is_new_table(plays)

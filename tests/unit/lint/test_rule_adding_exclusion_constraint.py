@@ -1,0 +1,12 @@
+from lint_helpers import assert_lint_errors, assert_lint_ok
+
+RULE = "adding-exclusion-constraint"
+EXCLUDE = "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);"
+
+
+def test_an_exclusion_constraint_on_an_existing_table():
+    assert_lint_errors(EXCLUDE, RULE)
+
+
+def test_a_new_table_is_ok():
+    assert_lint_ok("CREATE TABLE bookings (room int, during tstzrange);\n" + EXCLUDE)
