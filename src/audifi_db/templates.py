@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from .errors import ConfigError, SqlSyntaxError
+from .model import Migration
 from .online import BATCH_SIZE
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -39,6 +41,7 @@ class Request:
     to: str | None = None
     phase: str = "expand"
     reason: str | None = None
+    of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ OPTIONS = {
     "rename-column": ({"table", "from_", "to", "type"}, {"phase"}),
     "change-column-type": ({"table", "column", "type"}, set()),
     "drop-column": ({"table", "column"}, {"reason"}),
+    "revert": ({"of"}, set()),
 }
 TEMPLATES = tuple(OPTIONS)
 
@@ -66,11 +70,17 @@ def flag(option: str) -> str:
     return "--" + option.rstrip("_").replace("_", "-")
 
 
-def drafts(request: Request) -> list[Draft]:
+def drafts(request: Request, migrations: Sequence[Migration] = ()) -> list[Draft]:
     """The template's migrations, in order; ConfigError naming the flag when the request is
-    incomplete, has a flag the template does not take, or would not parse as SQL."""
+    incomplete, has a flag the template does not take, or would not parse as SQL.
+    `migrations` (the folder's) are what `revert` reads."""
     _check_options(request)
-    made = _BUILDERS[request.template](request)
+    if request.template == "revert":
+        from .revert import revert_texts
+
+        made = [Draft(step, ".sql", text) for step, text in revert_texts(migrations, request.of)]
+    else:
+        made = _BUILDERS[request.template](request)
     for number, draft in enumerate(made, start=1):
         _check_sql(draft.sql or draft.text, request, number, draft.step + draft.suffix)
     return made
@@ -137,6 +147,7 @@ EXAMPLES = {
     "--table tracks --column duration_ms --type bigint",
     "drop-column": "audifi-db new drop_legacy --template drop-column --table tracks "
     "--column legacy",
+    "revert": "audifi-db new undo_popularity --template revert --of 20261201090000",
 }
 
 

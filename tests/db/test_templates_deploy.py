@@ -146,3 +146,47 @@ def test_a_bad_template_request_is_one_line_exit_2_and_writes_nothing(tracks):
         "--to play_count --type bigint"
     ]
     assert list(tracks.migrations.iterdir()) == []
+
+
+def columns(project, table: str) -> list[tuple]:
+    return project.query(
+        "select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute "
+        "where attrelid = %s::regclass and attnum > 0 and not attisdropped order by attname",
+        (table,),
+    )
+
+
+def test_revert_undoes_a_migration_on_a_table_with_data(project):
+    project.write(
+        "20260101000001",
+        "base",
+        "create table songs (id bigint primary key, title text not null, legacy text, genre text);\n"
+        f"insert into songs select g, 'song ' || g, 'x', 'pop' from generate_series(1, {ROWS}) g;\n",
+    )
+    project.write(
+        "20260101000002",
+        "change",
+        "alter table songs add column rating int;\n"
+        "alter table songs alter column title drop not null;\n"
+        "-- audifi-db: allow dropping-column the test's change\n"
+        "alter table songs drop column legacy;\n"
+        "-- audifi-db: allow renaming-column the test's change\n"
+        "alter table songs rename column genre to style;\n",
+    )
+    assert project.cli("deploy").returncode == 0
+    before_change = [
+        ("genre", "text", False),
+        ("id", "bigint", True),
+        ("legacy", "text", False),
+        ("title", "text", True),
+    ]
+    files = new(project, "undo_change", "--template", "revert", "--of", "20260101000002")
+    assert [f.rsplit("_", 2)[-1] for f in files] == [
+        "revert.sql",
+        "null.sql",
+    ]  # and revert_not_null
+    lint_and_deploy(project)
+    assert columns(project, "songs") == before_change
+    assert project.query(
+        "select count(*), count(legacy), count(*) filter (where genre = 'pop') from songs"
+    ) == [(ROWS, 0, ROWS)]  # legacy came back empty, as the draft says

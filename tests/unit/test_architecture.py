@@ -17,6 +17,8 @@ PURE = (
     "config.py",
     "online.py",
     "failures.py",
+    "templates.py",
+    "revert.py",
     "lint/",
 )
 DRIVERS = {"psycopg2", "psycopg", "pgserver"}

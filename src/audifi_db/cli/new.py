@@ -17,10 +17,13 @@ TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME
   change-column-type --table T --column C --type TYPE
       add C_new -> sync trigger -> batched copy -> swap in one short transaction
   drop-column --table T --column C [--reason TEXT]
-      the contract step, acknowledged for the linter"""
+      the contract step, acknowledged for the linter
+  revert --of VERSION
+      a new forward migration undoing VERSION, drafted from the linter's schema model
+      before and after it, for a human to review (a dropped column comes back empty)"""
 
 
-OPTIONS = ("table", "column", "type", "default", "backfill", "from_", "to", "reason")
+OPTIONS = ("table", "column", "type", "default", "backfill", "from_", "to", "reason", "of")
 
 
 def add_parser(subparsers) -> None:
@@ -52,6 +55,7 @@ def add_parser(subparsers) -> None:
         help="rename-column: expand (default) or contract",
     )
     parser.add_argument("--reason", metavar="TEXT", help="drop-column: why dropping is safe")
+    parser.add_argument("--of", metavar="VERSION", help="revert: the migration to undo")
 
 
 def run(args) -> int:

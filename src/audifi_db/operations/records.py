@@ -33,7 +33,8 @@ def new(
     else:
         from ..templates import drafts
 
-        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in drafts(template)]
+        migrations = discovery.discover(folder) if template.template == "revert" else []
+        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in drafts(template, migrations)]
     taken = [file for step, *_ in drafted for file in discovery.named(folder, step)]
     paths = [
         discovery.create_migration(folder, step, text=text, suffix=suffix)
