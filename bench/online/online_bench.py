@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,7 +114,7 @@ class Result:
     p99_ms: float
     over_1s: int
     requests: int
-    lock_timeouts: int
+    lock_timeouts: list[str]  # "version statement N: who blocked it"
     after_blocker_s: float | None  # experiment 5: applied this long after the reader ended
 
 
@@ -146,9 +147,14 @@ def run_variant(cluster: Cluster, variant: Variant, rows: int, rate: int, scratc
         end - begin,
         {e["name"]: e["duration_ms"] for e in applied},
         *stats,
-        sum(e["event"] == "lock_timeout" for e in events),
+        [timed_out(e) for e in events if e["event"] == "lock_timeout"],
         end - blocker_end[0] if blocker_end else None,
     )
+
+
+def timed_out(event: dict) -> str:
+    who = ", ".join(f"{b['application'] or '?'} ({b['state']})" for b in event["blockers"])
+    return f"{event['version']} statement {event['statement']}: {who or 'not seen'}"
 
 
 def prepare_project(root: Path, variant: Variant) -> Path:
@@ -255,9 +261,15 @@ def report(results: list[Result], rows: int, rate: int) -> None:
     for r in results:
         print(
             f"| {r.variant.key} | {r.variant.describe} | {r.seconds:.2f} | {ms(r.max_ms)} | "
-            f"{ms(r.p99_ms)} | {r.over_1s:,} | {r.lock_timeouts} |"
+            f"{ms(r.p99_ms)} | {r.over_1s:,} | {len(r.lock_timeouts)} |"
         )
     print("\n\\* requests pgbench skipped, already over 1 s late: the p99 is over 1 s\n")
+    for r in results:
+        steps = ", ".join(f"{name} {ms / 1000:.2f} s" for name, ms in r.durations.items())
+        print(f"- {r.variant.key}: {steps}")
+        for what, count in sorted(Counter(r.lock_timeouts).items()):
+            print(f"  - lock timeout x{count}: {what}")
+    print()
     for line in verdicts({r.variant.key: r for r in results}):
         print(line)
 

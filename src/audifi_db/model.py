@@ -148,10 +148,12 @@ class BlockingSession:
     state: str | None = None  # e.g. "idle in transaction"
     query_start: datetime | None = None
     xact_start: datetime | None = None
+    backend: str | None = None  # backend_type: `client backend`, `autovacuum worker`, …
 
     def describe(self) -> str:
         """One line for people: `pid 4242 (user app, application 'api', …)`."""
-        parts = [f"user {self.user}" if self.user else ""]
+        worker = self.backend if self.backend not in (None, "client backend") else ""
+        parts = [worker, f"user {self.user}" if self.user else ""]
         parts.append(f"application {self.application!r}" if self.application else "")
         parts.append(f"client {self.client}" if self.client else "")
         parts.append(self.state or "")

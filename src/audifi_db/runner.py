@@ -26,7 +26,7 @@ from .errors import AudiFiDbError
 from .failures import failure_error, failure_record
 from .guards import GuardContext, Verdict, run_guards
 from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
-from .online import Backoff
+from .online import Backoff, session_settings
 from .planning import not_yet_applied, plan_deploy, statements_of, statuses
 from .postgres.blockers import LockWatch
 from .postgres.connect import Connection, cancel_on_interrupt, connect, interrupted
@@ -250,8 +250,7 @@ class Runner:
         """Each step in order via its strategy, every statement under the bounded lock
         waits of [online]; stop at the first failure."""
         online = self.settings.online
-        timeouts = {"lock_timeout": online.lock_timeout_ms}
-        session.conn.configure({**timeouts, "statement_timeout": online.statement_timeout_ms})
+        session.conn.configure(*session_settings(online))
         watch = LockWatch(self.url, session.conn.backend_pid)
         ctx = StepContext(
             session.conn, history, self.emit, self.target, kind, self.measure, online, watch

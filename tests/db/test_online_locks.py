@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-from engine_helpers import Engine
+from clusters import Cluster
+from engine_helpers import Engine, wait_for
 
 from audifi_db import events
 from audifi_db.errors import LockDeadlineError
@@ -168,3 +169,27 @@ def test_a_migrations_own_lock_timeout_holds_for_it_and_the_next_starts_afresh(e
     patient, brief = engine.of(events.LockTimedOut)
     assert (patient.version, brief.version) == ("20260101000001", "20260101000002")
     assert patient.attempt_ms >= 900 and brief.attempt_ms < 900  # 1 s, then 200 ms again
+
+
+def test_a_migration_waiting_behind_autovacuum_cancels_it_as_any_waiter_would(tmp_path):
+    cluster = Cluster(settings={"autovacuum_naptime": "1"}).start()
+    try:
+        engine = Engine(tmp_path, cluster.url(), {"AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS": "20"})
+        engine.query(
+            "create table t (id int primary key, v int) with (autovacuum_vacuum_threshold = 0,"
+            " autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100,"
+            " autovacuum_vacuum_cost_limit = 1);"  # a vacuum of t crawls: a page per 0.1 s
+            "insert into t select g, 0 from generate_series(1, 100000) g"
+        )
+        engine.query("update t set v = 1")  # dead rows: autovacuum comes within seconds
+        vacuuming = (
+            "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker' "
+            "and query like 'autovacuum: VACUUM%%public.t%%'"
+        )
+        wait_for(lambda: engine.query(vacuuming) == [(1,)], 60, "autovacuum on t")
+        engine.write("20260101000001", "add_c", "alter table t add column c int;\n")
+        engine.deploy()  # without cancelling it: 200 ms timeouts until the 20 s deadline
+    finally:
+        cluster.stop()
+    assert engine.names()[-2:] == ["migration_applied", "run_finished"]
+    assert engine.of(events.LockTimedOut) == []  # the wait cancelled it within 100 ms

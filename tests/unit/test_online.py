@@ -9,8 +9,8 @@ from test_planning import parsed, row
 from audifi_db.config import load_settings
 from audifi_db.discovery import discover
 from audifi_db.errors import ConfigError, MigrationFileError
-from audifi_db.model import Directive, Migration, State
-from audifi_db.online import MAX_DELAY_SECONDS, Backoff, backfill_batch
+from audifi_db.model import BlockingSession, Directive, Migration, State
+from audifi_db.online import MAX_DELAY_SECONDS, Backoff, backfill_batch, session_settings
 from audifi_db.planning import plan_deploy, python_entry, statements_of, statuses
 from audifi_db.sql import parse
 
@@ -133,3 +133,17 @@ def test_a_no_transaction_migration_stopped_by_a_lock_timeout_resumes_at_that_st
     other = blocked._replace(sqlstate="42P01")  # any other failure waits for a human
     plan = plan_deploy(statuses([migration], [other]), {A: parsed(sql)})
     assert [b.kind for b in plan.blockers] == ["unresolved"] and plan.steps == ()
+
+
+def test_the_session_waits_check_for_deadlocks_before_their_lock_timeout(tmp_path):
+    required, optional = session_settings(online(tmp_path))
+    assert required == {"lock_timeout": 200, "statement_timeout": 0}
+    assert optional == {"deadlock_timeout": 100}  # cancels an autovacuum in the way in time
+    assert session_settings(online(tmp_path, AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0"))[1] == {}
+
+
+def test_a_blocker_that_is_not_a_client_says_what_it_is():
+    vacuum = BlockingSession(77, state="active", backend="autovacuum worker")
+    assert vacuum.describe() == "pid 77 (autovacuum worker, active)"
+    client = BlockingSession(78, user="app", application="api", backend="client backend")
+    assert client.describe() == "pid 78 (user app, application 'api')"

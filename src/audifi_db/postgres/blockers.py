@@ -25,7 +25,7 @@ PROBE_SECONDS = 0.05
 # pg_stat_activity first: pg_blocking_pids takes the lock manager's locks).
 _BLOCKERS = """
 SELECT b.pid, b.usename, b.application_name, host(b.client_addr), b.state,
-       b.query_start, b.xact_start
+       b.query_start, b.xact_start, b.backend_type
   FROM pg_stat_activity w
  CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocking(pid)
   JOIN pg_stat_activity b ON b.pid = blocking.pid

@@ -27,6 +27,7 @@ KEEPALIVES = {
 }
 # Command tags of statements whose row count means "rows changed" (a SELECT's is rows read).
 _ROW_CHANGING_TAGS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"})
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Connection:
@@ -63,12 +64,19 @@ class Connection:
         self.execute(sql, params)
         return self._cursor.fetchone()
 
-    def configure(self, settings: dict[str, int]) -> None:
+    def configure(self, settings: dict[str, int], optional: dict[str, int] | None = None) -> None:
         """SET these (e.g. lock_timeout in ms) for the session, now and after every
-        `reset_session`."""
-        self._configured = "; ".join(
-            f"SET {name} = {int(value)}" for name, value in settings.items()
-        )
+        `reset_session`; the `optional` ones only where the role may set them (superuser
+        settings such as deadlock_timeout), left out where it may not."""
+        allowed = dict(settings)
+        for name, value in (optional or {}).items():
+            try:
+                self.execute(f"SET {name} = {int(value)}")
+                allowed[name] = value
+            except ServerError as error:
+                if error.sqlstate != _INSUFFICIENT_PRIVILEGE:
+                    raise
+        self._configured = "; ".join(f"SET {name} = {int(v)}" for name, v in allowed.items())
         self.execute(self._configured)
 
     def reset_session(self) -> None:
