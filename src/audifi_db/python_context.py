@@ -114,11 +114,10 @@ class _Backfill:
         self.rows = self.batches = self.paused_ms = 0
 
     def run(self, set_: str, where: str, params: dict[str, Any]) -> int:
-        """Batches until no key is left. Each commits without waiting for its WAL to reach
-        the disk (a batch a server crash loses is found not done and redone): one flush per
-        batch made a backfill 1.3-1.5x slower than the single UPDATE on a 2-core VM."""
+        """Batches until no key is left, each committed (and flushed) before the next: an
+        asynchronous commit made the batches no faster with the application running, and
+        its commits slower (app p99 40 ms against 15, max 300 ms against 160)."""
         low, high = catalog.key_range(self.step.conn, self.table, self.key)
-        self.step.conn.execute("SET synchronous_commit = off")
         after = None
         while True:
             self._wait_for_replicas()
@@ -133,7 +132,6 @@ class _Backfill:
                 after, self.rows, self.batches = last, self.rows + changed, self.batches + 1
             self._progress(began, _fraction(low, high, after), done=last is None)
             if last is None:
-                self.step.conn.execute("RESET synchronous_commit")  # what comes next is durable
                 return self.rows
 
     def _progress(self, began: float, fraction: float | None, *, done: bool) -> None:

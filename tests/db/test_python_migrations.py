@@ -191,19 +191,3 @@ def test_ctx_execute_takes_parameters_and_a_backfill_without_them_keeps_its_perc
         (5, 10),
         (7, 1245),  # even ids above 30
     ]
-
-
-def test_batches_commit_without_waiting_for_the_flush_and_what_follows_is_durable(engine):
-    engine.query("alter table t add column mode text; create table after_backfill (mode text)")
-    engine.write(
-        "20260101000001",
-        "modes",
-        "def migrate(ctx):\n"
-        '    ctx.backfill("t", set="mode = current_setting(\'synchronous_commit\')", '
-        'where="mode IS NULL")\n'
-        "    ctx.execute(\"INSERT INTO after_backfill SELECT current_setting('synchronous_commit')\")\n",
-        ".py",
-    )
-    engine.deploy()
-    assert engine.query("select distinct mode from t") == [("off",)]
-    assert engine.query("select mode from after_backfill") == [("on",)]
