@@ -3,8 +3,11 @@
 -- pending), a live V Studio session, an artist coin with a pool, and a week of
 -- analytics. Loaded by `audifi-db seed` (local environment only) in a single
 -- transaction into a freshly deployed database. Fixed UUIDs keep it
--- reproducible; balances, supply, reserves and shares sold are derived by
--- triggers from the ledger and ownership rows below.
+-- reproducible; balances, supply, reserves, liquidity positions and shares
+-- sold are derived by triggers from the ledger and ownership rows below.
+-- IPO sale windows are relative to now(): purchases are accepted only inside
+-- their window, at the server's time. Every purchase and ledger row carries
+-- the client's idempotency key, as the backend would send it.
 
 INSERT INTO users (id, email, handle, display_name, role, wallet_address, created_at) VALUES
     ('a0000000-0000-4000-8000-000000000001', 'nova@novarae.music', 'novarae', 'Nova Rae', 'artist',
@@ -52,31 +55,40 @@ INSERT INTO subscriptions (user_id, plan, status, provider, provider_reference,
     ('f0000000-0000-4000-8000-000000000001', 'fan_plus', 'active', 'stripe', 'sub_1QbLenaM0002',
      '2026-11-10 00:00+00', '2026-12-10 00:00+00');
 
-INSERT INTO masters (id, title, artist_id, ipfs_hash) VALUES
+-- Midnight Arcade's 100,000 shares are offered in tranches; Accra After Dark
+-- was offered whole.
+INSERT INTO masters (id, title, artist_id, ipfs_hash, total_shares) VALUES
     ('b0000000-0000-4000-8000-000000000001', 'Midnight Arcade', 'a0000000-0000-4000-8000-000000000001',
-     'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'),
+     'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', 100000),
     ('b0000000-0000-4000-8000-000000000002', 'Saltwater Letters', 'a0000000-0000-4000-8000-000000000001',
-     'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'),
+     'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o', 50000),
     ('b0000000-0000-4000-8000-000000000003', 'Accra After Dark', 'a0000000-0000-4000-8000-000000000002',
-     'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi');
+     'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi', 2000);
 
 -- IPOs are created open so that purchases are accepted; the Kofi offering is
--- closed after its sales, and the second Nova master waits for approval.
+-- closed once sold out (a sixth share would be refused), the second Nova
+-- master's offering is a draft (pending) waiting for approval.
 INSERT INTO ipos (id, master_id, total_shares, share_price, start_date, end_date, status) VALUES
     ('c0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 10000, 2.50000000,
-     '2026-11-15 17:00+00', '2026-12-15 17:00+00', 'open'),
+     now() - interval '16 days', now() + interval '14 days', 'open'),
     ('c0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000002', 5000, 4.00000000,
-     '2027-01-10 17:00+00', '2027-02-10 17:00+00', 'pending'),
+     now() + interval '40 days', now() + interval '71 days', 'pending'),
     ('c0000000-0000-4000-8000-000000000003', 'b0000000-0000-4000-8000-000000000003', 2000, 1.25000000,
-     '2026-10-01 12:00+00', '2026-10-31 12:00+00', 'open');
+     now() - interval '60 days', now() + interval '1 day', 'open');
 
-INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price, purchased_at) VALUES
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 1200, 2.50000000, '2026-11-15 17:04+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 400, 2.50000000, '2026-11-16 09:31+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 75, 2.50000000, '2026-11-20 22:10+00'),
-    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 300, 2.50000000, '2026-11-22 11:00+00'),
-    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000002', 1500, 1.25000000, '2026-10-03 14:12+00'),
-    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000003', 500, 1.25000000, '2026-10-29 20:05+00');
+INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price, idempotency_key) VALUES
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 1200, 2.50000000, 'buy-7c1e0b52'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 400, 2.50000000, 'buy-2f9a44d0'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 75, 2.50000000, 'buy-91b3c7e4'),
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 300, 2.50000000, 'buy-0d6f2a18'),
+    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000002', 1500, 1.25000000, 'buy-5e8c9b31'),
+    ('c0000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000003', 500, 1.25000000, 'buy-c4a17d90');
+
+-- Sam changed his mind about 25 of his Midnight Arcade shares: a refund is a
+-- compensating row, never an edit.
+INSERT INTO ownership (ipo_id, owner_id, kind, shares, purchase_price, idempotency_key) VALUES
+    ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000003', 'refund', -25, 2.50000000,
+     'refund-91b3c7e4');
 
 UPDATE ipos SET status = 'closed' WHERE id = 'c0000000-0000-4000-8000-000000000003';
 
@@ -92,10 +104,19 @@ INSERT INTO session_participants (session_id, user_id, role, joined_at, left_at)
 
 INSERT INTO session_decisions (session_id, decision_type, data, decided_at, decided_by) VALUES
     ('d0000000-0000-4000-8000-000000000001', 'tempo', '{"bpm": 96, "previous_bpm": 92}', '2026-11-24 19:12+00',
-     'a0000000-0000-4000-8000-000000000001'),
-    ('d0000000-0000-4000-8000-000000000001', 'holder_vote',
-     '{"question": "Which bridge?", "options": ["A", "B"], "winner": "B", "votes": {"A": 1630, "B": 2045}}',
-     '2026-11-24 19:35+00', NULL);
+     'a0000000-0000-4000-8000-000000000001');
+
+-- The bridge is put to the vote of the participants present (Lena has left);
+-- deciding records the winner and freezes the decision and its votes.
+INSERT INTO session_decisions (id, session_id, decision_type, data, status) VALUES
+    ('d1000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000001', 'bridge_vote',
+     '{"question": "Which bridge?", "options": ["A", "B"]}', 'open');
+INSERT INTO session_decision_votes (decision_id, user_id, choice) VALUES
+    ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'B'),
+    ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'B'),
+    ('d1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'A');
+UPDATE session_decisions SET status = 'decided', data = data || '{"winner": "B", "votes": {"A": 1, "B": 2}}'
+ WHERE id = 'd1000000-0000-4000-8000-000000000001';
 
 INSERT INTO v_studio_events (session_id, user_id, event_type, payload, occurred_at) VALUES
     ('d0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'session.start', '{}', '2026-11-24 19:00:00+00'),
@@ -115,32 +136,38 @@ INSERT INTO liquidity_pools (id, coin_a_id, coin_b_id, fee_bps) VALUES
     ('30000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001',
      '20000000-0000-4000-8000-000000000001', 30);
 
-INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount, reference, created_at) VALUES
+-- One statement: a swap's two legs (same swap_id and key) must arrive together.
+INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount, reference, idempotency_key,
+                               swap_id, created_at) VALUES
     -- Supply: NOVA minted to the artist, AUDI credits to the treasury and to Jun.
     ('20000000-0000-4000-8000-000000000001', 'mint', NULL, 'a0000000-0000-4000-8000-000000000001', NULL,
-     600000, 'genesis', '2026-11-01 12:00+00'),
+     600000, 'genesis', 'mint-nova-genesis', NULL, '2026-11-01 12:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'mint', NULL, 'e0000000-0000-4000-8000-000000000001', NULL,
-     50000, 'treasury funding', '2026-11-01 12:00+00'),
+     50000, 'treasury funding', 'mint-audi-treasury', NULL, '2026-11-01 12:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'mint', NULL, 'f0000000-0000-4000-8000-000000000002', NULL,
-     500, 'card top-up ch_3QbJun', '2026-11-18 10:00+00'),
+     500, 'card top-up ch_3QbJun', 'topup-ch_3QbJun', NULL, '2026-11-18 10:00+00'),
     -- Seed the pool: 100 000 NOVA against 25 000 AUDI.
     ('20000000-0000-4000-8000-000000000001', 'add_liquidity', 'a0000000-0000-4000-8000-000000000001', NULL,
-     '30000000-0000-4000-8000-000000000001', 100000, 'pool genesis', '2026-11-02 09:00+00'),
+     '30000000-0000-4000-8000-000000000001', 100000, 'pool genesis', 'pool-genesis-nova', NULL, '2026-11-02 09:00+00'),
     ('10000000-0000-4000-8000-000000000001', 'add_liquidity', 'e0000000-0000-4000-8000-000000000001', NULL,
-     '30000000-0000-4000-8000-000000000001', 25000, 'pool genesis', '2026-11-02 09:00+00'),
+     '30000000-0000-4000-8000-000000000001', 25000, 'pool genesis', 'pool-genesis-audi', NULL, '2026-11-02 09:00+00'),
     -- A gift from Nova to an early fan.
     ('20000000-0000-4000-8000-000000000001', 'transfer', 'a0000000-0000-4000-8000-000000000001',
-     'f0000000-0000-4000-8000-000000000001', NULL, 5000, 'early supporter gift', '2026-11-05 15:00+00'),
-    -- Jun swaps 100 AUDI for NOVA (constant product, 0.30 % fee).
+     'f0000000-0000-4000-8000-000000000001', NULL, 5000, 'early supporter gift', 'gift-3a7d', NULL,
+     '2026-11-05 15:00+00'),
+    -- Jun swaps 100 AUDI for NOVA (constant product, 0.30 % fee): two legs, one swap.
     ('10000000-0000-4000-8000-000000000001', 'swap', 'f0000000-0000-4000-8000-000000000002', NULL,
-     '30000000-0000-4000-8000-000000000001', 100, 'swap 7f3c', '2026-11-19 20:41+00'),
+     '30000000-0000-4000-8000-000000000001', 100, 'swap 7f3c', 'swap-7f3c', '40000000-0000-4000-8000-000000000001',
+     '2026-11-19 20:41+00'),
     ('20000000-0000-4000-8000-000000000001', 'swap', NULL, 'f0000000-0000-4000-8000-000000000002',
-     '30000000-0000-4000-8000-000000000001', 397.215902978920, 'swap 7f3c', '2026-11-19 20:41+00'),
+     '30000000-0000-4000-8000-000000000001', 397.215902978920, 'swap 7f3c', 'swap-7f3c',
+     '40000000-0000-4000-8000-000000000001', '2026-11-19 20:41+00'),
     -- Lena passes some on to Sam, who burns 50 for a backstage pass.
     ('20000000-0000-4000-8000-000000000001', 'transfer', 'f0000000-0000-4000-8000-000000000001',
-     'f0000000-0000-4000-8000-000000000003', NULL, 250, 'split the merch order', '2026-11-21 13:00+00'),
+     'f0000000-0000-4000-8000-000000000003', NULL, 250, 'split the merch order', 'merch-split-88', NULL,
+     '2026-11-21 13:00+00'),
     ('20000000-0000-4000-8000-000000000001', 'burn', 'f0000000-0000-4000-8000-000000000003', NULL, NULL,
-     50, 'backstage pass redemption', '2026-11-23 18:00+00');
+     50, 'backstage pass redemption', 'redeem-backstage-12', NULL, '2026-11-23 18:00+00');
 
 INSERT INTO master_daily_metrics (master_id, metric_date, plays, unique_listeners, revenue) VALUES
     ('b0000000-0000-4000-8000-000000000001', '2026-11-20', 18432, 9120, 73.72800000),

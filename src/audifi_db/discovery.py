@@ -61,7 +61,7 @@ def display_path(path: Path) -> str:
 def read_sql(path: Path, shown: str | None = None) -> str:
     """A SQL file's text, BOM dropped and CRLF turned into LF; errors name the file."""
     shown = shown or display_path(path)
-    return _decode(_read_bytes(str(path), shown), shown)
+    return decode_sql(_read_bytes(str(path), shown), shown)
 
 
 _READ_SIZE = 1 << 16
@@ -83,7 +83,8 @@ def _read_bytes(path: str, shown: str) -> bytes:
     return b"".join(chunks)
 
 
-def _decode(data: bytes, shown: str) -> str:
+def decode_sql(data: bytes, shown: str) -> str:
+    """SQL bytes as text, BOM dropped and CRLF turned into LF; errors name `shown`."""
     try:
         return normalise(data).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,6 +99,11 @@ def read_migration(path: Path, shown: str | None = None) -> Migration:
 
 
 def _read_migration(filename: str, path: str, shown: str) -> Migration:
+    _check_name(filename, shown)  # before reading: a stray file's name is what is wrong
+    return migration_from_text(filename, decode_sql(_read_bytes(path, shown), shown), shown)
+
+
+def _check_name(filename: str, shown: str) -> re.Match:
     match = FILENAME.match(filename)
     if not match:
         raise MigrationFileError(
@@ -105,7 +111,13 @@ def _read_migration(filename: str, path: str, shown: str) -> Migration:
             "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql (or .py for a Python "
             "migration), e.g. via `audifi-db new NAME`",
         )
-    text = _decode(_read_bytes(path, shown), shown)
+    return match
+
+
+def migration_from_text(filename: str, text: str, shown: str) -> Migration:
+    """A migration from its file name and text (as `decode_sql` returns it), e.g. a file as
+    git stored it."""
+    match = _check_name(filename, shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
     found = () if filename.endswith(".py") else tuple(directives(text))
@@ -147,6 +159,26 @@ def _is_ignored(name: str) -> bool:
 
 def discover(folder: Path) -> list[Migration]:
     """Every migration in `folder`, in version order."""
+    migrations: dict[str, Migration] = {}
+    for migration in read_folder(folder):
+        if migration.version in migrations:
+            raise MigrationFileError(
+                f"{migration.path}: version {migration.version} is also used by "
+                f"{migrations[migration.version].path}",
+                "give one of them a new version (`audifi-db new` picks a free one)",
+            )
+        migrations[migration.version] = migration
+    return [migrations[version] for version in sorted(migrations)]
+
+
+def is_migration_name(name: str) -> bool:
+    """A name the migrations folder may hold as a migration (not README or a dotfile)."""
+    return not _is_ignored(name) and FILENAME.match(name) is not None
+
+
+def read_folder(folder: Path) -> list[Migration]:
+    """Every migration file in `folder` in name order, two with one version included
+    (`discover` refuses those; `check` reports them as a conflict)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except FileNotFoundError:
@@ -156,20 +188,12 @@ def discover(folder: Path) -> list[Migration]:
         ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read migrations folder {folder}: {exc.strerror}") from None
-    migrations: dict[str, Migration] = {}
     shown_folder = display_path(folder)  # once: resolving every file's path costs 20 ms per 1,000
-    for entry in entries:
-        if _is_ignored(entry.name):
-            continue
-        migration = _read_migration(entry.name, entry.path, f"{shown_folder}/{entry.name}")
-        if migration.version in migrations:
-            raise MigrationFileError(
-                f"{migration.path}: version {migration.version} is also used by "
-                f"{migrations[migration.version].path}",
-                "give one of them a new version (`audifi-db new` picks a free one)",
-            )
-        migrations[migration.version] = migration
-    return [migrations[version] for version in sorted(migrations)]
+    return [
+        _read_migration(entry.name, entry.path, f"{shown_folder}/{entry.name}")
+        for entry in entries
+        if not _is_ignored(entry.name)
+    ]
 
 
 def next_version(existing: list[str], now: datetime) -> str:

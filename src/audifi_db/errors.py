@@ -167,3 +167,7 @@ class RestoreFailedError(AudiFiDbError):
     """pg_restore or psql failed during a restore; its transaction was not committed."""
 
     exit_code = EXIT_FAILED
+
+
+class GitError(AudiFiDbError):
+    """git is missing, the folder is not a repository, or a ref does not resolve."""

@@ -31,10 +31,11 @@ def test_baseline_records_without_running_and_deploy_applies_the_rest(project):
     states = [(v, s) for v, s, *_ in project.history()]
     assert states == [(path.name[:14], "baselined") for path in MIGRATIONS[:3]]
     status = json.loads(project.cli("status", "--json").stdout)
-    assert status["counts"]["baselined"] == 3 and status["counts"]["pending"] == 2
+    rest = len(MIGRATIONS) - 3
+    assert status["counts"]["baselined"] == 3 and status["counts"]["pending"] == rest
     deploy = project.cli("deploy")
     assert deploy.returncode == 0, deploy.stderr
-    assert "2 migration(s) applied" in deploy.stdout
+    assert f"{rest} migration(s) applied" in deploy.stdout
     assert project.cli("status").returncode == 0
 
 

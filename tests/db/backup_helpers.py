@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import query as execute
 
 REPO = Path(__file__).resolve().parents[2]
-NEW_VERSION = "20261201000000"
+NEW_VERSION = "20991231000000"  # newer than every AudiFi migration, whatever lands
 NEW_MIGRATION = """-- Royalty splits between the holders of a master.
 CREATE TABLE IF NOT EXISTS royalty_splits (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -6,18 +6,34 @@ import contextlib
 import itertools
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 import pytest
+from psycopg2 import errorcodes
 
 WAIT_SECONDS = 10
+# The SQLSTATEs of the refusals the schema tests expect.
+CHECK = errorcodes.CHECK_VIOLATION
+UNIQUE = errorcodes.UNIQUE_VIOLATION
+RESTRICT = errorcodes.RESTRICT_VIOLATION
+FOREIGN_KEY = errorcodes.FOREIGN_KEY_VIOLATION
 _counter = itertools.count(1)
 
 Connection = psycopg2.extensions.connection
+
+
+def session(url: str) -> Iterator[Connection]:
+    """An autocommit connection for a test's `db` fixture (`yield from session(url)`): every
+    refused statement leaves no trace."""
+    conn = connect(url)
+    yield conn
+    conn.close()
 
 
 def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITTED") -> Connection:
@@ -31,6 +47,19 @@ def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITT
     if not autocommit:
         conn.commit()
     return conn
+
+
+def run(conn: Connection, sql: str, params: Any = None) -> None:
+    """Execute one statement."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def rows(conn: Connection, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Run a query and return all its rows."""
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def scalar(conn: Connection, sql: str, params: Any = None) -> Any:
@@ -60,33 +89,102 @@ def new_user(conn: Connection, role: str = "fan", email: str | None = None) -> s
     )
 
 
-def new_master(conn: Connection, artist_id: str | None = None) -> str:
+def new_key() -> str:
+    """A fresh client idempotency key."""
+    return f"req-{uuid.uuid4().hex}"
+
+
+def new_master(
+    conn: Connection, artist_id: str | None = None, total_shares: int = 1_000_000
+) -> str:
     """Insert a master (with a new artist unless given); return its id."""
     artist_id = artist_id or new_user(conn, role="artist")
     return scalar(
         conn,
-        "INSERT INTO masters (title, artist_id) VALUES ('A Song', %s) RETURNING id",
-        (artist_id,),
+        "INSERT INTO masters (title, artist_id, total_shares) VALUES ('A Song', %s, %s) RETURNING id",
+        (artist_id, total_shares),
     )
 
 
 def new_ipo(
-    conn: Connection, total_shares: int = 100, status: str = "open", master_id: str | None = None
+    conn: Connection,
+    total_shares: int = 100,
+    status: str = "open",
+    master_id: str | None = None,
+    window: tuple[str, str] = ("-1 hour", "30 days"),
 ) -> str:
-    """Insert an IPO (for a new master unless given); return its id."""
-    return scalar(
+    """An IPO at 2.5 a share (for a new master unless given) selling from now + window[0]
+    to now + window[1], brought to `status` the way the application would (closed and
+    cancelled IPOs are opened first); return its id."""
+    ipo = scalar(
         conn,
         "INSERT INTO ipos (master_id, total_shares, share_price, start_date, end_date, status)"
-        " VALUES (%s, %s, 2.5, now(), now() + interval '30 days', %s) RETURNING id",
-        (master_id or new_master(conn), total_shares, status),
+        " VALUES (%s, %s, 2.5, now() + %s::interval, now() + %s::interval, %s) RETURNING id",
+        (
+            master_id or new_master(conn),
+            total_shares,
+            *window,
+            "pending" if status == "pending" else "open",
+        ),
+    )
+    if status in ("closed", "cancelled"):
+        execute(conn, ("UPDATE ipos SET status = %s WHERE id = %s", (status, ipo)))
+    return ipo
+
+
+def buy_sql(
+    ipo_id: str,
+    owner_id: str,
+    shares: int,
+    *,
+    price: Any = 2.5,
+    key: str | None = None,
+    kind: str = "purchase",
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement buying (or, kind='refund' with negative shares, refunding) shares of an
+    IPO, under a fresh idempotency key unless given."""
+    return (
+        "INSERT INTO ownership (ipo_id, owner_id, kind, shares, purchase_price, idempotency_key)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (ipo_id, owner_id, kind, shares, price, key or new_key()),
     )
 
 
-def buy_sql(ipo_id: str, owner_id: str, shares: int) -> tuple[str, tuple[Any, ...]]:
-    """The statement buying shares of an IPO."""
+def new_session(conn: Connection, host_id: str | None = None) -> str:
+    """A V Studio session (hosted by a new artist unless given); return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO v_studio_sessions (host_id, title) VALUES (%s, 'Jam') RETURNING id",
+        (host_id or new_user(conn, role="artist"),),
+    )
+
+
+def join(conn: Connection, session_id: str, user_id: str | None = None) -> str:
+    """A user (new unless given) joins a session as a listener; return the user's id."""
+    user_id = user_id or new_user(conn)
+    run(
+        conn,
+        "INSERT INTO session_participants (session_id, user_id) VALUES (%s, %s)",
+        (session_id, user_id),
+    )
+    return user_id
+
+
+def open_vote(conn: Connection, session_id: str, options: tuple[str, ...] = ("A", "B")) -> str:
+    """An open decision of a session, voting on options; return its id."""
+    return scalar(
+        conn,
+        "INSERT INTO session_decisions (session_id, decision_type, data, status)"
+        " VALUES (%s, 'bridge_vote', jsonb_build_object('options', %s::text[]), 'open') RETURNING id",
+        (session_id, list(options)),
+    )
+
+
+def vote_sql(decision_id: str, user_id: str, choice: str = "A") -> tuple[str, tuple[Any, ...]]:
+    """The statement casting a vote."""
     return (
-        "INSERT INTO ownership (ipo_id, owner_id, shares, purchase_price) VALUES (%s, %s, %s, 2.5)",
-        (ipo_id, owner_id, shares),
+        "INSERT INTO session_decision_votes (decision_id, user_id, choice) VALUES (%s, %s, %s)",
+        (decision_id, user_id, choice),
     )
 
 
@@ -110,13 +208,66 @@ def ledger_sql(
     from_user: str | None = None,
     to_user: str | None = None,
     pool: str | None = None,
+    key: str | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
-    """The statement recording one ledger row."""
+    """The statement recording one ledger row, under a fresh idempotency key unless given."""
     return (
-        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (coin_id, kind, from_user, to_user, pool, amount),
+        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount,"
+        " idempotency_key) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (coin_id, kind, from_user, to_user, pool, amount, key or new_key()),
     )
+
+
+def swap_sql(
+    pool: str, trader: str, pay: tuple[str, Any], receive: tuple[str, Any], key: str | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """One statement recording a swap's two legs: trader pays (coin, amount) into the pool and
+    receives (coin, amount) from it, under one swap id and one idempotency key."""
+    swap_id, key = str(uuid.uuid4()), key or new_key()
+    return (
+        "INSERT INTO coin_transactions (coin_id, kind, from_user_id, to_user_id, pool_id, amount,"
+        " idempotency_key, swap_id) VALUES (%s, 'swap', %s, NULL, %s, %s, %s, %s),"
+        " (%s, 'swap', NULL, %s, %s, %s, %s, %s)",
+        (
+            pay[0],
+            trader,
+            pool,
+            pay[1],
+            key,
+            swap_id,
+            receive[0],
+            trader,
+            pool,
+            receive[1],
+            key,
+            swap_id,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A liquidity pool, its two coins (coin_a < coin_b) and the user who funded it."""
+
+    id: str
+    coin_a: str
+    coin_b: str
+    provider: str
+
+
+def new_pool(conn: Connection, funding: Any = 1000) -> Pool:
+    """A pool of two new coins, each side funded with `funding` by a new provider."""
+    coin_a, coin_b = sorted((new_coin(conn), new_coin(conn)))
+    pool_id = scalar(
+        conn,
+        "INSERT INTO liquidity_pools (coin_a_id, coin_b_id) VALUES (%s, %s) RETURNING id",
+        (coin_a, coin_b),
+    )
+    provider = new_user(conn)
+    for coin in (coin_a, coin_b):
+        execute(conn, ledger_sql(coin, "mint", funding, to_user=provider))
+        execute(conn, ledger_sql(coin, "add_liquidity", funding, from_user=provider, pool=pool_id))
+    return Pool(pool_id, coin_a, coin_b, provider)
 
 
 def execute(conn: Connection, statement: tuple[str, tuple[Any, ...]]) -> None:
@@ -131,6 +282,18 @@ def balance(conn: Connection, coin_id: str, user_id: str) -> Decimal:
         conn,
         "SELECT coalesce((SELECT balance FROM coin_balances WHERE coin_id = %s AND user_id = %s), 0)",
         (coin_id, user_id),
+    )
+
+
+def supply_is_held(db: Connection) -> bool:
+    """Every coin's total_supply equals its balances plus its pool reserves."""
+    return scalar(
+        db,
+        """SELECT bool_and(c.total_supply =
+                  (SELECT coalesce(sum(balance), 0) FROM coin_balances b WHERE b.coin_id = c.id)
+                  + (SELECT coalesce(sum(CASE WHEN p.coin_a_id = c.id THEN reserve_a ELSE reserve_b END), 0)
+                       FROM liquidity_pools p WHERE c.id IN (p.coin_a_id, p.coin_b_id)))
+             FROM coins c""",
     )
 
 
@@ -210,3 +373,10 @@ def race(url: str, *work: Callable[[Connection], None]) -> list[psycopg2.Error |
     finally:
         for conn in conns:
             conn.close()
+
+
+def single_error(outcomes: list[psycopg2.Error | None]) -> psycopg2.Error:
+    """Assert exactly one outcome committed; return the other's error."""
+    errors = [outcome for outcome in outcomes if outcome is not None]
+    assert len(errors) == 1, f"expected exactly one commit, got errors {errors}"
+    return errors[0]

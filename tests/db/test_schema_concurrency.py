@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-import psycopg2
 import pytest
 from psycopg2 import errorcodes
 from schema_helpers import (
     Connection,
     balance,
     buy_sql,
-    connect,
     execute,
     interleave,
     ledger_sql,
@@ -27,6 +25,8 @@ from schema_helpers import (
     new_user,
     race,
     scalar,
+    session,
+    single_error,
 )
 
 ISOLATION_LEVELS = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]
@@ -41,17 +41,7 @@ EXPECTED_REFUSAL = {
 
 @pytest.fixture
 def db(deployed_url: str) -> Iterator[Connection]:
-    """An autocommit connection for setup and final checks."""
-    conn = connect(deployed_url)
-    yield conn
-    conn.close()
-
-
-def single_error(outcomes: list[psycopg2.Error | None]) -> psycopg2.Error:
-    """Assert exactly one outcome committed; return the other's error."""
-    errors = [outcome for outcome in outcomes if outcome is not None]
-    assert len(errors) == 1, f"expected exactly one commit, got errors {errors}"
-    return errors[0]
+    yield from session(deployed_url)
 
 
 @pytest.mark.parametrize("isolation", ISOLATION_LEVELS)

@@ -20,6 +20,9 @@ PURE = (
     "templates.py",
     "revert.py",
     "lint/",
+    "branches.py",
+    "check_report.py",
+    "github.py",
 )
 DRIVERS = {"psycopg2", "psycopg", "pgserver"}
 # The library layer reaches the database through postgres/; everything else must not, even
@@ -44,7 +47,7 @@ FILE_IO = (
     "backup/",
     "observe/",
 )
-SUBPROCESS = ("backup/process.py", "pgtools.py")
+SUBPROCESS = ("backup/process.py", "pgtools.py", "gitfacts.py")  # git for `check`
 
 
 def modules():

@@ -78,3 +78,42 @@ def test_lint_server_version_is_read_as_postgresql_writes_it(tmp_path):
     assert settings(tmp_path, "[lint]\nserver_version = 15\n").lint.server_version == 150000
     assert settings(tmp_path, "[lint]\nserver_version = 150004\n").lint.server_version == 150004
     assert settings(tmp_path).lint.server_version == 0
+
+
+def test_sections_are_overridden_per_environment_in_the_documented_order(tmp_path):
+    toml = (
+        "[lock]\nwait_seconds = 5\n"
+        "[environments.production.lock]\nwait_seconds = 300\n"
+        "[backup]\nkeep_last = 3\n"
+    )
+    prod = {"PRODUCTION_DATABASE_URL": "postgresql://h/p"}
+    assert settings(tmp_path, toml).lock.wait_seconds == 5
+    assert settings(tmp_path, toml, env="production", **prod).lock.wait_seconds == 300
+    variable = settings(tmp_path, toml, env="production", AUDIFI_DB_LOCK_WAIT_SECONDS="7", **prod)
+    assert variable.lock.wait_seconds == 7  # the section's variable beats the file
+    per_env = settings(
+        tmp_path,
+        toml,
+        env="production",
+        AUDIFI_DB_LOCK_WAIT_SECONDS="7",
+        AUDIFI_DB_ENVIRONMENTS_PRODUCTION_LOCK_WAIT_SECONDS="9",
+        **prod,
+    )
+    assert per_env.lock.wait_seconds == 9  # the environment's variable beats all
+
+
+def test_backups_before_deploys_are_on_for_staging_and_production_only_by_default(tmp_path):
+    assert not settings(tmp_path).backup.before_deploy
+    staging = settings(tmp_path, env="staging", STAGING_DATABASE_URL="postgresql://h/s")
+    assert staging.backup.before_deploy and staging.requires == ""
+    prod = settings(tmp_path, env="production", PRODUCTION_DATABASE_URL="postgresql://h/p")
+    assert prod.backup.before_deploy and prod.requires == "staging"
+    off = settings(
+        tmp_path, "[backup]\nbefore_deploy = false\n", env="staging", STAGING_DATABASE_URL="x"
+    )
+    assert not off.backup.before_deploy  # the file beats the built-in default
+
+
+def test_an_unknown_section_of_an_environment_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="unknown key 'locks' in \\[environments.production\\]"):
+        settings(tmp_path, "[environments.production.locks]\nwait_seconds = 1\n")

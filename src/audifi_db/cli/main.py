@@ -32,6 +32,7 @@ COMMANDS = [
     "db",
     "dump-schema",
     "embedded",
+    "check",
 ]
 # Flags every database command takes; accepted before the command too (`--env staging status`).
 GLOBAL_FLAGS = {
@@ -48,9 +49,12 @@ EPILOG = """exit codes:
        migrations, a failed migration awaiting `resolve`, a guard refused the run (plan,
        lint, staging first, backup: nothing applied), the migration lock held by another
        run past the wait, a backup that does not verify, a restore refused (no or wrong
-       `--confirm`, a file that does not match its manifest) or failed (nothing changed)
+       `--confirm`, a file that does not match its manifest) or failed (nothing changed);
+       `check`: a conflict with the base branch (an edited, deleted or renamed migration,
+       two with one version, a new one not newer than the base's newest)
   2    usage or configuration error, a bad migration file (a syntax error too), the
-       database unreachable or refusing us, a command refused for the environment
+       database unreachable or refusing us, a command refused for the environment;
+       `check`: not a git repository, a base that does not resolve, no CREATEDB
   130  interrupted (Ctrl-C)
   141  stdout closed early (e.g. piped into head)
 

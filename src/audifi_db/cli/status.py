@@ -22,18 +22,20 @@ def run(args) -> int:
     settings = settings_from(args)
     info(f"{settings.environment}: {settings.url_for_humans}")
     report = status(settings)
+    rows = [[item.version, item.name, item.state.value, _when(item)] for item in report.migrations]
+    counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
+    counts = f"{len(report.migrations)} migrations: {counts or 'none'}"
     if args.json:
         print_json(report.to_json())
     else:
-        rows = [
-            [item.version, item.name, item.state.value, _when(item)] for item in report.migrations
-        ]
         table(["version", "name", "state", "applied at / note"], rows)
-        counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
-        verdict = "in sync" if report.in_sync else "NOT in sync"
-        print(f"{len(report.migrations)} migrations: {counts or 'none'} — {verdict}")
+        print(f"{counts} — {'in sync' if report.in_sync else 'NOT in sync'}")
         if next_step := report.next_step():
             print(next_step)
+    from .github import annotate, append_summary, status_annotations, status_markdown
+
+    annotate(status_annotations(report), json_mode=args.json)
+    append_summary(status_markdown(report, rows, counts))
     return 0 if report.in_sync else 1
 
 

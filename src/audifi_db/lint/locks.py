@@ -17,6 +17,7 @@ from .nodes import (
     alter_commands,
     column_constraints,
     column_default,
+    dotted,
     has_constraint,
     object_names,
     relation_name,
@@ -134,13 +135,21 @@ def _alter_table(body: dict, known: _Known) -> list[LockEffect]:
         referenced.extend(_referenced_tables(cmd))
     main = LockEffect(table, mode, rewrite, scan or rewrite)
     others = [LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced]
-    return [main, *others, *_partitions(body)]
+    return [main, *others, *_partitions(body, model_table)]
 
 
-def _partitions(body: dict) -> list[LockEffect]:
+def _partitions(body: dict, parent: Table | None) -> list[LockEffect]:
     """ATTACH locks the partition ACCESS EXCLUSIVE and scans it; a plain DETACH locks it
-    ACCESS EXCLUSIVE, a concurrent one SHARE UPDATE EXCLUSIVE."""
+    ACCESS EXCLUSIVE, a concurrent one SHARE UPDATE EXCLUSIVE. Both lock every table the
+    parent's foreign keys reference SHARE ROW EXCLUSIVE (the partition's copies of those
+    constraints are made or made standalone): writes to `users` wait while a month of
+    events is attached or detached."""
     found = []
+    referenced = sorted(
+        {c.references for c in parent.constraints.values() if c.kind == "foreign" and c.references}
+        if parent is not None
+        else set()
+    )
     for cmd in alter_commands(body):
         if cmd["subtype"] in ("AT_AttachPartition", "AT_DetachPartition"):
             partition = cmd["def"]["PartitionCmd"]
@@ -148,6 +157,7 @@ def _partitions(body: dict) -> list[LockEffect]:
             mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
             attach = cmd["subtype"] == "AT_AttachPartition"
             found.append(LockEffect(relation_name(partition["name"]), mode, scan=attach))
+            found.extend(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)
     return found
 
 
@@ -335,7 +345,39 @@ def _on_relation(mode: LockMode, **flags: bool) -> Callable[[dict, _Known], list
     return reader
 
 
+# COMMENT ON locks the relation it describes SHARE UPDATE EXCLUSIVE (PostgreSQL's
+# CommentObject): the relation itself, or the one a column, constraint, trigger, rule or
+# policy belongs to (its name is the object's name without the last part).
+_COMMENT_ON_RELATION = {
+    "OBJECT_TABLE",
+    "OBJECT_VIEW",
+    "OBJECT_MATVIEW",
+    "OBJECT_FOREIGN_TABLE",
+    "OBJECT_SEQUENCE",
+    "OBJECT_INDEX",
+}
+_COMMENT_ON_RELATION_PART = {
+    "OBJECT_COLUMN",
+    "OBJECT_TABCONSTRAINT",
+    "OBJECT_TRIGGER",
+    "OBJECT_RULE",
+    "OBJECT_POLICY",
+}
+
+
+def _comment(body: dict, _known: _Known) -> list[LockEffect]:
+    items = body.get("object", {}).get("List", {}).get("items", [])
+    if body["objtype"] in _COMMENT_ON_RELATION:
+        names = items
+    elif body["objtype"] in _COMMENT_ON_RELATION_PART:
+        names = items[:-1]
+    else:
+        return []
+    return [LockEffect(dotted(names), LockMode.SHARE_UPDATE_EXCLUSIVE)] if names else []
+
+
 _READERS: dict[str, Callable[[dict, _Known], list[LockEffect]]] = {
+    "CommentStmt": _comment,
     "AlterTableStmt": _alter_table,
     "CreateStmt": _create_table,
     "IndexStmt": _index,

@@ -68,23 +68,9 @@ def _predict(top: Statement, schema: SchemaModel, version: int) -> Prediction:
             if effect.rewrite:
                 rewrites.add(relation)
         schema.apply(statement)
-    moved = _moved(top, schema)
-    locks = {moved.get(r, r): mode for r, mode in locks.items()}
-    return Prediction(top, locks, frozenset(moved.get(r, r) for r in rewrites))
-
-
-def _moved(statement: Statement, schema: SchemaModel) -> dict[str, str]:
-    """Old -> new name of a table the statement renamed or moved to another schema (what
-    the server reports its lock under afterwards)."""
-    body = statement.body
-    if statement.node_type == "RenameStmt" and body.get("renameType") == "OBJECT_TABLE":
-        old_schema = body["relation"].get("schemaname")
-        old = schema.qualify(body["relation"]["relname"], old_schema)
-        return {old: f"{old.partition('.')[0]}.{body['newname']}"}
-    if statement.node_type == "AlterObjectSchemaStmt" and "relation" in body:
-        old = schema.qualify(body["relation"]["relname"], body["relation"].get("schemaname"))
-        return {old: f"{body['newschema']}.{body['relation']['relname']}"}
-    return {}
+    # Relations keep the names they had when the statement began: the trace names what it
+    # observes the same way, so a rename's lock is on the old name.
+    return Prediction(top, locks, frozenset(rewrites))
 
 
 def _resolve(effect: LockEffect, schema: SchemaModel, statement: Statement) -> str | None:

@@ -80,6 +80,7 @@ def migration_json(item: MigrationStatus) -> dict:
         "statements_applied": last.statements_applied if last else None,
         "statements_total": last.statements_total if last else None,
         "error": last.error if last and unsettled else None,
+        "failed_line": last.failed_line if last and unsettled else None,
         "applied_by": last.applied_by if last else None,
         "notes": dict(last.notes) if last and last.notes else {},
     }

@@ -36,6 +36,7 @@ _STATUS_COLUMNS = [
     "duration_ms",
     "statements_applied",
     "statements_total",
+    "failed_line",  # where a failed migration stopped: status annotates it in GitHub Actions
     "error",
     "applied_by",
     "sqlstate",

@@ -24,7 +24,7 @@ from .history import quote_ident
 
 _USER = "n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema'"
 _LOCKS = f"""
-SELECT format('%%s.%%s', n.nspname, c.relname), l.mode
+SELECT c.oid, l.mode
   FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
@@ -147,10 +147,15 @@ def _traced(conn: Connection, text: str, *, watch_locks: bool) -> Observed:
     except ServerError as error:
         return Observed(None, None, (), str(error))
     after = _storage(conn)
+    # Relations are named as they were when the statement began (a rename's locks are on
+    # the old name, as the prediction reads the statement); new ones as they are now.
+    named = {oid: name for oid, (name, _) in after.items()} | {
+        oid: name for oid, (name, _) in storage.items()
+    }
     rewritten = tuple(
         sorted(
-            name
-            for oid, (name, node) in after.items()
+            named[oid]
+            for oid, (_, node) in after.items()
             if oid in storage and node not in (storage[oid][1], 0)
         )
     )
@@ -160,11 +165,11 @@ def _traced(conn: Connection, text: str, *, watch_locks: bool) -> Observed:
         return Observed(None, None, rewritten, created=created, dropped=dropped)
     held = _locks(conn)
     taken = {
-        relation: max(modes - locks.get(relation, set()))
-        for relation, modes in held.items()
-        if modes - locks.get(relation, set())
+        named[oid]: max(modes - locks.get(oid, set()))
+        for oid, modes in held.items()
+        if modes - locks.get(oid, set())
     }
-    held_modes = {r: max(m) for r, m in held.items()}
+    held_modes = {named[oid]: max(m) for oid, m in held.items()}
     return Observed(taken, held_modes, rewritten, created=created, dropped=dropped)
 
 
@@ -172,8 +177,9 @@ def _storage(conn: Connection) -> dict[int, tuple[str, int]]:
     return {oid: (name, node) for oid, name, node in conn.query(_STORAGE, {})}
 
 
-def _locks(conn: Connection) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {}
-    for relation, mode in conn.query(_LOCKS, {}):
-        found.setdefault(relation, set()).add(MODES[mode])
+def _locks(conn: Connection) -> dict[int, set[int]]:
+    """Relation oid -> the lock modes this session holds on it."""
+    found: dict[int, set[int]] = {}
+    for oid, mode in conn.query(_LOCKS, {}):
+        found.setdefault(oid, set()).add(MODES[mode])
     return found

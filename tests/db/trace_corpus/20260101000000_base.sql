@@ -6,3 +6,7 @@ CREATE TABLE events_2027 (at date, n int);
 CREATE MATERIALIZED VIEW track_counts AS SELECT artist_id, count(*) AS n FROM tracks GROUP BY artist_id;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE INDEX tracks_at ON tracks (at);
+CREATE TABLE listeners (id int PRIMARY KEY);
+CREATE TABLE plays_log (at date, listener int REFERENCES listeners (id)) PARTITION BY RANGE (at);
+CREATE TABLE plays_log_2026 PARTITION OF plays_log FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE plays_log_2027 (at date, listener int);

@@ -31,3 +31,6 @@ ALTER TABLE artists RENAME TO performers;
 DROP TABLE events_2026;
 REINDEX TABLE tracks;
 ALTER TABLE tracks ALTER COLUMN at TYPE timestamptz;
+COMMENT ON COLUMN listeners.id IS 'who listened';
+ALTER TABLE plays_log DETACH PARTITION plays_log_2026;
+ALTER TABLE plays_log ATTACH PARTITION plays_log_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');

@@ -61,17 +61,36 @@ def test_cli_formats_match_the_report():
     assert CLI_FORMATS == report.FORMATS
 
 
-def test_audifi_migrations_pass_with_no_finding():
+# The only acknowledged findings in AudiFi's migrations, each with its reason in the file:
+# a default partition cannot be detached concurrently; a table swap renames in one transaction.
+ACKNOWLEDGED = {
+    ("20261201100900_partition_maintenance.sql", "detaching-partition-non-concurrently"),
+    ("20261201101200_v_studio_events_swap.sql", "renaming-table"),
+}
+
+
+def test_audifi_migrations_pass_with_nothing_but_the_known_acknowledgements():
     from audifi_db.discovery import discover, is_transactional
     from audifi_db.lint.engine import lint_folder, lint_pending, lint_source
 
+    def acknowledged(findings):
+        assert all(f.acknowledged and f.reason for f in findings), findings
+        return {(f.file.rpartition("/")[2], f.rule) for f in findings}
+
     for path in sorted((ROOT / "db" / "migrations").glob("*.sql")):
         text = path.read_text()
-        assert lint_source(str(path), text, transactional=is_transactional(text)) == []
+        found = lint_source(str(path), text, transactional=is_transactional(text))
+        assert acknowledged(found) <= ACKNOWLEDGED
     migrations = discover(ROOT / "db" / "migrations")
-    assert lint_folder(migrations) == []  # each against what the ones before it leave
-    assert lint_pending(migrations) == []  # all pending in one run
-    assert all("audifi-db: allow" not in m.sql for m in migrations)
+    assert acknowledged(lint_folder(migrations)) == ACKNOWLEDGED  # each on what came before
+    # All pending in one run, the tables these allows guard are new, so the allows are unused:
+    # a warning, never a block.
+    in_one_run = lint_pending(migrations)
+    assert {
+        (f.file.rpartition("/")[2], f.rule) for f in in_one_run if f.acknowledged
+    } <= ACKNOWLEDGED
+    assert {f.rule for f in in_one_run if not f.acknowledged} <= {"unused-allow"}
+    assert not any(f.blocking for f in in_one_run)
 
 
 def test_the_readme_counts_the_rules():
