@@ -55,7 +55,7 @@ MUTATIONS = [
     Mutation(
         "error-line-ignores-position",
         "a failure names the line the server points at",
-        "runner.py",
+        "failures.py",
         "    if not error.position:\n        return stmt.line",
         "    if True:\n        return stmt.line",
     ),
@@ -117,6 +117,27 @@ MUTATIONS = [
         "runner.py",
         "todo = [s for s in seeds if loaded.get(s.version) != s.checksum]",
         "todo = list(seeds)",
+    ),
+    Mutation(
+        "lock-timeout-never-retried",
+        "a statement cancelled by lock_timeout is retried until the deadline",
+        "online.py",
+        "        if left <= 0:\n            return None",
+        "        if True:\n            return None",
+    ),
+    Mutation(
+        "backfill-rewrites-done-rows",
+        "a resumed backfill sets every row exactly once",
+        "online.py",
+        "   WHERE {lower}{key} <= (SELECT hi FROM bounds) AND ({where})",
+        "   WHERE {lower}{key} <= (SELECT hi FROM bounds)",
+    ),
+    Mutation(
+        "interrupted-python-migration-blocks",
+        "an interrupted Python migration runs again without resolve",
+        "planning.py",
+        "    if (row.state == State.FAILED and row.transactional) or migration.is_python:",
+        "    if row.state == State.FAILED and row.transactional:",
     ),
     Mutation(
         "select-rows-counted",

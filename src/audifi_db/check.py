@@ -159,6 +159,8 @@ def _lint(head: list[Migration], to_run: tuple[Migration, ...], server_version: 
     as one run, as they will deploy), and the locks of each of their statements."""
     from .lint.engine import explain_source, lint_folder
 
+    head = [m for m in head if not m.is_python]  # a Python migration's SQL is made as it runs
+    to_run = tuple(m for m in to_run if not m.is_python)
     findings = lint_folder(
         sorted(head, key=_order),
         server_version,

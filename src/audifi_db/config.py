@@ -151,6 +151,33 @@ class MetricsSettings:
     pushgateway_url: str = ""
 
 
+@dataclass(frozen=True)
+class OnlineSettings:
+    """Bounded lock waits and backfill throttling: what keeps a migration from stalling
+    live traffic (README, "Zero-downtime toolkit")."""
+
+    lock_timeout_ms: int = 200  # each statement's wait for a lock; 0: wait forever
+    statement_timeout_ms: int = 0  # 0: off (a backfill batch or an index build may be long)
+    retry_deadline_seconds: float = 300.0  # lock-timeout retries (and replica pauses) stop here
+    max_replica_lag_seconds: float = 10.0  # backfills pause above this replay lag; 0: never
+
+    def checked(self) -> OnlineSettings:
+        for name in ("lock_timeout_ms", "statement_timeout_ms"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    f"[online] {name} = {getattr(self, name)!r} must be 0 or more",
+                    f"e.g. AUDIFI_DB_ONLINE_{name.upper()}=200 (0 turns it off)",
+                )
+        for name in ("retry_deadline_seconds", "max_replica_lag_seconds"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(
+                    f"[online] {name} = {value!r} must be a finite number of seconds, 0 or more",
+                    f"e.g. AUDIFI_DB_ONLINE_{name.upper()}=300",
+                )
+        return self
+
+
 SECTIONS: dict[str, type] = {
     "migrations": MigrationsSettings,
     "history": HistorySettings,
@@ -161,6 +188,7 @@ SECTIONS: dict[str, type] = {
     "backup": BackupSettings,
     "alerts": AlertsSettings,
     "metrics": MetricsSettings,
+    "online": OnlineSettings,
 }
 # An environment's own keys; every section may also be overridden in it.
 ENVIRONMENT_KEYS: dict[str, object] = {"url_variable": "", "protected": False, "requires": ""}
@@ -199,6 +227,7 @@ class Settings:
     backup: BackupSettings
     alerts: AlertsSettings
     metrics: MetricsSettings
+    online: OnlineSettings
 
     @property
     def url_for_humans(self) -> str:

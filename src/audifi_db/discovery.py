@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import ConfigError, MigrationFileError
 from .model import DIRECTIVE_PREFIX, NO_TRANSACTION, NO_TRANSACTION_RULE, Directive, Migration
 
-FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
+FILENAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?:sql|py)$")
 NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 KNOWN_DIRECTIVES = {NO_TRANSACTION, "allow"}
 BOM = b"\xef\xbb\xbf"
@@ -108,7 +108,8 @@ def _check_name(filename: str, shown: str) -> re.Match:
     if not match:
         raise MigrationFileError(
             f"{shown}: not a migration file name",
-            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql, e.g. via `audifi-db new NAME`",
+            "name it <UTC YYYYMMDDHHMMSS>_<snake_case_name>.sql (or .py for a Python "
+            "migration), e.g. via `audifi-db new NAME`",
         )
     return match
 
@@ -119,7 +120,7 @@ def migration_from_text(filename: str, text: str, shown: str) -> Migration:
     match = _check_name(filename, shown)
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
-    found = tuple(directives(text))
+    found = () if filename.endswith(".py") else tuple(directives(text))
     for directive in found:
         if directive.name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
@@ -222,13 +223,25 @@ def named(folder: Path, name: str) -> list[str]:
     )
 
 
-def create_migration(folder: Path, name: str, now: datetime | None = None) -> Path:
-    """Write a new, empty-bodied migration file with the next free version."""
+def check_name(name: str) -> None:
     if not NAME.match(name):
         raise ConfigError(
             f"migration name {name!r} is not snake_case",
             "use lower-case letters, digits and underscores, e.g. add_users_table",
         )
+
+
+def create_migration(
+    folder: Path,
+    name: str,
+    now: datetime | None = None,
+    *,
+    text: str | None = None,
+    suffix: str = ".sql",
+) -> Path:
+    """Write a new migration file with the next free version: `text`, or an empty-bodied
+    SQL migration with its header."""
+    check_name(name)
     folder.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     while True:
@@ -244,9 +257,9 @@ def create_migration(folder: Path, name: str, now: datetime | None = None) -> Pa
         try:
             if any(p.name.startswith(f"{version}_") for p in folder.iterdir()):
                 continue
-            path = folder / f"{version}_{name}.sql"
+            path = folder / f"{version}_{name}{suffix}"
             created = now.strftime("%Y-%m-%d %H:%M:%S")
-            path.write_text(HEADER.format(version=version, name=name, created=created))
+            path.write_text(text or HEADER.format(version=version, name=name, created=created))
             return path
         finally:
             reservation.unlink()

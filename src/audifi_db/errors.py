@@ -130,6 +130,21 @@ class MigrationFailedError(AudiFiDbError):
     exit_code = EXIT_FAILED
 
 
+class LockDeadlineError(MigrationFailedError):
+    """A migration's statements kept timing out on locks until `[online]
+    retry_deadline_seconds` ran out; what it did is rolled back (or, for a no-transaction
+    migration, recorded, and the next deploy resumes at the blocked statement)."""
+
+
+class PythonMigrationError(AudiFiDbError):
+    """A Python migration's own code raised, or used `ctx` wrongly (not a statement the
+    server refused): recorded as the migration's failure, like a server error."""
+
+    exit_code = EXIT_FAILED
+    sqlstate = ""
+    position = None
+
+
 class InterruptedRunError(AudiFiDbError):
     """Ctrl-C (SIGINT) stopped a run; the running statement was cancelled and recorded."""
 

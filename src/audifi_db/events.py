@@ -230,6 +230,61 @@ class IndexHealed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LockTimedOut(Event):
+    """A statement waited past `[online] lock_timeout_ms` and was cancelled (55P03);
+    `blockers` are the sessions it waited for, seen while it waited. `retry_in_ms` is None
+    when the deadline has passed: the migration fails."""
+
+    NAME = "lock_timeout"
+    version: str
+    statement: int
+    line: int
+    attempt: int
+    attempt_ms: int
+    blockers: tuple[Mapping[str, Any], ...] = ()
+    retry_in_ms: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockRetry(Event):
+    """Attempt `attempt` (2 or more) of a migration blocked by a lock timeout begins."""
+
+    NAME = "lock_retry"
+    version: str
+    attempt: int
+    from_statement: int
+    since_first_ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackfillProgress(Event):
+    """A batch of `ctx.backfill` committed; `fraction` is how far through the key range
+    (None when the key is not a number); `done` on the last event of the backfill."""
+
+    NAME = "backfill_progress"
+    version: str
+    table: str
+    rows: int
+    batches: int
+    batch_ms: int
+    fraction: float | None = None
+    paused_ms: int = 0
+    done: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackfillPaused(Event):
+    """A backfill waits: a streaming replica's replay lag is over the threshold."""
+
+    NAME = "backfill_paused"
+    version: str
+    table: str
+    replica: str
+    lag_seconds: float
+    max_lag_seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class MigrationApplied(Event):
     """`measurements` holds what the runner measured inside the migration (see runner)."""
 
@@ -294,6 +349,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     StatementStarted,
     StatementFinished,
     IndexHealed,
+    LockTimedOut,
+    LockRetry,
+    BackfillProgress,
+    BackfillPaused,
     MigrationApplied,
     MigrationFailed,
     RunFinished,

@@ -144,7 +144,8 @@ def lint_errors(
     settings: Settings, conn: Connection, migrations: Sequence[Migration]
 ) -> LintFailedError | None:
     """A LintFailedError carrying the whole report when a migration has an unacknowledged
-    error, judged against the target's live schema and server version; else None."""
+    error, judged against the target's live schema and server version; else None. (Python
+    migrations are not linted: their SQL is made when they run.)"""
     from .lint.engine import blocking
     from .operations.lint import lint_against_target
 

@@ -62,7 +62,14 @@ class Migration(NamedTuple):
     directives: tuple[Directive, ...] = ()
 
     @property
+    def is_python(self) -> bool:
+        """A Python migration (`migrate(ctx)`): run outside a single transaction."""
+        return self.path.endswith(".py")
+
+    @property
     def transactional(self) -> bool:
+        if self.is_python:
+            return False
         return not any(d.name == NO_TRANSACTION for d in self.directives)
 
     @property
@@ -119,12 +126,43 @@ class Step:
 
     `heal_index` names an INVALID index left by a failed CREATE INDEX CONCURRENTLY, to be
     dropped before the statement is retried. `retry_of` is the failed attempt being retried.
+    `row_id` is the in_progress history row to carry on (a no-transaction migration retried
+    by the runner after a lock timeout), None for a new attempt.
     """
 
     migration: Migration
     start: int = 0
     heal_index: tuple[str | None, str] | None = None
     retry_of: HistoryRow | None = None
+    row_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockingSession:
+    """A session that held a lock a migration's statement waited for (`pg_blocking_pids`)."""
+
+    pid: int
+    user: str | None = None
+    application: str | None = None
+    client: str | None = None
+    state: str | None = None  # e.g. "idle in transaction"
+    query_start: datetime | None = None
+    xact_start: datetime | None = None
+    backend: str | None = None  # backend_type: `client backend`, `autovacuum worker`, …
+
+    def describe(self) -> str:
+        """One line for people: `pid 4242 (user app, application 'api', …)`."""
+        worker = self.backend if self.backend not in (None, "client backend") else ""
+        parts = [worker, f"user {self.user}" if self.user else ""]
+        parts.append(f"application {self.application!r}" if self.application else "")
+        parts.append(f"client {self.client}" if self.client else "")
+        parts.append(self.state or "")
+        if self.xact_start:
+            parts.append(f"transaction open since {self.xact_start.isoformat(timespec='seconds')}")
+        if self.query_start:
+            parts.append(f"last query started {self.query_start.isoformat(timespec='seconds')}")
+        said = ", ".join(p for p in parts if p)
+        return f"pid {self.pid} ({said})" if said else f"pid {self.pid}"
 
 
 @dataclass(frozen=True)

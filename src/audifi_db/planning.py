@@ -25,6 +25,7 @@ from .model import (
     State,
     Step,
 )
+from .online import LOCK_NOT_AVAILABLE
 
 IN_SYNC_STATES = DONE_STATES
 NOT_YET_APPLIED = frozenset({State.PENDING, State.FAILED, State.IN_PROGRESS})
@@ -149,12 +150,14 @@ def _out_of_order(items: Sequence[MigrationStatus], version: str, newest: str) -
 def _retry(item: MigrationStatus, statements: Sequence[RunStatement]) -> Step | Blocker:
     migration, row = item.migration, item.last
     assert migration is not None and row is not None
-    if row.state == State.FAILED and row.transactional:
-        return Step(migration, retry_of=row)
+    if (row.state == State.FAILED and row.transactional) or migration.is_python:
+        return Step(migration, retry_of=row)  # it left nothing, or it is safe to run again
     if row.checksum == migration.checksum and row.statements_applied < len(statements):
-        index = statements[row.statements_applied].concurrent_index
-        if index is not None:
-            return Step(migration, start=row.statements_applied, heal_index=index, retry_of=row)
+        start = row.statements_applied
+        index = statements[start].concurrent_index
+        if index is not None or row.sqlstate == LOCK_NOT_AVAILABLE:
+            # a lock timeout cancelled the statement whole (a concurrent build: healed)
+            return Step(migration, start=start, heal_index=index, retry_of=row)
     where = f"statement {row.statements_applied + 1} of {row.statements_total}"
     resolve = (
         f"check what was applied, then run `audifi-db resolve {item.version} --applied` "
@@ -179,7 +182,10 @@ def _retry(item: MigrationStatus, statements: Sequence[RunStatement]) -> Step | 
 def statements_of(migration: Migration) -> list[RunStatement]:
     """The migration's statements, refusing what would break its transaction contract:
     a statement that cannot run in a transaction without the no-transaction directive, and
-    transaction control of its own. Raises before anything runs."""
+    transaction control of its own. Raises before anything runs. A Python migration has
+    one: its `migrate(ctx)`."""
+    if migration.is_python:
+        return [python_entry(migration)]
     from .sql import is_transaction_control, parse, run_statement  # pglast: 30 ms to import
 
     statements = parse(migration.sql, migration.path)
@@ -204,3 +210,30 @@ def statements_of(migration: Migration) -> list[RunStatement]:
                 f"{NO_TRANSACTION_RULE} (and keep that migration to such statements)",
             )
     return runnable
+
+
+def python_entry(migration: Migration) -> RunStatement:
+    """The `def migrate(ctx)` of a Python migration, refusing a file that does not parse or
+    lacks it (without running any of it)."""
+    import ast
+
+    try:
+        tree = ast.parse(migration.sql, migration.path)
+    except SyntaxError as exc:
+        raise MigrationFileError(
+            f"{migration.path}:{exc.lineno}:{exc.offset}: {exc.msg}",
+            "fix the Python; nothing was applied",
+        ) from None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "migrate":
+            args = node.args
+            if len(args.posonlyargs) + len(args.args) == 1 and not args.kwonlyargs:
+                return RunStatement(0, "migrate(ctx)", node.lineno, "PythonMigration")
+            raise MigrationFileError(
+                f"{migration.path}:{node.lineno}: migrate must take one argument, ctx",
+                "write `def migrate(ctx):`",
+            )
+    raise MigrationFileError(
+        f"{migration.path}: no `def migrate(ctx):` at the top level",
+        "define it: audifi-db calls migrate(ctx) to apply the migration",
+    )

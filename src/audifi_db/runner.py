@@ -2,10 +2,11 @@
 
 The runner never prints: all it has to say is an event (see events.py). It alone touches
 the migration's connection, and it alone decides what follows a step's outcome: record
-and go on, or record and stop. What only the migration's own session can see (the locks it
-holds just before COMMIT, the sizes of what it touched) is measured by the `measure` given
-to it (strategies.Measure, observe.measure), stored in the history row's `metrics` and
-published in `MigrationApplied.measurements`.
+and go on, try again after a lock timeout (with backoff, until [online]
+retry_deadline_seconds), or record and stop. What only the migration's own session can see
+(the locks it holds just before COMMIT, the sizes of what it touched) is measured by the
+`measure` given to it (strategies.Measure, observe.measure), stored in the history row's
+`metrics` and published in `MigrationApplied.measurements`.
 """
 
 from __future__ import annotations
@@ -17,42 +18,33 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from . import events
 from .config import Settings
-from .errors import (
-    AudiFiDbError,
-    InterruptedRunError,
-    MigrationFailedError,
-    ServerError,
-)
+from .errors import AudiFiDbError
+from .failures import failure_error, failure_record
 from .guards import GuardContext, Verdict, run_guards
-from .model import (
-    DONE_STATES,
-    NO_TRANSACTION_RULE,
-    Migration,
-    Plan,
-    RunOptions,
-    RunStatement,
-    Step,
-)
+from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
+from .online import Backoff, session_settings
 from .planning import not_yet_applied, plan_deploy, statements_of, statuses
+from .postgres.blockers import LockWatch
 from .postgres.connect import Connection, cancel_on_interrupt, connect, interrupted
 from .postgres.history import History
 from .postgres.lock import ensure_held, lock_key, migration_lock
-from .strategies import Applied, Failed, Measure, StepContext, elapsed_ms, strategy_for
+from .strategies import (
+    Applied,
+    Blocked,
+    Failed,
+    Measure,
+    Outcome,
+    StepContext,
+    elapsed_ms,
+    strategy_for,
+)
 
-# SQLSTATEs of a statement that cannot run inside a transaction block.
-_NEEDS_NO_TRANSACTION = {"25001", "2D000"}
 _CANCELLED = "57014"
-# Where a transactional migration failed when it was not one of its statements.
-_PHASE_WHERE = {
-    "history": "recording it in the history table (the migration was rolled back with it)",
-    "commit": "COMMIT (a deferred constraint or trigger)",
-}
-_PHASE_STATEMENT = {"history": "INSERT INTO <history table>", "commit": "COMMIT"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +94,7 @@ class Runner:
         self.measure = measure
         self.target = target_of(settings)
         self.outcomes: list[tuple[Migration, Applied]] = []
+        self.attempts = 1  # of the migration that gave up waiting for locks
 
     @property
     def applied(self) -> int:
@@ -255,31 +248,87 @@ class Runner:
         statements: Mapping[str, Sequence[RunStatement]],
         kind: str = "migration",
     ) -> int:
-        """Each step in order via its strategy; stop at the first failure."""
-        ctx = StepContext(session.conn, history, self.emit, self.target, kind, self.measure)
-        for step in steps:
-            session.ensure_locked()
-            migration, stmts = step.migration, statements[step.migration.version]
+        """Each step in order via its strategy, every statement under the bounded lock
+        waits of [online]; stop at the first failure."""
+        online = self.settings.online
+        session.conn.configure(*session_settings(online))
+        watch = LockWatch(self.url, session.conn.backend_pid)
+        ctx = StepContext(
+            session.conn, history, self.emit, self.target, kind, self.measure, online, watch
+        )
+        try:
+            for step in steps:
+                self._apply_step(session, ctx, step, statements[step.migration.version])
+        finally:
+            watch.close()
+        return self.applied
+
+    def _apply_step(
+        self, session: Session, ctx: StepContext, step: Step, stmts: Sequence[RunStatement]
+    ) -> None:
+        session.ensure_locked()
+        migration = step.migration
+        self.emit(
+            events.MigrationStarted(
+                target=self.target,
+                version=migration.version,
+                name=migration.name,
+                transactional=migration.transactional,
+                statements=len(stmts),
+                start=step.start,
+                retry=step.retry_of is not None,
+                backend_pid=session.conn.backend_pid,
+            )
+        )
+        outcome = self._attempts(session, ctx, step, stmts)
+        if isinstance(outcome, Failed):
+            self._record_failure(ctx.history, migration, stmts, outcome, ctx.kind)  # raises
+        self._record_success(ctx.history, migration, stmts, outcome)
+        if migration.is_python or any(stmt.changes_session for stmt in stmts):
+            session.conn.reset_session()
+
+    def _attempts(
+        self, session: Session, ctx: StepContext, step: Step, stmts: Sequence[RunStatement]
+    ) -> Outcome:
+        """Apply the step; after a lock timeout, again (with backoff and jitter) until
+        [online] retry_deadline_seconds, each wait and retry an event."""
+        backoff = Backoff(self.settings.online.retry_deadline_seconds, time.monotonic())
+        began, attempt = time.perf_counter(), 1
+        while True:
+            outcome = strategy_for(step).apply(ctx, step, stmts)
+            if not isinstance(outcome, Blocked):
+                return outcome
+            delay = backoff.next_delay(time.monotonic())
             self.emit(
-                events.MigrationStarted(
+                events.LockTimedOut(
                     target=self.target,
-                    version=migration.version,
-                    name=migration.name,
-                    transactional=migration.transactional,
-                    statements=len(stmts),
-                    start=step.start,
-                    retry=step.retry_of is not None,
-                    backend_pid=session.conn.backend_pid,
+                    version=step.migration.version,
+                    statement=outcome.statement.index + 1,
+                    line=outcome.statement.line,
+                    attempt=attempt,
+                    attempt_ms=outcome.duration_ms,
+                    blockers=tuple(vars(b) for b in outcome.blockers),
+                    retry_in_ms=None if delay is None else int(delay * 1000),
                 )
             )
-            outcome = strategy_for(step).apply(ctx, step, stmts)
-            if isinstance(outcome, Failed):
-                self._record_failure(history, migration, stmts, outcome, kind)  # raises
-            else:
-                self._record_success(history, migration, stmts, outcome)
-            if any(stmt.changes_session for stmt in stmts):
-                session.conn.reset_session()
-        return self.applied
+            self.attempts = attempt
+            if delay is None:
+                return outcome
+            try:
+                time.sleep(delay)
+            except KeyboardInterrupt:
+                self._record_failure(ctx.history, step.migration, stmts, outcome, ctx.kind, True)
+            session.ensure_locked()
+            step, attempt = _resumed(step, outcome), attempt + 1
+            self.emit(
+                events.LockRetry(
+                    target=self.target,
+                    version=step.migration.version,
+                    attempt=attempt,
+                    from_statement=step.start + 1,
+                    since_first_ms=elapsed_ms(began),
+                )
+            )
 
     def _record_success(
         self,
@@ -310,15 +359,11 @@ class Runner:
         stmts: Sequence[RunStatement],
         outcome: Failed,
         kind: str,
+        interrupted_now: bool = False,
     ) -> None:
         """Record the failed attempt, say so, and stop the run."""
         stmt, error, phase = outcome.statement, outcome.error, outcome.phase
-        failure = {
-            "failed_statement": _PHASE_STATEMENT.get(phase, stmt.text),
-            "failed_line": error_line(stmt, error),
-            "error": f"{error} [SQLSTATE {error.sqlstate}]",
-            "sqlstate": error.sqlstate,
-        }
+        failure = failure_record(outcome)
         if outcome.row_id is not None:
             history.fail(outcome.row_id, outcome.duration_ms, failure)
         else:
@@ -347,38 +392,13 @@ class Runner:
                 failed_statement=failure["failed_statement"],
             )
         )
-        where = _PHASE_WHERE.get(phase, f"statement {stmt.index + 1} of {len(stmts)}")
-        message = (
-            f"{migration.path}:{failure['failed_line']}: migration {migration.version} failed "
-            f"at {where}: {error} [SQLSTATE {error.sqlstate}]"
-        )
-        if error.sqlstate == _CANCELLED and interrupted():
-            raise InterruptedRunError(
-                f"interrupted: {migration.path}:{failure['failed_line']}: statement "
-                f"{stmt.index + 1} of migration {migration.version} was cancelled",
-                self._next_step(migration, stmt, error),
-            )
-        raise MigrationFailedError(message, self._next_step(migration, stmt, error))
-
-    def _next_step(self, migration: Migration, stmt: RunStatement, error: ServerError) -> str:
-        """What the human does after a failure, by kind of migration, statement and error."""
-        again = f"`audifi-db {self.command}`"
-        if migration.transactional and error.sqlstate in _NEEDS_NO_TRANSACTION:
-            return (
-                "the migration was rolled back as a whole; this statement cannot run inside a "
-                f"transaction: {NO_TRANSACTION_RULE}, then run {again} again"
-            )
-        if migration.transactional:
-            return f"the migration was rolled back as a whole; fix it and run {again} again"
-        if stmt.concurrent_index:
-            return (
-                "fix the cause (e.g. duplicate values), then run "
-                f"{again} again: it drops the INVALID index this left and retries the statement"
-            )
-        return (
-            f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
-            f"check the database, then `audifi-db resolve {migration.version} --applied` "
-            f"(you finished it by hand) or `--rolled-back` (you undid it; {again} runs it again)"
+        raise failure_error(
+            migration,
+            stmts,
+            outcome,
+            self.command,
+            interrupted=interrupted_now or (error.sqlstate == _CANCELLED and interrupted()),
+            attempts=self.attempts,
         )
 
     def _failed(self, error: AudiFiDbError | KeyboardInterrupt, began: float) -> None:
@@ -395,8 +415,11 @@ class Runner:
         )
 
 
-def error_line(stmt: RunStatement, error: ServerError) -> int:
-    """The file line of the error: the statement's line, moved to the error's position if any."""
-    if not error.position:
-        return stmt.line
-    return stmt.line + stmt.text[: error.position - 1].count("\n")
+def _resumed(step: Step, outcome: Blocked) -> Step:
+    """The next attempt after a lock timeout: a no-transaction migration carries on at the
+    blocked statement, in the same history row (healing the INVALID index a cancelled
+    CREATE INDEX CONCURRENTLY left); the others start again from the top."""
+    if step.migration.transactional or step.migration.is_python:
+        return step
+    stmt = outcome.statement
+    return replace(step, start=stmt.index, heal_index=stmt.concurrent_index, row_id=outcome.row_id)

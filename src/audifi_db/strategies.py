@@ -5,6 +5,10 @@ runner alone decides what follows (record, retry, stop).
   the migration's effects happen together or not at all.
 - `StatementByStatement` (no-transaction migrations): an `in_progress` row first, then each
   statement in autocommit with the row's progress after it.
+- `PythonMigration`: an `in_progress` row, then the file's `migrate(ctx)` (python_context).
+
+A statement cancelled by `lock_timeout` (SQLSTATE 55P03) ends the attempt as `Blocked`, a
+failure the runner may retry: nothing of it is half-done.
 
 A strategy emits statement events and writes the history rows that must be written where
 it runs (the applied row inside the transaction; in_progress and progress); failures are
@@ -14,15 +18,19 @@ recorded by the runner from the outcome.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import events
-from .errors import ServerError
-from .model import RunStatement, Step
+from .config import OnlineSettings
+from .errors import AudiFiDbError, PythonMigrationError, ServerError
+from .model import BlockingSession, RunStatement, Step
+from .online import LOCK_NOT_AVAILABLE
 from .postgres import catalog
+from .postgres.blockers import LockWatch
 from .postgres.connect import Connection
 from .postgres.history import History
 
@@ -61,19 +69,36 @@ class Failed:
     deferred constraint or trigger); `statement` is the last one that ran."""
 
     statement: RunStatement
-    error: ServerError
+    error: ServerError | PythonMigrationError
     duration_ms: int
     started_at: datetime
     phase: str = "statement"
     row_id: int | None = None  # the in_progress row the runner marks failed
 
 
+@dataclass(frozen=True)
+class Blocked(Failed):
+    """A failure the runner may retry: `statement` waited past lock_timeout and was
+    cancelled. A transaction was rolled back; a no-transaction migration stopped before
+    `statement` (those before it are applied, and recorded in row `row_id`); a Python
+    migration stopped where it was (it runs again from the start). `blockers` are the
+    sessions it waited for, as seen while it waited."""
+
+    blockers: tuple[BlockingSession, ...] = ()
+
+
 Outcome = Applied | Failed
 
 
 @dataclass
+class _Done:
+    rows: int | None = None
+
+
+@dataclass
 class StepContext:
-    """What a strategy may use: the migration's connection, the history, the events."""
+    """What a strategy may use: the migration's connection, the history, the events, the
+    online settings and the watch that names who blocks a statement."""
 
     conn: Connection
     history: History
@@ -81,6 +106,8 @@ class StepContext:
     target: events.Target
     kind: str = "migration"
     measure: Measure | None = None  # reads what only the migration's session sees
+    online: OnlineSettings = field(default_factory=OnlineSettings)
+    watch: LockWatch | None = None
 
     def begin(self, stmts: Sequence[RunStatement], transaction: bool) -> Any:
         """BEGIN (when `transaction`), measuring first if there is a measure."""
@@ -93,8 +120,9 @@ class StepContext:
     def end(self, begun: Any, rows: Sequence[int | None]) -> Mapping[str, Any]:
         return self.measure.end(self.conn, begun, rows) if self.measure is not None else {}
 
-    def run_statement(self, version: str, stmt: RunStatement) -> int | None:
-        """One statement, between its started and finished events: rows changed or None."""
+    @contextmanager
+    def statement_events(self, version: str, stmt: RunStatement) -> Iterator[_Done]:
+        """Started before the block, finished after it (with the rows it sets on `done`)."""
         self.emit(
             events.StatementStarted(
                 target=self.target,
@@ -104,8 +132,8 @@ class StepContext:
                 summary=stmt.summary,
             )
         )
-        began = time.perf_counter()
-        rows = self.conn.apply(stmt.text)
+        began, done = time.perf_counter(), _Done()
+        yield done
         self.emit(
             events.StatementFinished(
                 target=self.target,
@@ -113,10 +141,36 @@ class StepContext:
                 statement=stmt.index + 1,
                 line=stmt.line,
                 duration_ms=elapsed_ms(began),
-                rows_affected=rows,
+                rows_affected=done.rows,
             )
         )
-        return rows
+
+    def run_statement(
+        self, version: str, stmt: RunStatement, params: tuple | Mapping | None = None
+    ) -> int | None:
+        """One statement, between its started and finished events: rows changed or None."""
+        with self.statement_events(version, stmt) as done, self.watching():
+            done.rows = self.conn.apply(stmt.text, params)
+        return done.rows
+
+    def watching(self):
+        """While the block runs, the watch samples who blocks the migration's session."""
+        return self.watch.watching() if self.watch else nullcontext()
+
+    def stopped(
+        self,
+        stmt: RunStatement,
+        error: ServerError,
+        began: float,
+        started_at: datetime,
+        phase: str = "statement",
+        row_id: int | None = None,
+    ) -> Failed:
+        """The outcome of an attempt stopped by `error`: Blocked on a lock timeout."""
+        if error.sqlstate == LOCK_NOT_AVAILABLE:
+            blockers = self.watch.last_blockers() if self.watch else ()
+            return Blocked(stmt, error, elapsed_ms(began), started_at, phase, row_id, blockers)
+        return Failed(stmt, error, elapsed_ms(began), started_at, phase, row_id)
 
 
 class Transactional:
@@ -143,7 +197,7 @@ class Transactional:
             ctx.conn.execute("COMMIT")
         except ServerError as error:
             ctx.conn.execute("ROLLBACK")
-            return Failed(stmt, error, elapsed_ms(began), started_at, phase)
+            return ctx.stopped(stmt, error, began, started_at, phase)
         return Applied(duration, rows, measured)
 
 
@@ -157,18 +211,21 @@ class StatementByStatement:
             time.perf_counter(),
             0,
         )
-        start = step.start
-        if step.heal_index is not None:
-            start += _heal(ctx, migration.version, *step.heal_index)
-        row_id = ctx.history.start(migration, len(stmts), start)
-        begun, each = ctx.begin(stmts[start:], transaction=False), []
-        for stmt in stmts[start:]:
-            try:
-                each.append(ctx.run_statement(migration.version, stmt))
-            except ServerError as error:
-                return Failed(stmt, error, elapsed_ms(began), started_at, row_id=row_id)
-            rows += each[-1] or 0
-            ctx.history.progress(row_id, stmt.index + 1, rows)
+        start, row_id = step.start, step.row_id
+        stmt = stmts[start]
+        try:
+            if step.heal_index is not None:
+                with ctx.watching():
+                    start += _heal(ctx, migration.version, *step.heal_index)
+            if row_id is None:
+                row_id = ctx.history.start(migration, len(stmts), start)
+            begun, each = ctx.begin(stmts[start:], transaction=False), []
+            for stmt in stmts[start:]:
+                each.append(ctx.run_statement(migration.version, stmt, None))
+                rows += each[-1] or 0
+                ctx.history.progress(row_id, stmt.index + 1, rows)
+        except ServerError as error:
+            return ctx.stopped(stmt, error, began, started_at, row_id=row_id)
         return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)
 
 
@@ -188,5 +245,49 @@ def _heal(ctx: StepContext, version: str, schema: str | None, name: str) -> int:
     return 1 if valid else 0
 
 
-def strategy_for(step: Step) -> Transactional | StatementByStatement:
+class PythonMigration:
+    """A Python migration: its `migrate(ctx)`, outside any single transaction, between an
+    `in_progress` row and the runner's verdict. Interrupted, it runs again from the start."""
+
+    def apply(self, ctx: StepContext, step: Step, stmts: Sequence[RunStatement]) -> Outcome:
+        from .python_context import MigrationContext
+
+        migration, started_at, began = step.migration, datetime.now(UTC), time.perf_counter()
+        row_id = step.row_id if step.row_id is not None else ctx.history.start(migration, 1, 0)
+        mctx = MigrationContext(ctx, migration)
+        try:
+            namespace = {"__name__": f"migration_{migration.version}", "__file__": migration.path}
+            exec(compile(migration.sql, migration.path, "exec"), namespace)
+            namespace["migrate"](mctx)
+        except ServerError as error:
+            return ctx.stopped(mctx.last or stmts[0], error, began, started_at, row_id=row_id)
+        except Exception as exc:  # noqa: BLE001 - the migration's own code failed
+            if isinstance(exc, AudiFiDbError) and not isinstance(exc, PythonMigrationError):
+                raise  # a lost connection: the run stops; the next deploy runs it again
+            stmt = _raised_at(exc, stmts[0], migration.path)
+            return Failed(stmt, _as_error(exc), elapsed_ms(began), started_at, row_id=row_id)
+        ctx.history.progress(row_id, 1, mctx.rows)
+        return Applied(elapsed_ms(began), mctx.rows, row_id=row_id)
+
+
+def _as_error(exc: Exception) -> PythonMigrationError:
+    if isinstance(exc, PythonMigrationError):
+        return exc
+    return PythonMigrationError(f"{type(exc).__name__}: {exc}")
+
+
+def _raised_at(exc: Exception, stmt: RunStatement, path: str) -> RunStatement:
+    """`stmt` (the migration's `migrate(ctx)`) at the line of the file where `exc` was
+    raised (its last frame in the file: the line calling what failed)."""
+    import traceback
+
+    lines = [
+        frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == path
+    ]
+    return replace(stmt, line=lines[-1]) if lines and lines[-1] else stmt
+
+
+def strategy_for(step: Step) -> Transactional | StatementByStatement | PythonMigration:
+    if step.migration.is_python:
+        return PythonMigration()
     return Transactional() if step.migration.transactional else StatementByStatement()

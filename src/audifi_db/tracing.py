@@ -63,7 +63,7 @@ def _pending_job(settings: Settings, conn) -> _Job:
 
     pending = {m.path for m in pending_on(settings, conn)}
     migrations = discovery.discover(settings.migrations.dir)
-    files = [(m.path, m.sql, m.transactional) for m in migrations]
+    files = [(m.path, m.sql, m.transactional) for m in migrations if not m.is_python]
     return _Job([f for f in files if f[0] not in pending], [f for f in files if f[0] in pending])
 
 

@@ -365,3 +365,15 @@ def test_the_throwaway_database_is_dropped_even_when_the_configured_one_went_awa
     assert process.returncode == 0, stderr
     assert json.loads(stdout)["apply"]["database"] == scratch
     assert not scratch_exists(repo.project, scratch)
+
+
+def test_a_branch_with_a_python_migration_is_linted_around_it_and_applied(repo):
+    repo.branch("feature")
+    repo.project.write("20260103000000", "add_nickname", NICKNAME)
+    (repo.project.migrations / "20260103000001_fill_nickname.py").write_text(
+        'def migrate(ctx):\n    ctx.backfill("users", set="nickname = \'x\'", where="nickname IS NULL")\n'
+    )
+    code, report = repo.check_json()
+    assert code == 0 and report["ok"] is True, report
+    assert not [f for f in report["findings"] if f["file"].endswith(".py")]
+    assert [a["name"] for a in report["apply"]["applied"]][-1] == "fill_nickname"

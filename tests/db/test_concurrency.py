@@ -2,22 +2,13 @@
 
 import os
 import signal
-import time
 
 import psycopg2
+from engine_helpers import kill, wait_for
 
 from audifi_db.postgres.lock import lock_key
 
 LOG = "create table if not exists applied_log (version text);\n"
-
-
-def wait_for(predicate, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def deploy_blocked_at(project, statement: str):
@@ -29,17 +20,6 @@ def deploy_blocked_at(project, statement: str):
     )
     wait_for(lambda: project.query(blocked, (statement + "%",)) == [(1,)], what="a blocked runner")
     return runner
-
-
-def kill(project, runner) -> None:
-    """SIGKILL the runner; wait until the server has noticed and ended its sessions."""
-    os.kill(runner.pid, signal.SIGKILL)
-    runner.wait(timeout=10)
-    gone = (
-        "select count(*) from pg_stat_activity "
-        "where datname = current_database() and application_name like 'audifi-db%%'"
-    )
-    wait_for(lambda: project.query(gone) == [(0,)], what="the killed runner's sessions to end")
 
 
 def test_four_deploys_at_once_apply_each_migration_exactly_once(project):

@@ -8,44 +8,11 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-from conftest import query
+from engine_helpers import Engine
 
 from audifi_db import discovery, events
 from audifi_db.config import load_settings
 from audifi_db.errors import ConnectError, MigrationFailedError
-from audifi_db.runner import Runner
-
-
-class Engine:
-    """A migrations folder and a database, applied by a Runner whose events are kept."""
-
-    def __init__(self, root, url):
-        self.root, self.url = root, url
-        self.folder = root / "db" / "migrations"
-        self.folder.mkdir(parents=True)
-        self.events: list[events.Event] = []
-
-    def write(self, version: str, name: str, sql: str) -> None:
-        (self.folder / f"{version}_{name}.sql").write_text(sql)
-
-    def runner(self, on_event=None) -> Runner:
-        settings = load_settings("local", self.url, cwd=self.root, environ={})
-
-        def emit(event):
-            self.events.append(event)
-            if on_event is not None:
-                on_event(event)
-
-        return Runner(settings, self.url, emit)
-
-    def deploy(self, on_event=None):
-        return self.runner(on_event).deploy(discovery.discover(self.folder))
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return query(self.url, sql, params)
-
-    def names(self) -> list[str]:
-        return [event.NAME for event in self.events]
 
 
 @pytest.fixture

@@ -29,7 +29,10 @@ class Recorder:
         )
 
 
-WATCHING = {"AUDIFI_DB_METRICS_WATCH": "true"}  # as staging and production do by default
+# The watcher on, as staging and production have it by default; lock waits unbounded, so that
+# a migration made to wait (holding its table) is not cut short by the online lock timeout.
+UNBOUNDED = {"AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS": "0"}
+WATCHING = {"AUDIFI_DB_METRICS_WATCH": "true", **UNBOUNDED}
 
 
 def deploy(project, *listeners, **environ):
@@ -157,7 +160,7 @@ def test_a_table_another_session_holds_is_measured_after_only_and_the_migration_
     holder = psycopg2.connect(project.url)
     with holder.cursor() as cur:
         cur.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")  # held until the rollback below
-        run = threading.Thread(target=deploy, args=(project,))
+        run = threading.Thread(target=lambda: deploy(project, **UNBOUNDED))
         run.start()
         time.sleep(2.5)  # the measuring read gives up after 1 s; the ALTER itself waits
         assert run.is_alive()

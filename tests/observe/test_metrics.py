@@ -170,6 +170,8 @@ def _probe(project, call: str) -> dict:
 def test_status_and_an_unconfigured_deploy_stay_light(project):
     project.write("20260101000001", "create", FINE)
     deployed = _probe(project, "operations.deploy(settings)")
-    assert deployed == {"prometheus": False, "observe": True, "threads": []}
+    # one thread only: the lock watch that names who blocks a statement past lock_timeout
+    # (the bounded lock waits of [online]); no observer's
+    assert deployed == {"prometheus": False, "observe": True, "threads": ["lock watch"]}
     checked = _probe(project, "operations.status(settings)")
     assert checked == {"prometheus": False, "observe": False, "threads": []}

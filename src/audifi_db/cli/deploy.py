@@ -192,6 +192,7 @@ def show_plan(args, settings, options) -> int:
         print("nothing to apply: the database is up to date")
     for step in result.plan.steps:
         mode = "one transaction" if step.migration.transactional else "no transaction"
+        mode = "Python, " + mode if step.migration.is_python else mode
         count = len(result.statements[step.migration.version])
         print(f"-- would apply {step.migration.filename} ({mode}, {plural(count, 'statement')})")
         print(step.migration.sql.rstrip() + "\n")

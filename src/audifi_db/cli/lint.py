@@ -75,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
 
         session = Session(settings.lint.search_path, settings.lint.timezone)
         options = Options(_server_version(args, settings), session, _new_since(args))
+        paths = _sql_paths(args.paths)
         if args.explain:
-            print(report.explain_files(explain_paths(args.paths, options), fmt))
+            print(report.explain_files(explain_paths(paths, options), fmt))
             return 0
-        findings = lint_paths(args.paths, options)
+        findings = lint_paths(paths, options)
     else:
         from .. import operations
         from .output import info
@@ -93,6 +94,16 @@ def run(args: argparse.Namespace) -> int:
     if output:
         print(output)
     return 1 if engine.blocking(findings) else 0
+
+
+def _sql_paths(paths: list[str]) -> list[str]:
+    """The paths to lint: a Python migration's SQL is made when it runs, so it is skipped."""
+    from .output import info
+
+    for path in paths:
+        if path.endswith(".py"):
+            info(f"{path}: not linted: a Python migration (its SQL is made when it runs)")
+    return [path for path in paths if not path.endswith(".py")]
 
 
 def _trace(args: argparse.Namespace, settings, fmt: str) -> int:

@@ -1,4 +1,5 @@
-"""`audifi-db new NAME`: create the next migration file."""
+"""`audifi-db new NAME [--template T …]`: create the next migration file, or the sequence
+of migrations that carries out one of the seed's strategies."""
 
 from __future__ import annotations
 
@@ -6,20 +7,75 @@ import os
 
 from .options import command_parser
 
+TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME>_<step>):
+  add-required-column --table T --column C --type TYPE (--default EXPR | --backfill EXPR)
+      add nullable -> backfill in batches (.py) -> CHECK NOT VALID -> VALIDATE
+      -> SET NOT NULL (no scan) -> drop the check
+  rename-column --table T --from A --to B --type TYPE [--phase contract]
+      add B -> trigger keeping A and B in sync -> batched copy; once no code uses A,
+      --phase contract drops the trigger and A
+  change-column-type --table T --column C --type TYPE
+      add C_new -> sync trigger -> batched copy -> swap in one short transaction
+  drop-column --table T --column C [--reason TEXT]
+      the contract step, acknowledged for the linter
+  revert --of VERSION
+      a new forward migration undoing VERSION, drafted from the linter's schema model
+      before and after it, for a human to review (a dropped column comes back empty)"""
+
+
+OPTIONS = ("table", "column", "type", "default", "backfill", "from_", "to", "reason", "of")
+
 
 def add_parser(subparsers) -> None:
+    from ..templates import TEMPLATES
+
     parser = command_parser(
         subparsers, "new", "create db/migrations/<UTC now>_<NAME>.sql", run, database=False
     )
+    parser.epilog = f"{TEMPLATE_HELP}\n\n{parser.epilog}"
     parser.add_argument("name", help="snake_case, e.g. add_users_table")
+    parser.add_argument("--template", choices=TEMPLATES, help="write a strategy's migrations")
+    parser.add_argument("--table", metavar="T", help="the table, e.g. tracks or public.tracks")
+    parser.add_argument("--column", metavar="C", help="the column")
+    parser.add_argument("--type", metavar="TYPE", help="the column's (new) SQL type")
+    parser.add_argument(
+        "--default",
+        metavar="EXPR",
+        help="the default for new rows (and, without --backfill, the value existing rows get)",
+    )
+    parser.add_argument(
+        "--backfill", metavar="EXPR", help="the value existing rows get, e.g. 'plays / 10'"
+    )
+    parser.add_argument("--from", dest="from_", metavar="A", help="rename-column: the old name")
+    parser.add_argument("--to", metavar="B", help="rename-column: the new name")
+    parser.add_argument(
+        "--phase",
+        choices=("expand", "contract"),
+        default="expand",
+        help="rename-column: expand (default) or contract",
+    )
+    parser.add_argument("--reason", metavar="TEXT", help="drop-column: why dropping is safe")
+    parser.add_argument("--of", metavar="VERSION", help="revert: the migration to undo")
 
 
 def run(args) -> int:
     from ..config import load_settings
+    from ..errors import ConfigError
     from ..operations import new
     from .output import info
 
     settings = load_settings()
-    path = new(settings, args.name, report=info)
-    print(os.path.relpath(path))  # from a subfolder too: the path as typed from here
+    request = None
+    if args.template:
+        from ..templates import Request
+
+        request = Request(args.template, phase=args.phase, **{o: getattr(args, o) for o in OPTIONS})
+    elif any(getattr(args, o) for o in OPTIONS) or args.phase != "expand":
+        raise ConfigError(
+            "--table, --column, --type and the like go with --template",
+            "e.g. `audifi-db new add_popularity --template add-required-column …`; see "
+            "`audifi-db new --help`",
+        )
+    for path in new(settings, args.name, request, report=info):
+        print(os.path.relpath(path))  # from a subfolder too: the path as typed from here
     return 0

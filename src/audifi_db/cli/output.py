@@ -143,6 +143,7 @@ class HumanPrinter:
         self.command = ""
         self.migrating = False
         self.backed_up = False  # its own lines said it all: no guard note after them
+        self.backfills = None  # a backfill_progress.BackfillProgress once a backfill reports
 
     def on_event(self, event: events.Event) -> None:
         handler = getattr(self, f"_{event.NAME}", None)
@@ -199,6 +200,34 @@ class HumanPrinter:
             )
         else:
             info(f"index {event.index} was built after all; skipping its CREATE INDEX")
+
+    def _lock_timeout(self, event: events.LockTimedOut) -> None:
+        from ..model import BlockingSession
+
+        who = "; ".join(BlockingSession(**b).describe() for b in event.blockers)
+        then = (
+            f"retrying in {event.retry_in_ms} ms"
+            if event.retry_in_ms is not None
+            else "giving up: [online] retry_deadline_seconds has passed"
+        )
+        info(
+            f"{event.version}: statement {event.statement} (line {event.line}) timed out waiting "
+            f"for a lock held by {who or 'a session not identified'} (attempt {event.attempt}); "
+            f"{then}"
+        )
+
+    def _backfill_progress(self, event: events.BackfillProgress) -> None:
+        if self.backfills is None:
+            from .backfill_progress import BackfillProgress
+
+            self.backfills = BackfillProgress()
+        self.backfills.show(event)
+
+    def _backfill_paused(self, event: events.BackfillPaused) -> None:
+        info(
+            f"backfill of {event.table} paused: replica {event.replica} is "
+            f"{event.lag_seconds:.1f} s behind (over {event.max_lag_seconds:g} s)"
+        )
 
     def _migration_applied(self, event: events.MigrationApplied) -> None:
         if self.command == "seed":

@@ -48,8 +48,8 @@ class StatementProgress:
             )
             watch = self._spin if self.terminal else self._tell
             self._watcher = threads.start(watch, text, self._done)
-        elif event.NAME in _ENDS:
-            self._stop()
+        elif event.NAME in _ENDS or event.NAME == "backfill_progress":
+            self._stop()  # a backfill draws its own progress (backfill_progress.py)
 
     def close(self) -> None:
         self._stop()

@@ -62,7 +62,8 @@ def units_for(paths: Sequence[str]) -> list[Unit]:
     for path in paths:
         target = Path(path)
         if target.is_dir():
-            units.append(Unit(tuple(_source(m) for m in discovery.discover(target))))
+            migrations = [m for m in discovery.discover(target) if not m.is_python]
+            units.append(Unit(tuple(_source(m) for m in migrations)))
         elif discovery.FILENAME.match(target.name) and target.parent.is_dir():
             if target.parent not in by_folder:
                 by_folder[target.parent] = []
@@ -96,8 +97,8 @@ def _folder_unit(folder: Path, named: list[str]) -> Unit:
     sources = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         match = discovery.FILENAME.match(entry.name)
-        if not match or match["version"] > last:
-            continue
+        if not match or match["version"] > last or entry.name.endswith(".py"):
+            continue  # a Python migration's SQL is made when it runs
         if entry.name in wanted:
             sources.append(_read(wanted[entry.name], match["version"]))
         else:

@@ -6,25 +6,29 @@ BATCH_ROWS = 10000
 
 
 def batched(table: str, change: str, remaining: str) -> str:
-    """A no-transaction migration that applies `change` (an UPDATE … SET … or a DELETE FROM
-    …) to the rows matching `remaining`, committing every BATCH_ROWS rows."""
-    return f"""-- audifi-db: no-transaction
-DO $$
-DECLARE n bigint;
-BEGIN
-  LOOP
-    {change}
-     WHERE ctid IN (SELECT ctid FROM {table} WHERE {remaining} LIMIT {BATCH_ROWS});
-    GET DIAGNOSTICS n = ROW_COUNT;
-    EXIT WHEN n = 0;
-    COMMIT;
-  END LOOP;
-END $$;"""
+    """A Python migration that applies `change` (an UPDATE … SET … or a DELETE FROM …) to the
+    rows matching `remaining`, one short transaction per BATCH_ROWS rows, resumable."""
+    header = (
+        "# db/migrations/<version>_<name>.py, a Python migration (see the README): one short\n"
+        f"# transaction per batch of {BATCH_ROWS:,} rows; run again, it skips the rows done\n"
+        "def migrate(ctx):\n"
+    )
+    update = f"UPDATE {table} SET "
+    if change.startswith(update):
+        assignments = change[len(update) :]
+        return header + (f'    ctx.backfill("{table}", set="{assignments}", where="{remaining}")')
+    return header + (
+        f'    while ctx.execute(\n        "{change} WHERE ctid IN '
+        f'(SELECT ctid FROM {table} WHERE {remaining} LIMIT {BATCH_ROWS})"\n    ):\n'
+        "        pass"
+    )
 
 
 def required_column(table: str, column: str, sql_type: str) -> str:
     """The seed's three migrations for a required column."""
-    return f"""-- migration 1: add the column nullable (a constant default is fine)
+    return f"""-- `audifi-db new NAME --template add-required-column --table {table} --column {column} \\
+--    --type {sql_type} --default EXPR` writes these steps, each its own migration:
+-- migration 1: add the column nullable (a constant default is fine)
 ALTER TABLE {table} ADD COLUMN {column} {sql_type};
 -- migration 2: backfill in batches
 {batched(table, f"UPDATE {table} SET {column} = <value>", f"{column} IS NULL")}

@@ -66,7 +66,7 @@ def lint_against_target(
 
     version = _version(settings, conn, server_version)
     return lint_migrations(
-        migrations,
+        sql_only(migrations),
         version,
         schema=from_catalog(read_catalog(conn)),
         estimate=lambda sql: estimate_rows(conn, [sql]).get(sql),
@@ -82,10 +82,15 @@ def explain_pending(settings: Settings, server_version: int | None = None) -> li
     from ..postgres.connect import connect
 
     with connect(database_url(settings), f"audifi-db ({settings.environment})") as conn:
-        pending = pending_on(settings, conn)
+        pending = sql_only(pending_on(settings, conn))
         version = _version(settings, conn, server_version)
         schema = from_catalog(read_catalog(conn))
     return [(m.path, explain_source(m.path, m.sql, version, schema=schema)) for m in pending]
+
+
+def sql_only(migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations the linter reads: a Python migration's SQL is made when it runs."""
+    return [m for m in migrations if not m.is_python]
 
 
 def _version(settings: Settings, conn: Connection, server_version: int | None) -> int:

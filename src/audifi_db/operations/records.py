@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import discovery
 from ..config import Settings
@@ -13,19 +14,39 @@ from ..model import Migration, MigrationStatus, State
 from ..planning import statuses
 from .common import database_url
 
+if TYPE_CHECKING:
+    from ..templates import Request
 
-def new(settings: Settings, name: str, report: Callable[[str], None] | None = None) -> Path:
-    """Create the next migration file; `report` hears of other migrations of that name."""
+
+def new(
+    settings: Settings,
+    name: str,
+    template: Request | None = None,
+    report: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """A new empty migration, or the migrations of a template (`<name>_<step>`), each with
+    the next version; `report` hears of other migrations of the same name."""
     folder = settings.migrations.dir
-    taken = discovery.named(folder, name)
-    path = discovery.create_migration(folder, name)
+    discovery.check_name(name)
+    if template is None:
+        drafted = [(name, None, ".sql")]
+    else:
+        from ..templates import drafts
+
+        migrations = discovery.discover(folder) if template.template == "revert" else []
+        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in drafts(template, migrations)]
+    taken = [file for step, *_ in drafted for file in discovery.named(folder, step)]
+    paths = [
+        discovery.create_migration(folder, step, text=text, suffix=suffix)
+        for step, text, suffix in drafted  # all drafted (and checked) before the first is written
+    ]
     if taken and report is not None:
         report(
             f"warning: {', '.join(taken)} {'uses' if len(taken) == 1 else 'use'} the name "
             f"{name!r} already; "
             "two migrations of one name are hard to tell apart in reviews and `status`"
         )
-    return path
+    return paths
 
 
 def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:

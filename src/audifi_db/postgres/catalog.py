@@ -29,6 +29,46 @@ def find_index(conn: Connection, schema: str | None, name: str) -> tuple[str, bo
     return (row[0], row[1]) if row else None
 
 
+def primary_key(conn: Connection, table: str) -> list[str] | None:
+    """The columns of `table`'s primary key, quoted, in key order ([] without one); None
+    when there is no such table."""
+    row = conn.query_one(
+        """
+        SELECT to_regclass(%s) IS NOT NULL,
+               ARRAY(SELECT quote_ident(a.attname)
+                       FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                       JOIN pg_attribute a ON a.attnum = k.attnum
+                      WHERE i.indrelid = to_regclass(%s) AND i.indisprimary
+                        AND a.attrelid = i.indrelid
+                      ORDER BY k.n)
+        """,
+        (table, table),
+    )
+    return list(row[1]) if row and row[0] else None
+
+
+def key_range(conn: Connection, table: str, key: str) -> tuple[object, object]:
+    """The lowest and highest value of an indexed key (two index probes)."""
+    row = conn.query_one(f"SELECT min({key}), max({key}) FROM {table}")
+    return (row[0], row[1]) if row else (None, None)
+
+
+def replica_lag(conn: Connection) -> tuple[str, float] | None:
+    """The replica with the largest replay lag, as (who, seconds), from pg_stat_replication;
+    None when none lags (or this role may not see the lag: it needs pg_monitor)."""
+    row = conn.query_one(
+        """
+        SELECT coalesce(nullif(application_name, ''), host(client_addr), 'pid ' || pid),
+               extract(epoch FROM replay_lag)::float8
+          FROM pg_stat_replication
+         WHERE replay_lag IS NOT NULL
+         ORDER BY replay_lag DESC
+         LIMIT 1
+        """
+    )
+    return (row[0], row[1]) if row else None
+
+
 def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}")
 

@@ -27,6 +27,7 @@ KEEPALIVES = {
 }
 # Command tags of statements whose row count means "rows changed" (a SELECT's is rows read).
 _ROW_CHANGING_TAGS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"})
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Connection:
@@ -35,6 +36,7 @@ class Connection:
     def __init__(self, raw: psycopg2.extensions.connection) -> None:
         self._raw = raw
         self._cursor = raw.cursor()
+        self._configured = ""
 
     def execute(self, sql: str, params: tuple | dict | None = None) -> None:
         """Run one statement (or several separated by `;` when there are no params)."""
@@ -43,10 +45,10 @@ class Connection:
         except psycopg2.Error as exc:
             raise _server_error(exc) from None
 
-    def apply(self, sql: str) -> int | None:
+    def apply(self, sql: str, params: tuple | dict | None = None) -> int | None:
         """Run a migration's statement: the rows it inserted, updated or deleted, or None
         for a statement that changes no rows (DDL, SELECT)."""
-        self.execute(sql)
+        self.execute(sql, params)
         tag = (self._cursor.statusmessage or "").split(" ", 1)[0]
         return self._cursor.rowcount if tag in _ROW_CHANGING_TAGS else None
 
@@ -62,10 +64,25 @@ class Connection:
         self.execute(sql, params)
         return self._cursor.fetchone()
 
+    def configure(self, settings: dict[str, int], optional: dict[str, int] | None = None) -> None:
+        """SET these (e.g. lock_timeout in ms) for the session, now and after every
+        `reset_session`; the `optional` ones only where the role may set them (superuser
+        settings such as deadlock_timeout), left out where it may not."""
+        allowed = dict(settings)
+        for name, value in (optional or {}).items():
+            try:
+                self.execute(f"SET {name} = {int(value)}")
+                allowed[name] = value
+            except ServerError as error:
+                if error.sqlstate != _INSUFFICIENT_PRIVILEGE:
+                    raise
+        self._configured = "; ".join(f"SET {name} = {int(v)}" for name, v in allowed.items())
+        self.execute(self._configured)
+
     def reset_session(self) -> None:
         """Undo what a migration SET for the session (search_path, role, timeouts…), so the
         next migration starts as it would in a run of its own. One round trip."""
-        self.execute(f"RESET ALL; RESET ROLE; {self._session_settings()}")
+        self.execute(f"RESET ALL; RESET ROLE; {self._session_settings()}; {self._configured}")
 
     def _session_settings(self) -> str:
         if self._raw.server_version < 140000:

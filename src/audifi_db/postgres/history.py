@@ -39,6 +39,7 @@ _STATUS_COLUMNS = [
     "failed_line",  # where a failed migration stopped: status annotates it in GitHub Actions
     "error",
     "applied_by",
+    "sqlstate",
     "notes",
 ]
 # Most rows' notes are empty: NULL spares parsing the JSON of each.

@@ -10,7 +10,8 @@ def test_not_null_without_default():
 def test_recipe_is_the_three_migrations():
     [hit] = assert_lint_errors("ALTER TABLE users ADD COLUMN plan text NOT NULL;", RULE)
     assert "ALTER TABLE users ADD COLUMN plan text;" in hit.recipe
-    assert "UPDATE users SET plan" in hit.recipe
+    assert 'ctx.backfill("users", set="plan = <value>", where="plan IS NULL")' in hit.recipe
+    assert "--template add-required-column --table users --column plan" in hit.recipe
     assert "CHECK (plan IS NOT NULL) NOT VALID" in hit.recipe
     assert "SET NOT NULL" in hit.recipe
     assert hit.lock == "ACCESS EXCLUSIVE on users"

@@ -7,8 +7,12 @@ RULE = "update-or-delete-without-where"
 
 def test_whole_table_update_and_delete():
     [hit] = assert_lint_errors("UPDATE tracks SET popularity = plays / 10;", RULE)
-    assert "LIMIT 10000" in hit.recipe and "COMMIT" in hit.recipe
-    assert_lint_errors("DELETE FROM sessions;", RULE)
+    assert 'ctx.backfill("tracks", set="…", where="<not yet done>")' in hit.recipe
+    [hit] = assert_lint_errors("DELETE FROM sessions;", RULE)
+    assert (
+        '"DELETE FROM sessions WHERE ctid IN (SELECT ctid FROM sessions WHERE <not yet done> '
+        'LIMIT 10000)"'
+    ) in hit.recipe
 
 
 def test_with_where_is_ok():

@@ -1,0 +1,192 @@
+"""Each template, through the real CLI, on a table with data: `new --template` writes the
+steps, `lint` passes them, `deploy` applies them, and the table ends as the strategy says."""
+
+from __future__ import annotations
+
+import pytest
+
+ROWS = 5000
+
+
+@pytest.fixture
+def tracks(project):
+    project.query(
+        "create table tracks (id bigint primary key, plays bigint not null, duration_ms int, "
+        "legacy text);"
+        f"insert into tracks select g, g * 10, 1000 + g, 'x' from generate_series(1, {ROWS}) g"
+    )
+    return project
+
+
+def new(project, name: str, *flags: str) -> list[str]:
+    made = project.cli("new", name, *flags, url=None)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.split()
+
+
+def lint_and_deploy(project) -> None:
+    linted = project.cli("lint")
+    assert linted.returncode == 0 and "0 error(s), 0 warning(s)" in linted.stdout, linted.stdout
+    deployed = project.cli("deploy")
+    assert deployed.returncode == 0, deployed.stderr
+
+
+def test_add_required_column(tracks):
+    files = new(
+        tracks,
+        "add_popularity",
+        "--template",
+        "add-required-column",
+        "--table",
+        "tracks",
+        "--column",
+        "popularity",
+        "--type",
+        "bigint",
+        "--default",
+        "0",
+        "--backfill",
+        "plays / 10",
+    )
+    assert len(files) == 6 and files[1].endswith("_add_popularity_backfill.py")
+    lint_and_deploy(tracks)
+    assert tracks.query(
+        "select count(*), count(*) filter (where popularity = plays / 10) from tracks"
+    ) == [(ROWS, ROWS)]
+    tracks.query("insert into tracks (id, plays) values (0, 5)")  # code that knows nothing of it
+    assert tracks.query(
+        "select popularity, (select attnotnull from pg_attribute where attrelid = 'tracks'::regclass "
+        "and attname = 'popularity'), (select count(*) from pg_constraint where conname = "
+        "'tracks_popularity_not_null') from tracks where id = 0"
+    ) == [(0, True, 0)]
+
+
+def test_rename_column_expand_keeps_old_and_new_code_working_then_contract(tracks):
+    flags = ("--template", "rename-column", "--table", "tracks", "--from", "plays", "--to")
+    new(tracks, "rename_plays", *flags, "play_count", "--type", "bigint")
+    lint_and_deploy(tracks)
+    assert tracks.query("select count(*) from tracks where play_count = plays") == [(ROWS,)]
+    tracks.query("insert into tracks (id, plays) values (-1, 7)")  # old code
+    tracks.query("insert into tracks (id, play_count) values (-2, 8)")  # new code
+    tracks.query("update tracks set plays = 70 where id = -1")
+    tracks.query("update tracks set play_count = 80 where id = -2")
+    assert tracks.query("select id, plays, play_count from tracks where id < 0 order by id") == [
+        (-2, 80, 80),
+        (-1, 70, 70),
+    ]
+    new(
+        tracks,
+        "rename_plays_contract",
+        *flags,
+        "play_count",
+        "--type",
+        "bigint",
+        "--phase",
+        "contract",
+    )
+    lint_and_deploy(tracks)
+    assert tracks.query(
+        "select count(*) from pg_attribute where attrelid = 'tracks'::regclass and attname = 'plays' "
+        "and not attisdropped"
+    ) == [(0,)]
+    assert tracks.query("select count(*) from pg_trigger where tgrelid = 'tracks'::regclass") == [
+        (0,)
+    ]
+    tracks.query("insert into tracks (id, play_count) values (-3, 9)")  # new code goes on
+
+
+def test_change_column_type(tracks):
+    new(
+        tracks,
+        "widen_duration",
+        "--template",
+        "change-column-type",
+        "--table",
+        "tracks",
+        "--column",
+        "duration_ms",
+        "--type",
+        "bigint",
+    )
+    lint_and_deploy(tracks)
+    assert tracks.query(
+        "select format_type(atttypid, atttypmod) from pg_attribute "
+        "where attrelid = 'tracks'::regclass and attname = 'duration_ms'"
+    ) == [("bigint",)]
+    assert tracks.query("select count(*) from tracks where duration_ms = 1000 + id") == [(ROWS,)]
+    assert tracks.query(
+        "select count(*) from pg_proc where proname = 'tracks_duration_ms_type_sync'"
+    ) == [(0,)]
+
+
+def test_drop_column(tracks):
+    new(
+        tracks,
+        "drop_legacy",
+        "--template",
+        "drop-column",
+        "--table",
+        "tracks",
+        "--column",
+        "legacy",
+    )
+    lint_and_deploy(tracks)
+    assert tracks.query(
+        "select count(*) from pg_attribute where attrelid = 'tracks'::regclass and attname = 'legacy' "
+        "and not attisdropped"
+    ) == [(0,)]
+
+
+def test_a_bad_template_request_is_one_line_exit_2_and_writes_nothing(tracks):
+    made = tracks.cli("new", "x", "--template", "rename-column", "--table", "tracks", url=None)
+    assert made.returncode == 2 and "Traceback" not in made.stderr
+    assert made.stderr.strip().splitlines() == [
+        "audifi-db: error: --template rename-column needs --from, --to, --type — e.g. "
+        "audifi-db new rename_plays --template rename-column --table tracks --from plays "
+        "--to play_count --type bigint"
+    ]
+    assert list(tracks.migrations.iterdir()) == []
+
+
+def columns(project, table: str) -> list[tuple]:
+    return project.query(
+        "select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute "
+        "where attrelid = %s::regclass and attnum > 0 and not attisdropped order by attname",
+        (table,),
+    )
+
+
+def test_revert_undoes_a_migration_on_a_table_with_data(project):
+    project.write(
+        "20260101000001",
+        "base",
+        "create table songs (id bigint primary key, title text not null, legacy text, genre text);\n"
+        f"insert into songs select g, 'song ' || g, 'x', 'pop' from generate_series(1, {ROWS}) g;\n",
+    )
+    project.write(
+        "20260101000002",
+        "change",
+        "alter table songs add column rating int;\n"
+        "alter table songs alter column title drop not null;\n"
+        "-- audifi-db: allow dropping-column the test's change\n"
+        "alter table songs drop column legacy;\n"
+        "-- audifi-db: allow renaming-column the test's change\n"
+        "alter table songs rename column genre to style;\n",
+    )
+    assert project.cli("deploy").returncode == 0
+    before_change = [
+        ("genre", "text", False),
+        ("id", "bigint", True),
+        ("legacy", "text", False),
+        ("title", "text", True),
+    ]
+    files = new(project, "undo_change", "--template", "revert", "--of", "20260101000002")
+    assert [f.rsplit("_", 2)[-1] for f in files] == [
+        "revert.sql",
+        "null.sql",
+    ]  # and revert_not_null
+    lint_and_deploy(project)
+    assert columns(project, "songs") == before_change
+    assert project.query(
+        "select count(*), count(legacy), count(*) filter (where genre = 'pop') from songs"
+    ) == [(ROWS, 0, ROWS)]  # legacy came back empty, as the draft says
