@@ -1,4 +1,4 @@
-"""What a run tells the world, as values, and the fan-out that delivers them to listeners.
+"""What a run tells the world, as values; `fanout.Fanout` delivers them to listeners.
 
 The runner and every operation emit these events; they never print. Each event carries
 when it happened (UTC) and its target (environment, database, redacted URL). Listeners
@@ -10,18 +10,12 @@ JSON form (`Event.to_json`), versioned by SCHEMA_VERSION.
 
 from __future__ import annotations
 
-import logging
-import queue
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
-from . import threads
-
 SCHEMA_VERSION = 1
-DELIVERY_TIMEOUT_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -371,109 +365,3 @@ class Listener(Protocol):
 
 
 Emit = Callable[[Event], None]
-
-_log = logging.getLogger("audifi_db")
-_DONE = object()
-
-
-class _Delivery:
-    """One listener's queue and thread."""
-
-    def __init__(self, listener: Listener, report: Callable[[str], None]) -> None:
-        self.listener, self.report = listener, report
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.busy_since: float | None = None
-        self.current: str = ""
-        self.given_up = False
-        self.raised = False
-        # a daemon: a hung listener never keeps the process alive
-        self.thread = threads.start(self._work, name=f"listener {self.label}")
-
-    @property
-    def label(self) -> str:
-        return type(self.listener).__name__
-
-    def _work(self) -> None:
-        while (event := self.queue.get()) is not _DONE:
-            self._deliver(self.listener.on_event, event, getattr(event, "NAME", "event"))
-        close = getattr(self.listener, "close", None)
-        if close is not None:
-            self._deliver(lambda _: close(), None, "close")
-
-    def _deliver(self, call: Callable[[Any], None], event: object, what: str) -> None:
-        self.busy_since, self.current = time.monotonic(), what
-        try:
-            call(event)
-        except Exception as exc:  # noqa: BLE001 - a listener never fails the run
-            if not self.raised:
-                self.raised = True
-                self.report(
-                    f"listener {self.label} failed on {what}: {type(exc).__name__}: {exc} "
-                    "(the run goes on; later failures of this listener are not reported)"
-                )
-        finally:
-            self.busy_since = None
-
-    def hung(self, timeout: float, now: float) -> bool:
-        busy = self.busy_since
-        return busy is not None and now - busy > timeout
-
-    def give_up(self, why: str) -> None:
-        if not self.given_up:
-            self.given_up = True
-            self.report(f"listener {self.label} {why}; it gets no more events of this run")
-
-
-class Fanout:
-    """Delivers each event to every listener, in order, each isolated on its own thread.
-
-    A listener that raises is reported once and keeps receiving events; one busy with an
-    event for longer than `delivery_timeout` seconds is reported once and dropped. `close`
-    waits for the listeners to finish, never longer than `delivery_timeout` in all.
-    """
-
-    def __init__(
-        self,
-        listeners: Iterable[Listener],
-        *,
-        delivery_timeout: float = DELIVERY_TIMEOUT_SECONDS,
-        report: Callable[[str], None] | None = None,
-    ) -> None:
-        self.timeout = delivery_timeout
-        report = report or _log.warning
-        self._deliveries = [_Delivery(listener, report) for listener in listeners]
-        self._closed = False
-
-    def emit(self, event: Event) -> None:
-        now = time.monotonic()
-        for delivery in self._deliveries:
-            if delivery.given_up:
-                continue
-            if delivery.hung(self.timeout, now):
-                delivery.give_up(
-                    f"has been handling {delivery.current} for over {self.timeout:g} s"
-                )
-                continue
-            delivery.queue.put(event)
-
-    def close(self) -> None:
-        """Let every listener finish its queue and close, waiting `delivery_timeout` at most."""
-        if self._closed:
-            return
-        self._closed = True
-        live = [d for d in self._deliveries if not d.given_up]
-        for delivery in live:
-            delivery.queue.put(_DONE)
-        deadline = time.monotonic() + self.timeout
-        for delivery in live:
-            delivery.thread.join(max(0.0, deadline - time.monotonic()))
-            if delivery.thread.is_alive():
-                delivery.give_up(
-                    f"did not finish within {self.timeout:g} s (still handling {delivery.current})"
-                )
-
-    def __enter__(self) -> Fanout:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

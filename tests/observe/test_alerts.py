@@ -11,6 +11,7 @@ from observe_helpers import closed_port, wait_for
 
 from audifi_db import events
 from audifi_db.config import AlertsSettings
+from audifi_db.fanout import Fanout
 from audifi_db.observe.alerts import Alerts
 from audifi_db.postgres.lock import lock_key
 
@@ -113,7 +114,7 @@ def test_a_failed_backup_and_a_deploy_past_the_staging_gate_alert(webhook):
     listener through the real fan-out, reach a real server."""
     target = events.Target("production", "audifi", "postgresql://deploy:***@db/audifi")
     alerts = Alerts(AlertsSettings(webhook_url=(webhook.url,), format="json"), print)
-    with events.Fanout([alerts]) as fanout:
+    with Fanout([alerts]) as fanout:
         fanout.emit(events.RunStarted(target=target, command="deploy"))
         fanout.emit(events.GuardOverridden(target=target, guard="plan", reason="r", by="ci"))
         fanout.emit(
@@ -173,7 +174,7 @@ def test_a_server_error_is_retried_and_a_refusal_is_not(webhook_factory, status,
     lines: list[str] = []
     alerts = Alerts(AlertsSettings(webhook_url=(hook.url + "/T/TOKEN",)), lines.append)
     target = events.Target("staging", "audifi", "postgresql://u@db/audifi")
-    with events.Fanout([alerts]) as fanout:
+    with Fanout([alerts]) as fanout:
         fanout.emit(events.BackupFailed(target=target, message="disk full"))
     assert len(hook.received) == attempts
     (line,) = lines

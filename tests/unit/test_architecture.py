@@ -15,6 +15,8 @@ PURE = (
     "events.py",
     "errors.py",
     "config.py",
+    "config_sections.py",
+    "fanout.py",
     "online.py",
     "failures.py",
     "templates.py",

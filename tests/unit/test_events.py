@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from audifi_db import events
+from audifi_db.fanout import Fanout
 
 TARGET = events.Target("staging", "audifi_staging", "postgresql://deploy:***@db/audifi_staging")
 
@@ -47,7 +48,7 @@ class Sleeping:
 
 def test_every_listener_gets_every_event_in_order_and_is_closed():
     first, second = Recorder(), Recorder()
-    with events.Fanout([first, second]) as fanout:
+    with Fanout([first, second]) as fanout:
         for i in range(200):
             fanout.emit(applied(f"{i:03d}"))
     assert first.seen == second.seen == [f"{i:03d}" for i in range(200)]
@@ -56,7 +57,7 @@ def test_every_listener_gets_every_event_in_order_and_is_closed():
 
 def test_a_raising_listener_is_reported_once_and_stops_no_one():
     reports, recorder = [], Recorder()
-    with events.Fanout([Raising(), recorder], report=reports.append) as fanout:
+    with Fanout([Raising(), recorder], report=reports.append) as fanout:
         for version in ("1", "2", "3"):
             fanout.emit(applied(version))
     assert recorder.seen == ["1", "2", "3"]
@@ -66,7 +67,7 @@ def test_a_raising_listener_is_reported_once_and_stops_no_one():
 def test_a_hanging_listener_holds_nothing_up_past_the_delivery_timeout():
     reports, recorder = [], Recorder()
     began = time.monotonic()
-    with events.Fanout([Sleeping(30), recorder], delivery_timeout=0.5, report=reports.append) as f:
+    with Fanout([Sleeping(30), recorder], delivery_timeout=0.5, report=reports.append) as f:
         f.emit(applied("1"))
         time.sleep(0.7)  # the sleeper is now past its delivery time
         f.emit(applied("2"))
@@ -78,7 +79,7 @@ def test_a_hanging_listener_holds_nothing_up_past_the_delivery_timeout():
 def test_close_waits_for_slow_listeners_but_never_longer_than_the_timeout():
     reports = []
     began = time.monotonic()
-    fanout = events.Fanout([Sleeping(30)], delivery_timeout=0.3, report=reports.append)
+    fanout = Fanout([Sleeping(30)], delivery_timeout=0.3, report=reports.append)
     fanout.emit(applied("1"))
     fanout.close()
     assert time.monotonic() - began < 10
@@ -92,7 +93,7 @@ def test_listeners_run_off_the_emitting_thread():
         def on_event(self, event):
             threads.append(threading.current_thread())
 
-    with events.Fanout([Where()]) as fanout:
+    with Fanout([Where()]) as fanout:
         fanout.emit(applied("1"))
     assert threads and threads[0] is not threading.current_thread()
 

@@ -32,7 +32,7 @@ def listening(
     for (observe.configured_listeners: metrics, alerts, the lock watcher), through one
     Fanout, closed (bounded) when the block ends, so every listener has seen the last event
     when the operation returns."""
-    from ..events import Fanout
+    from ..fanout import Fanout
     from ..observe import configured_listeners
 
     observers = configured_listeners(settings, lambda: database_url(settings), report)
