@@ -40,17 +40,10 @@ MUTATIONS = [
         "a transactional migration and its applied row commit together",
         "strategies.py",
         """            phase = "history"
-            ctx.history.record_applied(
-                migration, started_at, duration, len(stmts), rows, kind=ctx.kind, metrics=measured
-            )
-            phase = "commit"
-            ctx.conn.execute("COMMIT")""",
-        """            phase = "commit"
-            ctx.conn.execute("COMMIT")
+            ctx.history.record_applied(""",
+        """            ctx.conn.execute("COMMIT")
             phase = "history"
-            ctx.history.record_applied(
-                migration, started_at, duration, len(stmts), rows, kind=ctx.kind, metrics=measured
-            )""",
+            ctx.history.record_applied(""",
     ),
     Mutation(
         "error-line-ignores-position",

@@ -191,12 +191,20 @@ class Transactional:
             duration = elapsed_ms(began)
             phase = "history"
             ctx.history.record_applied(
-                migration, started_at, duration, len(stmts), rows, kind=ctx.kind, metrics=measured
+                migration,
+                started_at,
+                duration,
+                len(stmts),
+                rows,
+                kind=ctx.kind,
+                metrics=measured,
+                commit=True,
             )
-            phase = "commit"
-            ctx.conn.execute("COMMIT")
         except ServerError as error:
-            ctx.conn.execute("ROLLBACK")
+            if phase == "history" and not ctx.conn.in_transaction():
+                phase = "commit"  # the row was written; COMMIT failed (a deferred check)
+            else:
+                ctx.conn.execute("ROLLBACK")
             return ctx.stopped(stmt, error, began, started_at, phase)
         return Applied(duration, rows, measured)
 

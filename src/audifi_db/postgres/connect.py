@@ -52,6 +52,17 @@ class Connection:
         tag = (self._cursor.statusmessage or "").split(" ", 1)[0]
         return self._cursor.rowcount if tag in _ROW_CHANGING_TAGS else None
 
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (idle in it, or failed and awaiting ROLLBACK)."""
+        return self._raw.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+    def has_news(self) -> bool:
+        """Whether the server sent something this idle connection has not read: on a quiet
+        session only its end (terminated, shut down) or a notice. No round trip."""
+        import select
+
+        return bool(select.select([self._raw.fileno()], [], [], 0)[0])
+
     @property
     def backend_pid(self) -> int:
         return self._raw.get_backend_pid()

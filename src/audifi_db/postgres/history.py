@@ -216,7 +216,8 @@ class History:
         )
         return [_row(present, values) for values in rows]
 
-    def _insert(self, values: dict) -> int:
+    def _insert(self, values: dict, then_commit: bool = False) -> int | None:
+        """The row; its id, or None when COMMIT followed in the same round trip."""
         values = {
             **values,
             "applied_by_host": self.applied_by_host,
@@ -231,11 +232,21 @@ class History:
         placeholders = ", ".join(f"%({k})s" for k in names)
         sql = (
             f"INSERT INTO {self.name} ({', '.join(names)}, applied_by) "
-            f"VALUES ({placeholders}, current_user || '@' || %(applied_by_host)s) RETURNING id"
+            f"VALUES ({placeholders}, current_user || '@' || %(applied_by_host)s)"
         )
-        return self.conn.query_one(sql, values)[0]
+        if then_commit:
+            self.conn.execute(f"{sql}; COMMIT", values)
+            return None
+        return self.conn.query_one(f"{sql} RETURNING id", values)[0]
 
-    def _attempt(self, migration: Migration, state: State, kind: str, **values: Any) -> int:
+    def _attempt(
+        self,
+        migration: Migration,
+        state: State,
+        kind: str,
+        then_commit: bool = False,
+        **values: Any,
+    ) -> int | None:
         return self._insert(
             {
                 "version": migration.version,
@@ -245,7 +256,8 @@ class History:
                 "transactional": migration.transactional,
                 "kind": kind,
                 **values,
-            }
+            },
+            then_commit,
         )
 
     def record_applied(
@@ -258,9 +270,11 @@ class History:
         *,
         kind: str = "migration",
         metrics: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Within the migration's transaction: the row that says it is applied."""
-        return self._attempt(
+        commit: bool = False,
+    ) -> None:
+        """Within the migration's transaction: the row that says it is applied; with
+        `commit`, COMMIT goes in the same round trip (one per migration saved)."""
+        self._attempt(
             migration,
             State.APPLIED,
             kind,
@@ -271,6 +285,7 @@ class History:
             statements_total=total,
             rows_affected=rows,
             metrics=metrics or {},
+            then_commit=commit,
         )
 
     def record_failed(
