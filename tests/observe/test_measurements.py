@@ -36,6 +36,8 @@ WATCHING = {"AUDIFI_DB_METRICS_WATCH": "true", **UNBOUNDED}
 
 
 def deploy(project, *listeners, **environ):
+    """A local deploy measuring as staging and production do by default."""
+    environ = {"AUDIFI_DB_METRICS_ENABLED": "true", **environ}
     settings = load_settings("local", project.url, cwd=project.root, environ=environ)
     return operations.deploy(settings, list(listeners))
 

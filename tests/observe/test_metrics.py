@@ -30,7 +30,8 @@ def test_the_textfile_parses_with_prometheus_clients_own_parser(project, tmp_pat
     textfile.parent.mkdir()
     project.write("20260101000001", "create", FINE)
     project.write("20260101000002", "index", "CREATE INDEX t_id_idx ON t (id);\n")
-    done = project.cli("deploy", env=project.env(AUDIFI_DB_METRICS_TEXTFILE=str(textfile)))
+    measuring = {"AUDIFI_DB_METRICS_ENABLED": "true", "AUDIFI_DB_METRICS_TEXTFILE": str(textfile)}
+    done = project.cli("deploy", env=project.env(**measuring))
     assert done.returncode == 0, done.stderr
 
     found = families(textfile)
@@ -120,7 +121,7 @@ def test_an_unreachable_pushgateway_is_one_line(project):
 def test_the_github_step_summary_is_a_markdown_table(project, tmp_path):
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    env = project.env(GITHUB_STEP_SUMMARY=str(summary))
+    env = project.env(GITHUB_STEP_SUMMARY=str(summary), AUDIFI_DB_METRICS_ENABLED="true")
     project.write("20260101000001", "create", FINE)
     assert project.cli("deploy", env=env).returncode == 0
     project.write("20260101000002", "bad", "INSERT INTO t VALUES ('x|y');\n")

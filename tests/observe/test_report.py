@@ -21,7 +21,11 @@ def history_made(project):
     """Applied migrations (one that a session waited on), a failed one whose statement holds
     a <script>, and a pending one with a lint error."""
     # the lock wait unbounded: the migration made to wait must hold its table that long
-    env = project.env(AUDIFI_DB_METRICS_WATCH="true", AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0")
+    env = project.env(
+        AUDIFI_DB_METRICS_ENABLED="true",
+        AUDIFI_DB_METRICS_WATCH="true",
+        AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0",
+    )
     project.write(
         "20260101000001",
         "create",

@@ -9,14 +9,12 @@ URL = "postgresql://u@h/db"
 
 
 @pytest.mark.parametrize(
-    ("environment", "watch"), [("local", False), ("staging", True), ("production", True)]
+    ("environment", "on"), [("local", False), ("staging", True), ("production", True)]
 )
-def test_measuring_is_on_everywhere_and_watching_waiters_in_staging_and_production(
-    tmp_path, environment, watch
-):
+def test_measuring_and_watching_waiters_are_on_in_staging_and_production(tmp_path, environment, on):
     settings = load_settings(environment, URL, cwd=tmp_path, environ={})
-    assert settings.metrics.enabled is True
-    assert settings.metrics.watch is watch
+    assert settings.metrics.enabled is on
+    assert settings.metrics.watch is on
     assert settings.alerts.long_running_seconds == 300
 
 
