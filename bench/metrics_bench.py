@@ -3,10 +3,10 @@ the same with metrics off, whole process, in the same run. Prints the ratio.
 
     .venv/bin/python bench/metrics_bench.py [--n 1000] [--runs 7]
 
-"off" is `AUDIFI_DB_METRICS_ENABLED=false`. "on" is everything a production deploy does
-(its lock watcher included) plus a Prometheus textfile:
-`AUDIFI_DB_METRICS_WATCH=true AUDIFI_DB_METRICS_TEXTFILE=…`; "local" is the default of the
-local environment (in-transaction measuring only). The workload and the server handling are
+"off" is `AUDIFI_DB_METRICS_ENABLED=false`, the local environment's default. "on" is
+everything a production deploy does (its lock watcher included) plus a Prometheus textfile:
+`AUDIFI_DB_METRICS_ENABLED=true AUDIFI_DB_METRICS_WATCH=true AUDIFI_DB_METRICS_TEXTFILE=…`;
+"measure" is in-transaction measuring only (`AUDIFI_DB_METRICS_ENABLED=true`). The workload and the server handling are
 engine_bench.py's: each run gets a fresh database (made before the clock starts, after a
 CHECKPOINT and sync), commands rotate their order from run to run, and the script reports
 the median of each run's on/off ratio. Target (issue 12): on <= 1.15 x off. It checks that
@@ -33,8 +33,9 @@ TARGET_RATIO = 1.15
 def settings(root: Path) -> dict[str, dict[str, str]]:
     return {
         "off": {"AUDIFI_DB_METRICS_ENABLED": "false"},
-        "local": {},
+        "measure": {"AUDIFI_DB_METRICS_ENABLED": "true"},
         "on": {
+            "AUDIFI_DB_METRICS_ENABLED": "true",
             "AUDIFI_DB_METRICS_WATCH": "true",
             "AUDIFI_DB_METRICS_TEXTFILE": str(root / "audifi.prom"),
         },
