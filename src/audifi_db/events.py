@@ -358,7 +358,9 @@ class Listener(Protocol):
     """Receives every event of a run, in order, on a thread of its own.
 
     `on_event` must not touch the runner's connections. An optional `close()` is called on
-    the same thread after the last event (flush a file, send what is batched).
+    the same thread after the last event (flush a file, send what is batched). An optional
+    `EVENTS` attribute, a frozenset of event names (`Event.NAME`), limits delivery to those
+    events; without it the listener receives every event.
     """
 
     def on_event(self, event: Event) -> None: ...

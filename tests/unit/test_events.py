@@ -138,3 +138,35 @@ def test_docs_events_md_documents_every_event_and_field():
         fields = {f.name for f in dataclasses.fields(cls)} - {"target", "at"}
         assert docs.get(cls.NAME) == fields, cls.NAME
     assert set(docs) == {cls.NAME for cls in events.EVENT_TYPES}
+
+
+def test_a_listener_naming_its_events_is_woken_for_those_alone_in_order():
+    class Failures(Recorder):
+        EVENTS = frozenset({"migration_failed"})
+
+    failed = events.MigrationFailed(
+        target=TARGET,
+        version="2",
+        name="m",
+        path="db/migrations/2_m.sql",
+        line=1,
+        statement=1,
+        statements=1,
+        sqlstate="42P01",
+        error="relation does not exist",
+        duration_ms=1,
+    )
+    picky, everything = Failures(), Recorder()
+    with Fanout([picky, everything]) as fanout:
+        for event in (applied("1"), failed, applied("3")):
+            fanout.emit(event)
+    assert picky.seen == ["2"] and everything.seen == ["1", "2", "3"]
+
+
+def test_the_human_printer_is_woken_for_every_event_it_prints_and_no_other():
+    from audifi_db.cli.output import HumanPrinter
+
+    names = {cls.NAME for cls in events.EVENT_TYPES}
+    handled = {name for name in names if hasattr(HumanPrinter, f"_{name}")}
+    assert "migration_applied" in handled and "statement_started" not in handled
+    assert HumanPrinter.EVENTS & names == handled

@@ -244,3 +244,9 @@ class HumanPrinter:
             f"(statement {event.statement} of {event.statements})",
             flush=True,
         )
+
+
+# the events it has a handler for (`_<event name>`): the fan-out wakes it for those alone
+HumanPrinter.EVENTS = frozenset(  # type: ignore[attr-defined]
+    name[1:] for name in vars(HumanPrinter) if name.startswith("_") and not name.startswith("__")
+)

@@ -33,6 +33,8 @@ def size(count: float) -> str:
 class ProgressBars:
     """A listener turning BackupProgress events into bars (terminal) or lines (logs)."""
 
+    EVENTS = frozenset({events.BackupProgress.NAME})
+
     def __init__(self, terminal: bool | None = None) -> None:
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self._rich = None

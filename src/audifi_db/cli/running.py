@@ -10,19 +10,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import threads
 
 if TYPE_CHECKING:
     from .. import events
 
-_ENDS = frozenset({"statement_finished", "migration_failed", "run_failed", "run_finished"})
+_ENDS = frozenset(
+    {"statement_finished", "migration_failed", "run_failed", "run_finished", "backfill_progress"}
+)  # a backfill draws its own progress (backfill_progress.py)
+
+
+class _Running(NamedTuple):
+    number: int  # statements started so far: tells one statement from the next
+    text: str
+    began: float
 
 
 class StatementProgress:
-    """A listener: while a statement runs, a watcher thread shows it (the listener's own
-    thread only starts and stops watchers, so it never holds up the run's events)."""
+    """A listener: one watcher thread, started with the first statement, shows the statement
+    that runs; the listener's own thread only tells it which one, so it never holds up the
+    run's events and a run of many quick statements starts no thread per statement."""
+
+    EVENTS = _ENDS | {"statement_started"}
 
     def __init__(
         self,
@@ -36,48 +47,74 @@ class StatementProgress:
 
         self.terminal, self.say = terminal, say or info
         self.every, self.show_after = every, show_after
-        self._done: threading.Event | None = None
+        self._cond = threading.Condition()
+        self._running: _Running | None = None
+        self._started = 0
+        self._closed = False
         self._watcher: threading.Thread | None = None
 
     def on_event(self, event: events.Event) -> None:
         if event.NAME == "statement_started":
-            self._stop()
-            self._done = threading.Event()
             text = (
                 f"{event.version} statement {event.statement} (line {event.line}): {event.summary}"  # type: ignore[attr-defined]
             )
-            watch = self._spin if self.terminal else self._tell
-            self._watcher = threads.start(watch, text, self._done)
-        elif event.NAME in _ENDS or event.NAME == "backfill_progress":
-            self._stop()  # a backfill draws its own progress (backfill_progress.py)
+            with self._cond:
+                self._started += 1
+                self._running = _Running(self._started, text, time.monotonic())
+                if self._watcher is None:
+                    self._watcher = threads.start(self._watch, name="statement progress")
+                self._cond.notify()
+        elif event.NAME in _ENDS:
+            self._set_idle()
 
     def close(self) -> None:
-        self._stop()
+        self._set_idle(closed=True)
+        if self._watcher is not None:
+            self._watcher.join(timeout=2)
 
-    def _stop(self) -> None:
-        if self._done is not None:
-            self._done.set()
-            self._watcher.join(timeout=2)  # type: ignore[union-attr]
-            self._done = self._watcher = None
+    def _set_idle(self, closed: bool = False) -> None:
+        with self._cond:
+            self._running = None
+            self._closed = self._closed or closed
+            self._cond.notify()
 
-    def _tell(self, text: str, done: threading.Event) -> None:
-        began = time.monotonic()
-        while not done.wait(self.every):
-            self.say(f"still running after {time.monotonic() - began:.0f} s: {text}")
+    def _watch(self) -> None:
+        while True:
+            with self._cond:
+                while self._running is None and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                running = self._running
+            (self._spin if self.terminal else self._tell)(running)
 
-    def _spin(self, text: str, done: threading.Event) -> None:
-        began = time.monotonic()
-        if done.wait(self.show_after):
+    def _still_running(self, running: _Running, seconds: float) -> bool:
+        """Wait up to `seconds`: whether `running` is still the statement that runs then."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while self._running is not None and self._running.number == running.number:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return True
+                self._cond.wait(left)
+        return False
+
+    def _tell(self, running: _Running) -> None:
+        while self._still_running(running, self.every):
+            elapsed = time.monotonic() - running.began
+            self.say(f"still running after {elapsed:.0f} s: {running.text}")
+
+    def _spin(self, running: _Running) -> None:
+        if not self._still_running(running, self.show_after):
             return
         from rich.console import Console
         from rich.markup import escape
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
-        text = escape(text)  # SQL may hold [brackets]
-
+        text = escape(running.text)  # SQL may hold [brackets]
         columns = (SpinnerColumn(), TextColumn("{task.description}"))
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(text)
-            while not done.wait(0.2):
-                elapsed = time.monotonic() - began
+            while self._still_running(running, 0.2):
+                elapsed = time.monotonic() - running.began
                 progress.update(task, description=f"{text}  [bold]{elapsed:.0f} s[/bold]")

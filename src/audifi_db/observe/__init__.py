@@ -14,11 +14,22 @@ import os
 from collections.abc import Callable
 
 from ..config import Settings
-from ..events import Listener, RunStarted
+from ..events import (
+    Listener,
+    MigrationApplied,
+    MigrationFailed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+)
 
 Report = Callable[[str], None]
 # Runs on a throwaway database (`audifi-db check`): no metrics, alerts or summary of theirs.
 UNOBSERVED_COMMANDS = frozenset({"check"})
+# All a listener that sums a run up needs (EVENTS): its start, each migration's end, its end.
+RUN_SUMMARY_EVENTS = frozenset(
+    cls.NAME for cls in (RunStarted, MigrationApplied, MigrationFailed, RunFinished, RunFailed)
+)
 
 
 def observed(started: RunStarted) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import events
 from ..config import MetricsSettings
-from . import observed
+from . import RUN_SUMMARY_EVENTS, observed
 from .delivery import shown, with_basic_auth
 
 JOB = "audifi_db"
@@ -53,6 +53,8 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 class PrometheusMetrics:
     """Listener collecting a run's events into Prometheus metrics, written when it ends."""
+
+    EVENTS = RUN_SUMMARY_EVENTS
 
     def __init__(self, settings: MetricsSettings, report: Callable[[str], None]) -> None:
         self.settings, self.report = settings, report

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import events, github
-from . import observed
+from . import RUN_SUMMARY_EVENTS, observed
 from .markup import size
 
 
@@ -18,6 +18,8 @@ def cell(text: object) -> str:
 
 class StepSummary:
     """Listener writing one Markdown section per run to the step summary file."""
+
+    EVENTS = RUN_SUMMARY_EVENTS
 
     def __init__(self, path: str, report: Callable[[str], None]) -> None:
         self.path, self.report = path, report

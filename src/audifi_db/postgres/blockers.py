@@ -3,15 +3,16 @@
 A statement cancelled by `lock_timeout` no longer waits, so `pg_blocking_pids` has nothing
 to say about it afterwards: the sessions in its way must be read while it still waits.
 `LockWatch` keeps one thread and (once a statement has run for `PROBE_SECONDS`) one
-connection for the whole run; while a statement of the migration's session runs, it asks
-every `PROBE_SECONDS` whether that session waits on a lock, and if so who holds it. A
-statement that never waits costs two attribute writes and a notify; the watch never fails
-the run (a probe that errors leaves the blockers unknown).
+connection for the whole run; while a statement of the migration's session has run for
+`PROBE_SECONDS` or more, it asks every `PROBE_SECONDS` whether that session waits on a
+lock, and if so who holds it. A quick statement costs a few attribute writes under a lock;
+the watch never fails the run (a probe that errors leaves the blockers unknown).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -46,7 +47,7 @@ class LockWatch:
         self.url, self.pid = url, pid
         self._cond = threading.Condition()
         self._count = 0  # statements watched so far
-        self._running = False
+        self._since: float | None = None  # when the statement running now began
         self._found: tuple[BlockingSession, ...] = ()
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
@@ -54,18 +55,18 @@ class LockWatch:
 
     @contextmanager
     def watching(self) -> Iterator[None]:
-        """Watch the statement run in this block."""
+        """Watch the statement run in this block. The watch's thread wakes on its own every
+        `PROBE_SECONDS`: a run of quick statements does not wake it once per statement."""
         with self._cond:
             if self._thread is None:
                 self._thread = threads.start(self._work, name="lock watch")
             self._count += 1
-            self._running, self._found = True, ()
-            self._cond.notify()
+            self._since, self._found = time.monotonic(), ()
         try:
             yield
         finally:
             with self._cond:
-                self._running = False
+                self._since = None
 
     def last_blockers(self) -> tuple[BlockingSession, ...]:
         """Who blocked the last statement watched, as last seen while it waited."""
@@ -75,14 +76,13 @@ class LockWatch:
     def _work(self) -> None:
         while True:
             with self._cond:
-                while not self._running and not self._closed:
-                    self._cond.wait()
+                if not self._closed:
+                    self._cond.wait(PROBE_SECONDS)  # notified only by close
                 if self._closed:
                     return
-                statement = self._count
-                self._cond.wait(PROBE_SECONDS)
-                if not self._running or self._count != statement:
-                    continue
+                since, statement = self._since, self._count
+            if since is None or time.monotonic() - since < PROBE_SECONDS:
+                continue
             found = self._probe()
             with self._cond:
                 if found and self._count == statement:
