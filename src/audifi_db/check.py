@@ -209,8 +209,8 @@ class _Recorder:
 
 def _throwaway(settings: Settings, url: str) -> Settings:
     """The settings of a run on the throwaway database: no policy, no gate, no backup."""
-    backup = replace(settings.backup, before_deploy=False)
-    return replace(settings, database_url=url, protected=False, requires="", backup=backup)
+    backup = settings.backup._replace(before_deploy=False)
+    return settings._replace(database_url=url, protected=False, requires="", backup=backup)
 
 
 def _apply(settings: Settings, database: str) -> ApplyResult:

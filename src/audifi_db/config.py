@@ -1,6 +1,6 @@
 """Settings: audifi-db.toml, then AUDIFI_DB_<SECTION>_<KEY> variables, then flags.
 
-Each `[section]` of the file is one frozen dataclass (config_sections.py), listed in
+Each `[section]` of the file is one named tuple (config_sections.py), listed in
 SECTIONS: a new section is one class and one line. Its fields' defaults give the types. Every section can be
 overridden per environment (`[environments.production.backup]`), and the built-in
 environments bring defaults of their own (backups before staging and production deploys).
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .config_sections import (  # noqa: F401 - the sections are part of config's API
@@ -39,8 +39,7 @@ CONFIG_FILE = "audifi-db.toml"
 PROTECTED_ENVIRONMENTS = frozenset({"staging", "production"})
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     project_root: Path
     environment: str
     database_url: str | None  # None: the embedded server (local only)
@@ -167,7 +166,7 @@ def _dotenv_urls(path: Path, variables: set[str]) -> dict[str, str]:
 
 
 def _defaults(cls: type) -> dict[str, object]:
-    return {f.name: f.default for f in fields(cls)}
+    return {name: cls._field_defaults[name] for name in cls._fields}
 
 
 def _build_section(
@@ -250,13 +249,13 @@ def _reject_unknown_sections(raw: dict) -> None:
 
 
 def _reject_unknown_variables(environments: dict, environ: Mapping[str, str]) -> None:
-    known = {env_variable(s, f.name) for s, cls in SECTIONS.items() for f in fields(cls)}
+    known = {env_variable(s, key) for s, cls in SECTIONS.items() for key in cls._fields}
     for name in environments:
         known |= {env_variable(f"environments.{name}", key) for key in ENVIRONMENT_KEYS}
         known |= {
-            env_variable(f"environments.{name}.{s}", f.name)
+            env_variable(f"environments.{name}.{s}", key)
             for s, cls in SECTIONS.items()
-            for f in fields(cls)
+            for key in cls._fields
         }
     for name in environ:
         if name.startswith("AUDIFI_DB_") and name not in known:
@@ -327,7 +326,7 @@ def _read_file(path: Path) -> dict:
 
 def with_url(settings: Settings, url: str) -> Settings:
     """The same settings pointed at another database (a scratch one, say)."""
-    return replace(settings, database_url=url)
+    return settings._replace(database_url=url)
 
 
 def redact(url: str) -> str:

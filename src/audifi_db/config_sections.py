@@ -1,14 +1,15 @@
-"""The sections of audifi-db.toml: one frozen dataclass each, listed in SECTIONS (a new
+"""The sections of audifi-db.toml: one named tuple each, listed in SECTIONS (a new
 section is one class and one line); each field's default gives its type, and an optional
-`checked()` refuses a bad value with the key named. `config` reads them.
+`checked()` refuses a bad value with the key named. `config` reads them. Named tuples, not
+dataclasses: every command builds them, and `status` is a command people run in a loop
+(creating a dataclass compiles its methods; the sections and the model cost 20-30 ms so).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 
@@ -25,8 +26,7 @@ def parse_server_version(value: str | int) -> int:
     return number * 10000 + (int(minor) if minor else 0)
 
 
-@dataclass(frozen=True)
-class MigrationsSettings:
+class MigrationsSettings(NamedTuple):
     dir: Path = Path("db/migrations")
     schemas: tuple[str, ...] = ("public",)
     order: str = "strict"  # "allow": apply a pending migration older than the newest applied
@@ -41,14 +41,12 @@ class MigrationsSettings:
         return self
 
 
-@dataclass(frozen=True)
-class HistorySettings:
+class HistorySettings(NamedTuple):
     schema: str = "public"
     table: str = "audifi_migrations"
 
 
-@dataclass(frozen=True)
-class LockSettings:
+class LockSettings(NamedTuple):
     wait_seconds: float = 60.0
 
     def checked(self) -> LockSettings:
@@ -61,8 +59,7 @@ class LockSettings:
         return self
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(NamedTuple):
     server_version: int = 0  # 0: the target's, or the newest known; 15 means 150000
     # without a database: how names resolve, and the session time zone that decides whether
     # timestamp -> timestamptz rewrites (with a database, the database's own settings win)
@@ -70,22 +67,19 @@ class LintSettings:
     search_path: tuple[str, ...] = ("public",)
 
     def checked(self) -> LintSettings:
-        return replace(self, server_version=parse_server_version(self.server_version))
+        return self._replace(server_version=parse_server_version(self.server_version))
 
 
-@dataclass(frozen=True)
-class SeedsSettings:
+class SeedsSettings(NamedTuple):
     dir: Path = Path("db/seeds")
 
 
-@dataclass(frozen=True)
-class EmbeddedSettings:
+class EmbeddedSettings(NamedTuple):
     data_dir: Path = Path(".audifi/pgdata")
     database: str = "audifi_dev"
 
 
-@dataclass(frozen=True)
-class BackupSettings:
+class BackupSettings(NamedTuple):
     before_deploy: bool = False  # the built-in staging and production say true
     dir: Path = Path(".audifi/backups")
     method: str = "dump"  # or "restore-point"
@@ -118,8 +112,7 @@ class BackupSettings:
         return self
 
 
-@dataclass(frozen=True)
-class AlertsSettings:
+class AlertsSettings(NamedTuple):
     webhook_url: tuple[str, ...] = ()
     format: str = "slack"  # or "json"
     long_running_seconds: float = 300.0
@@ -140,8 +133,7 @@ class AlertsSettings:
         return self
 
 
-@dataclass(frozen=True)
-class MetricsSettings:
+class MetricsSettings(NamedTuple):
     # measure each migration (locks, rows, sizes) into its history row; the built-in staging
     # and production say true. Off for local: a dev loop of many tiny migrations pays a
     # round trip each (pg_locks) for numbers nobody reads (bench/metrics_bench.py: 1.2-1.4x).
@@ -151,8 +143,7 @@ class MetricsSettings:
     pushgateway_url: str = ""
 
 
-@dataclass(frozen=True)
-class OnlineSettings:
+class OnlineSettings(NamedTuple):
     """Bounded lock waits and backfill throttling: what keeps a migration from stalling
     live traffic (README, "Zero-downtime toolkit")."""
 

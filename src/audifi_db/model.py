@@ -1,9 +1,9 @@
-"""Values that flow from files to plan to run: frozen dataclasses, no behaviour beyond naming."""
+"""Values that flow from files to plan to run: named tuples (cheap to define and to make:
+every command imports them, a deploy makes thousands), no behaviour beyond naming."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -41,8 +41,7 @@ RECORDED_STATES = (
 DONE_STATES = frozenset({State.APPLIED, State.BASELINED})
 
 
-@dataclass(frozen=True)
-class Directive:
+class Directive(NamedTuple):
     """`-- audifi-db: NAME ARGUMENT` in a migration's leading comment lines."""
 
     line: int
@@ -120,8 +119,7 @@ class MigrationStatus(NamedTuple):
     last: HistoryRow | None
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """Apply `migration` from statement `start` (0 unless resuming a no-transaction one).
 
     `heal_index` names an INVALID index left by a failed CREATE INDEX CONCURRENTLY, to be
@@ -137,8 +135,7 @@ class Step:
     row_id: int | None = None
 
 
-@dataclass(frozen=True)
-class BlockingSession:
+class BlockingSession(NamedTuple):
     """A session that held a lock a migration's statement waited for (`pg_blocking_pids`)."""
 
     pid: int
@@ -165,8 +162,7 @@ class BlockingSession:
         return f"pid {self.pid} ({said})" if said else f"pid {self.pid}"
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(NamedTuple):
     """Why deploy must not run as things are, and what a human does about it."""
 
     kind: str  # changed, missing, unresolved, out_of_order
@@ -175,16 +171,14 @@ class Blocker:
     hint: str
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     statuses: tuple[MigrationStatus, ...]
     steps: tuple[Step, ...]
     blockers: tuple[Blocker, ...] = ()
     out_of_order: tuple[str, ...] = ()  # pending versions older than the newest applied
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """What the person running deploy asked for beyond the defaults.
 
     An override carries its reason, which the history records with who gave it.
@@ -198,8 +192,7 @@ class RunOptions:
     staging_manifest: str | None = None
 
 
-@dataclass(frozen=True)
-class RunStatement:
+class RunStatement(NamedTuple):
     """What the planner and the runner need of a statement: its text and place, and facts
     read from its parse tree once by `sql.run_statement` (the tree itself is not kept: a
     deploy of thousands of migrations would hold them all)."""

@@ -18,7 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import events
@@ -307,7 +307,7 @@ class Runner:
                     line=outcome.statement.line,
                     attempt=attempt,
                     attempt_ms=outcome.duration_ms,
-                    blockers=tuple(vars(b) for b in outcome.blockers),
+                    blockers=tuple(b._asdict() for b in outcome.blockers),
                     retry_in_ms=None if delay is None else int(delay * 1000),
                 )
             )
@@ -422,4 +422,4 @@ def _resumed(step: Step, outcome: Blocked) -> Step:
     if step.migration.transactional or step.migration.is_python:
         return step
     stmt = outcome.statement
-    return replace(step, start=stmt.index, heal_index=stmt.concurrent_index, row_id=outcome.row_id)
+    return step._replace(start=stmt.index, heal_index=stmt.concurrent_index, row_id=outcome.row_id)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -292,7 +292,7 @@ def _raised_at(exc: Exception, stmt: RunStatement, path: str) -> RunStatement:
     lines = [
         frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == path
     ]
-    return replace(stmt, line=lines[-1]) if lines and lines[-1] else stmt
+    return stmt._replace(line=lines[-1]) if lines and lines[-1] else stmt
 
 
 def strategy_for(step: Step) -> Transactional | StatementByStatement | PythonMigration:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import discovery
 from ..config import Settings
@@ -11,8 +11,7 @@ from ..planning import is_in_sync, statuses
 from .common import database_url
 
 
-@dataclass(frozen=True)
-class StatusReport:
+class StatusReport(NamedTuple):
     environment: str
     database: str
     migrations: tuple[MigrationStatus, ...]
