@@ -93,12 +93,12 @@ class Runner:
         self.command, self.options = command, options or RunOptions()
         self.measure = measure
         self.target = target_of(settings)
-        self.outcomes: list[tuple[Migration, Applied]] = []
+        self.rows_applied: dict[str, int] = {}  # version -> rows changed, per applied step
         self.attempts = 1  # of the migration that gave up waiting for locks
 
     @property
     def applied(self) -> int:
-        return len(self.outcomes)
+        return len(self.rows_applied)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -203,8 +203,7 @@ class Runner:
             self._failed(error, began)
             raise
         self._finished(began)
-        rows = {m.version: outcome.rows for m, outcome in self.outcomes}
-        return [(s.path, rows.get(s.version)) for s in seeds]
+        return [(s.path, self.rows_applied.get(s.version)) for s in seeds]
 
     def _plan_and_guard(
         self, session: Session, migrations: Sequence[Migration]
@@ -339,7 +338,7 @@ class Runner:
     ) -> None:
         if outcome.row_id is not None:
             history.finish(outcome.row_id, outcome.duration_ms, outcome.measurements)
-        self.outcomes.append((migration, outcome))
+        self.rows_applied[migration.version] = outcome.rows
         self.emit(
             events.MigrationApplied(
                 target=self.target,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import sys
 from dataclasses import dataclass, field
 
 from pglast import parser as _parser
@@ -203,7 +204,7 @@ def run_statement(statement: Statement) -> RunStatement:
         index=statement.index,
         text=statement.text,
         line=statement.line,
-        kind=statement.node_type,
+        kind=sys.intern(statement.node_type),  # one string per kind, not per statement
         no_transaction_reason=no_transaction_reason(statement),
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
