@@ -85,8 +85,12 @@ def _read_bytes(path: str, shown: str) -> bytes:
 
 def decode_sql(data: bytes, shown: str) -> str:
     """SQL bytes as text, BOM dropped and CRLF turned into LF; errors name `shown`."""
+    return _decode(normalise(data), shown)
+
+
+def _decode(normalised: bytes, shown: str) -> str:
     try:
-        return normalise(data).decode("utf-8")
+        return normalised.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MigrationFileError(
             f"{shown}: not UTF-8 (byte {exc.start})", "save the file as UTF-8"
@@ -99,8 +103,9 @@ def read_migration(path: Path, shown: str | None = None) -> Migration:
 
 
 def _read_migration(filename: str, path: str, shown: str) -> Migration:
-    _check_name(filename, shown)  # before reading: a stray file's name is what is wrong
-    return migration_from_text(filename, decode_sql(_read_bytes(path, shown), shown), shown)
+    match = _check_name(filename, shown)  # before reading: a stray file's name is what is wrong
+    data = normalise(_read_bytes(path, shown))
+    return _migration(match, _decode(data, shown), data, shown)
 
 
 def _check_name(filename: str, shown: str) -> re.Match:
@@ -117,24 +122,23 @@ def _check_name(filename: str, shown: str) -> re.Match:
 def migration_from_text(filename: str, text: str, shown: str) -> Migration:
     """A migration from its file name and text (as `decode_sql` returns it), e.g. a file as
     git stored it."""
-    match = _check_name(filename, shown)
+    return _migration(_check_name(filename, shown), text, text.encode("utf-8"), shown)
+
+
+def _migration(match: re.Match, text: str, data: bytes, shown: str) -> Migration:
+    """The migration `match` (its file name) names, from its text and that text's UTF-8
+    bytes (hashed as read: a folder of thousands of files pays for every copy)."""
     if not text.strip():
         raise MigrationFileError(f"{shown}: empty migration", "write its SQL or delete the file")
-    found = () if filename.endswith(".py") else tuple(directives(text))
+    found = () if match.string.endswith(".py") else tuple(directives(text))
     for directive in found:
         if directive.name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
                 f"{shown}:{directive.line}: unknown directive {directive.name!r}",
                 f"known: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
-    return Migration(
-        version=match["version"],
-        name=match["name"],
-        path=shown,
-        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        sql=text,
-        directives=found,
-    )
+    version, name = match.group("version", "name")
+    return Migration(version, name, shown, hashlib.sha256(data).hexdigest(), text, found)
 
 
 def discover_seeds(folder: Path) -> list[Migration]:
