@@ -344,9 +344,10 @@ def start_slow_check(repo: Repo, seconds: int, *args: str) -> tuple[subprocess.P
     return process, found[0][0]
 
 
-def test_interrupted_mid_apply_the_throwaway_database_is_dropped(repo):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_mid_apply_the_throwaway_database_is_dropped(repo, signum):
     process, scratch = start_slow_check(repo, 60)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     # as in deploy, Ctrl-C cancels the running statement on the server and exits 130
     assert process.returncode == 130 and "interrupted" in stderr

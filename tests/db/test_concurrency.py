@@ -4,6 +4,7 @@ import os
 import signal
 
 import psycopg2
+import pytest
 from engine_helpers import kill, wait_for
 
 from audifi_db.postgres.lock import lock_key
@@ -142,7 +143,8 @@ def test_an_index_built_before_the_history_said_so_is_skipped(project):
     assert project.history()[-1][:4] == ("20260101000001", "applied", 1, 1)
 
 
-def test_ctrl_c_cancels_the_running_statement_and_records_the_failure(project):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_cancels_the_running_statement_and_records_the_failure(project, signum):
     project.write("20260101000001", "slow", "create table slow (id int);\nselect pg_sleep(60);\n")
     runner = project.spawn("deploy")
     sleeping = (
@@ -150,7 +152,7 @@ def test_ctrl_c_cancels_the_running_statement_and_records_the_failure(project):
         "and query like 'select pg_sleep(60)%%' and state = 'active'"
     )
     wait_for(lambda: project.query(sleeping) == [(1,)], what="the statement to run")
-    os.kill(runner.pid, signal.SIGINT)
+    os.kill(runner.pid, signum)
     runner.wait(timeout=20)  # well before the 60 s statement would end
     assert runner.returncode == 130  # interrupted, as the README's exit codes say
     stderr = runner.stderr.read()

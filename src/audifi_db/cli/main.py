@@ -10,6 +10,7 @@ import argparse
 import gc
 import importlib
 import os
+import signal
 import sys
 
 from .. import __version__
@@ -57,7 +58,8 @@ EPILOG = """exit codes:
   2    usage or configuration error, a bad migration file (a syntax error too), the
        database unreachable or refusing us, a command refused for the environment;
        `check`: not a git repository, a base that does not resolve, no CREATEDB
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl-C, or SIGTERM: a cancelled CI job, a stopped container); the
+       running statement is cancelled and recorded as failed
   141  stdout closed early (e.g. piped into head)
 
 environments: --env local|staging|production reads DATABASE_URL, STAGING_DATABASE_URL,
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     # A command is one short burst that frees what it makes by reference counting; the
     # cyclic collector would only re-walk imports and parse trees (10% of a lint).
     gc.disable()
+    _terminate_as_interrupt()
     argv = hoist_global_flags(sys.argv[1:] if argv is None else list(argv))
     if not argv:
         build_parser().print_help()
@@ -140,6 +143,14 @@ def main(argv: list[str] | None = None) -> int:
         # interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _terminate_as_interrupt() -> None:
+    """Take SIGTERM as Ctrl-C: the running statement is cancelled on the server, what the
+    command started is cleaned up (a throwaway database, a partial backup), exit 130.
+    Without this, SIGTERM ends the process where it stands. Left alone when ignored."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def run(args: argparse.Namespace) -> int:
