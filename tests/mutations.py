@@ -79,9 +79,16 @@ MUTATIONS = [
     Mutation(
         "fanout-lets-a-listener-raise",
         "a listener that raises never stops the others",
-        "events.py",
+        "fanout.py",
         "        except Exception as exc:  # noqa: BLE001 - a listener never fails the run",
         "        except ZeroDivisionError as exc:",
+    ),
+    Mutation(
+        "lock-watch-never-probes",
+        "a statement cancelled by lock_timeout names the sessions that blocked it",
+        "postgres/blockers.py",
+        "            found = self._probe()",
+        "            found = ()",
     ),
     Mutation(
         "plan-guard-ignores-blockers",

@@ -50,3 +50,20 @@ def test_on_a_terminal_a_spinner_shows_the_statement_and_its_time(project):
     text = screen.decode(errors="replace")
     assert "20260101000001 statement 2 (line 2): select pg_sleep(2.5)" in text
     assert "2 s" in text and "applied  20260101000001_slow" in text
+
+
+def test_a_failing_display_leaves_the_next_statements_shown(project):
+    project.write("20260101000001", "slow", "select pg_sleep(1.5);\nselect pg_sleep(1.5);\n")
+    settings = load_settings("local", project.url, cwd=project.root, environ={})
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if len(lines) == 1:
+            raise OSError("terminal gone")
+
+    operations.deploy(settings, [StatementProgress(terminal=False, say=say, every=1.0)])
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "20260101000001 statement 1 (line 1): select pg_sleep(1.5)",
+        "20260101000001 statement 2 (line 2): select pg_sleep(1.5)",
+    ]

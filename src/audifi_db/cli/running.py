@@ -7,6 +7,7 @@ still running. The runner knows nothing of this: it only emits the events.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -51,6 +52,7 @@ class StatementProgress:
         self._running: _Running | None = None
         self._started = 0
         self._closed = False
+        self._failed = False
         self._watcher: threading.Thread | None = None
 
     def on_event(self, event: events.Event) -> None:
@@ -86,7 +88,12 @@ class StatementProgress:
                 if self._closed:
                     return
                 running = self._running
-            (self._spin if self.terminal else self._tell)(running)
+            try:
+                (self._spin if self.terminal else self._tell)(running)
+            except Exception as exc:  # noqa: BLE001 - progress never fails or ends the run
+                if not self._failed:  # this statement goes unshown; the next ones are shown
+                    self._failed = True
+                    logging.getLogger("audifi_db").warning(f"progress display failed: {exc}")
 
     def _still_running(self, running: _Running, seconds: float) -> bool:
         """Wait up to `seconds`: whether `running` is still the statement that runs then."""

@@ -76,8 +76,10 @@ class LockWatch:
     def _work(self) -> None:
         while True:
             with self._cond:
-                if not self._closed:
-                    self._cond.wait(PROBE_SECONDS)  # notified only by close
+                since = self._since  # a statement runs: wake when it is due for a probe
+                wait = PROBE_SECONDS if since is None else since + PROBE_SECONDS - time.monotonic()
+                if not self._closed and wait > 0:
+                    self._cond.wait(wait)  # notified only by close
                 if self._closed:
                     return
                 since, statement = self._since, self._count
