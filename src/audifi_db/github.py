@@ -7,12 +7,18 @@ from __future__ import annotations
 
 
 def annotation(
-    message: str, *, file: str | None = None, line: int | None = None, title: str = "audifi-db"
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    title: str = "audifi-db",
+    level: str = "error",
 ) -> str:
-    """`::error file=…,line=…,title=…::message`, escaped as the runner expects."""
+    """`::error file=…,line=…,title=…::message` (or `::warning`), escaped as the runner
+    expects."""
     properties = [f"file={_property(file)}", f"line={line or 1}"] if file else []
     properties.append(f"title={_property(title)}")
-    return f"::error {','.join(properties)}::{_data(message)}"
+    return f"::{level} {','.join(properties)}::{_data(message)}"
 
 
 def _data(value: str) -> str:

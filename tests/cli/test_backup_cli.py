@@ -62,3 +62,13 @@ def test_status_and_deploy_never_import_boto3(project):
         timeout=60,
     )
     assert result.stdout.strip().endswith("[0, 0] []"), result.stdout + result.stderr
+
+
+def test_a_backup_left_on_a_github_runner_is_flagged(project):
+    project.write("20260101000001", "t", "create table t (id int);\n")
+    on_runner = project.cli("backup", env=project.env(GITHUB_ACTIONS="true"))
+    assert on_runner.returncode == 0, on_runner.stderr
+    assert "::warning title=audifi-db backup::the backup " in on_runner.stderr
+    assert "set [backup] s3_url" in on_runner.stderr and "::" not in on_runner.stdout
+    elsewhere = project.cli("backup")
+    assert elsewhere.returncode == 0 and "s3_url" not in elsewhere.stderr

@@ -33,6 +33,19 @@ def info(message: str) -> None:
         print(f"audifi-db: {message}", file=sys.stderr, flush=True)
 
 
+def _warn_backup_on_runner(file: str) -> None:
+    """A dump kept only on a GitHub Actions runner: a hosted runner's disk goes with the job."""
+    from ..github import annotation
+
+    message = (
+        f"the backup {file} is only on this runner's disk, which a GitHub-hosted runner "
+        "loses when the job ends: set [backup] s3_url (README, Backups)"
+    )
+    info(f"warning: {message}")
+    # stderr, like info(): the runner reads workflow commands there too, and stdout stays data
+    print(annotation(message, title="audifi-db backup", level="warning"), file=sys.stderr)
+
+
 def announce(settings) -> None:
     """The line every database command starts with: which database, password hidden."""
     info(f"{settings.environment}: {settings.url_for_humans}")
@@ -181,6 +194,8 @@ class HumanPrinter:
         where = f", uploaded to {event.uploaded_to}" if event.uploaded_to else ""
         info(f"backup: {event.file} ({what}, {event.duration_ms / 1000:.1f} s{where})")
         self.backed_up = True
+        if event.size_bytes and not event.uploaded_to and in_github_actions():
+            _warn_backup_on_runner(event.file)
 
     def _backup_failed(self, event: events.BackupFailed) -> None:
         if self.migrating:  # before the first migration it is the run's error line
