@@ -198,7 +198,6 @@ class Transactional:
                 rows,
                 kind=ctx.kind,
                 metrics=measured,
-                commit=True,
             )
         except ServerError as error:
             if phase == "history" and not ctx.conn.in_transaction():

@@ -18,9 +18,10 @@ from .. import threads
 if TYPE_CHECKING:
     from .. import events
 
-_ENDS = frozenset(
+# what ends showing a statement (a backfill draws its own progress: backfill_progress.py)
+_STOP_SHOWING = frozenset(
     {"statement_finished", "migration_failed", "run_failed", "run_finished", "backfill_progress"}
-)  # a backfill draws its own progress (backfill_progress.py)
+)
 
 
 class _Running(NamedTuple):
@@ -34,7 +35,7 @@ class StatementProgress:
     that runs; the listener's own thread only tells it which one, so it never holds up the
     run's events and a run of many quick statements starts no thread per statement."""
 
-    EVENTS = _ENDS | {"statement_started"}
+    EVENTS = _STOP_SHOWING | {"statement_started"}
 
     def __init__(
         self,
@@ -66,7 +67,7 @@ class StatementProgress:
                 if self._watcher is None:
                     self._watcher = threads.start(self._watch, name="statement progress")
                 self._cond.notify()
-        elif event.NAME in _ENDS:
+        elif event.NAME in _STOP_SHOWING:
             self._set_idle()
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ so a no-transaction migration and a transactional one go through the same path.
 
 from __future__ import annotations
 
+import select
 import socket
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -59,8 +60,6 @@ class Connection:
     def has_news(self) -> bool:
         """Whether the server sent something this idle connection has not read: on a quiet
         session only its end (terminated, shut down) or a notice. No round trip."""
-        import select
-
         return bool(select.select([self._raw.fileno()], [], [], 0)[0])
 
     @property
@@ -150,8 +149,6 @@ def interrupted() -> bool:
 
 def _wait_cancelling_on_interrupt(conn: psycopg2.extensions.connection) -> None:
     """psycopg2's wait_select, remembering a Ctrl-C before it cancels the statement."""
-    import select
-
     while True:
         try:
             state = conn.poll()

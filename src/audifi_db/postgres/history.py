@@ -3,7 +3,7 @@
 Contract: `ensure` runs under the migration lock (two runners never race to create or
 upgrade it); `read` never creates anything, so `status` and `validate` are read-only. A
 transactional migration's `applied` row is written by `record_applied` inside the
-migration's own transaction; a no-transaction migration gets `start` (in_progress),
+migration's own transaction, which it commits; a no-transaction migration gets `start` (in_progress),
 `progress` after each statement, then `finish` or `fail`. Every row of one run carries
 its `run_id` and `notes` (the overrides a human gave it, with their reasons).
 """
@@ -270,10 +270,9 @@ class History:
         *,
         kind: str = "migration",
         metrics: Mapping[str, Any] | None = None,
-        commit: bool = False,
     ) -> None:
-        """Within the migration's transaction: the row that says it is applied; with
-        `commit`, COMMIT goes in the same round trip (one per migration saved)."""
+        """Within the migration's transaction: the row that says it is applied, and the
+        transaction's COMMIT, in one round trip (one per migration saved)."""
         self._attempt(
             migration,
             State.APPLIED,
@@ -285,7 +284,7 @@ class History:
             statements_total=total,
             rows_affected=rows,
             metrics=metrics or {},
-            then_commit=commit,
+            then_commit=True,
         )
 
     def record_failed(
