@@ -157,24 +157,18 @@ def _at_first_edit(problem: branches.Problem, base: list[Migration], head: list[
 def _lint(head: list[Migration], to_run: tuple[Migration, ...], server_version: int):
     """Findings of `to_run`, each against what the migrations before it leave (the new ones
     as one run, as they will deploy), and the locks of each of their statements."""
-    from .lint.engine import explain_source, lint_folder
+    from .lint.engine import explain_folder, lint_folder
 
-    head = [m for m in head if not m.is_python]  # a Python migration's SQL is made as it runs
-    to_run = tuple(m for m in to_run if not m.is_python)
-    findings = lint_folder(
-        sorted(head, key=_order),
-        server_version,
-        new_since=min((m.version for m in to_run), default=None),
-        only={m.path for m in to_run},
+    head = sorted((m for m in head if not m.is_python), key=_order)  # Python makes its SQL
+    new_since = min((m.version for m in to_run if not m.is_python), default=None)
+    reported = {m.path for m in to_run if not m.is_python}
+    findings = lint_folder(head, server_version, new_since=new_since, only=reported)
+    unparsable = {f.file for f in findings if f.rule == "syntax-error"}  # lint reports them
+    explained = explain_folder(
+        head, server_version, new_since=new_since, only=reported - unparsable
     )
-    locks = []
-    for migration in to_run:
-        try:
-            explained = explain_source(migration.path, migration.sql, server_version)
-        except MigrationFileError:
-            continue  # a syntax error: lint reports it
-        locks += [_statement_locks(migration.path, e) for e in explained]
-    return findings, tuple(locks)
+    locks = tuple(_statement_locks(path, e) for path, statements in explained for e in statements)
+    return findings, locks
 
 
 def _statement_locks(path: str, explained) -> StatementLocks:

@@ -76,6 +76,15 @@ def _run(url: str, job: _Job, version: int) -> list:
     from .sql import parse
 
     with pg_trace.scratch_database(url) as scratch, connect(scratch, "audifi-db trace") as conn:
+        for path, sql, transactional in job.setup:
+            try:
+                pg_trace.apply_setup(conn, [_traced_file(parse(sql, path), transactional)])
+            except ServerError as error:
+                raise MigrationFailedError(
+                    f"{path}: cannot build the scratch schema the trace starts from: {error}",
+                    "fix that migration, or trace from a folder whose migrations apply",
+                ) from None
+        # read after the setup, so that schemas it creates count in the search_path
         search_path, zone = conn.query_one(
             "SELECT current_schemas(false)::text[], current_setting('TimeZone')"
         )
@@ -85,14 +94,6 @@ def _run(url: str, job: _Job, version: int) -> list:
             version,
             Session(tuple(search_path), zone),
         )
-        for path, sql, transactional in job.setup:
-            try:
-                pg_trace.apply_setup(conn, [_traced_file(parse(sql, path), transactional)])
-            except ServerError as error:
-                raise MigrationFailedError(
-                    f"{path}: cannot build the scratch schema the trace starts from: {error}",
-                    "fix that migration, or trace from a folder whose migrations apply",
-                ) from None
         return _observe(conn, job, predictions)
 
 

@@ -252,6 +252,24 @@ def test_the_new_migrations_are_linted_as_one_run_after_the_base_ones(repo):
     ]
 
 
+def test_the_lock_table_knows_the_schema_the_base_migrations_leave(repo):
+    """The lock table knows ipos.id (a base migration) and coins.id (this branch) are
+    bigint, so -> text rewrites both."""
+    repo.branch("feature")
+    repo.project.write("20260103000000", "coins", "CREATE TABLE coins (id bigint);\n")
+    repo.project.write(
+        "20260103000001",
+        "retype",
+        "-- audifi-db: allow changing-column-type reason: the table is small\n"
+        "ALTER TABLE ipos ALTER id TYPE text;\nALTER TABLE coins ALTER id TYPE text;\n",
+    )
+    code, report = repo.check_json()
+    assert code == 0, report
+    locks = {(s["file"].rsplit("_", 1)[1], s["line"]): s["locks"] for s in report["locks"]}
+    assert locks[("retype.sql", 2)] == ["ACCESS EXCLUSIVE on ipos (rewrites the table)"]
+    assert locks[("retype.sql", 3)] == ["ACCESS EXCLUSIVE on coins (rewrites the table)"]
+
+
 def test_a_migration_that_fails_on_the_server_is_named_with_its_line(repo):
     repo.branch("feature")
     repo.project.write(

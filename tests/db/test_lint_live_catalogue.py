@@ -79,3 +79,15 @@ def test_the_lint_gate_s_function_with_a_connection_uses_the_live_schema(project
     with connect(project.url) as conn:
         [finding] = operations.lint_against_target(settings, [pending], conn)
     assert finding.blocking and "about 20 k rows" in finding.message
+
+
+def test_the_databases_time_zone_decides_whether_timestamptz_rewrites(project):
+    """Under UTC, timestamp -> timestamptz keeps the table; under another zone it rewrites."""
+    settings = _deployed(project)
+    project.query("CREATE TABLE events (at timestamp); SELECT 1")
+    project.write("20260102000000", "zone", "ALTER TABLE events ALTER at TYPE timestamptz;\n")
+    assert operations.lint_pending(settings) == []
+    database = project.url.rsplit("/", 1)[1]
+    project.query(f"ALTER DATABASE \"{database}\" SET TimeZone = 'Europe/Paris'; SELECT 1")
+    (finding,) = operations.lint_pending(settings)
+    assert "rewrites the table (the session time zone is not UTC" in finding.message

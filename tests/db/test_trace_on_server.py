@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO, query
+from conftest import REPO, admin_execute, query
 
 from audifi_db.config import load_settings
 from audifi_db.tracing import trace
@@ -60,6 +60,21 @@ def test_a_failing_statement_stops_the_trace_and_the_scratch_database_is_dropped
     assert traced[1].finding.rule == "trace-statement-failed"
     assert 'relation "nope" does not exist' in traced[1].finding.message
     assert _scratch_databases(db_url) == before
+
+
+def test_the_trace_runs_with_the_targets_time_zone_and_search_path(db_url, tmp_path):
+    """timestamp -> timestamptz rewrites the table unless the session's time zone is UTC."""
+    database = db_url.rsplit("/", 1)[1]
+    admin_execute(db_url, f'ALTER DATABASE "{database}" SET TimeZone = \'Europe/Paris\'')
+    admin_execute(db_url, f'ALTER DATABASE "{database}" SET search_path = app, public')
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20260101000000_a.sql").write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE plays (at timestamp);\n"
+    )
+    (folder / "20260102000000_b.sql").write_text("ALTER TABLE plays ALTER at TYPE timestamptz;\n")
+    traced = _trace(db_url, tmp_path, str(folder / "20260102000000_b.sql"))
+    assert [(t.verdict, t.observed.rewritten) for t in traced] == [("confirmed", ("app.plays",))]
 
 
 def test_cli_trace(project):

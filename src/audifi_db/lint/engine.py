@@ -129,23 +129,49 @@ def lint_folder(
     replayed)."""
     schema = SchemaModel() if schema is None else schema
     findings: list[Finding] = []
+    for migration, in_run in _reported(migrations, schema, new_since, only):
+        findings.extend(
+            lint_source(
+                str(migration.path),
+                migration.sql,
+                transactional=migration.transactional,
+                server_version=server_version,
+                schema=schema,
+                in_run=in_run,
+            )
+        )
+    return findings
+
+
+def explain_folder(
+    migrations: Iterable[FolderMigration],
+    server_version: int = NEWEST_SERVER_VERSION,
+    *,
+    new_since: str | None = None,
+    only: set[str] | frozenset[str] | None = None,
+    schema: SchemaModel | None = None,
+) -> list[tuple[str, list[Explained]]]:
+    """`lint_folder`'s walk, explaining instead of linting: (path, its statements explained)
+    for each file reported, against the schema the files before it leave."""
+    schema = SchemaModel() if schema is None else schema
+    explained = []
+    for migration, in_run in _reported(migrations, schema, new_since, only):
+        path = str(migration.path)
+        statements = explain_source(path, migration.sql, server_version, schema=schema, in_run=in_run)
+        explained.append((path, statements))
+    return explained
+
+
+def _reported(migrations, schema: SchemaModel, new_since, only):
+    """The migrations to report, each with whether it is part of the run (`new_since`);
+    the others are replayed into `schema` on the way."""
     for migration in migrations:
         path = str(migration.path)
         old = new_since is not None and migration.version < new_since
         if old or (only is not None and path not in only):
             replay_source(path, migration.sql, schema, in_run=not old and new_since is not None)
             continue
-        findings.extend(
-            lint_source(
-                path,
-                migration.sql,
-                transactional=migration.transactional,
-                server_version=server_version,
-                schema=schema,
-                in_run=new_since is not None,
-            )
-        )
-    return findings
+        yield migration, new_since is not None
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:

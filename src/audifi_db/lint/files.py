@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import discovery
-from .engine import explain_source, lint_folder, lint_source, replay_source
+from .engine import explain_folder, explain_source, lint_folder, lint_source
 from .model import Finding
 from .schema import SchemaModel, Session
 
@@ -46,6 +46,11 @@ class Unit:
     @property
     def size(self) -> int:
         return sum(len(s.sql) for s in self.sources)
+
+    @property
+    def is_lone_file(self) -> bool:
+        """An SQL file not named like a migration: linted on its own, whatever `new_since`."""
+        return len(self.sources) == 1 and not self.sources[0].version
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def _chunk(units: list[Unit], workers: int) -> int:
 def lint_unit(unit: Unit, options: Options) -> list[Finding]:
     """One unit's findings, its files linted in order over one schema model."""
     schema = SchemaModel(base_session=options.session)
-    if len(unit.sources) == 1 and not unit.sources[0].version:  # a lone file
+    if unit.is_lone_file:
         [source] = unit.sources
         return lint_source(
             source.path,
@@ -165,18 +170,18 @@ def explain_paths(paths: Sequence[str], options: Options) -> list[tuple[str, lis
     found = []
     for unit in units_for(paths):
         schema = SchemaModel(base_session=options.session)
-        for source in unit.sources:
-            in_run = options.new_since is not None and source.version >= options.new_since
-            if not _reported(source, unit, options):
-                replay_source(source.path, source.sql, schema, in_run=in_run)
-                continue
+        if unit.is_lone_file:
+            [source] = unit.sources
             explained = explain_source(
-                source.path, source.sql, options.server_version, schema=schema, in_run=in_run
+                source.path, source.sql, options.server_version, schema=schema
             )
             found.append((source.path, explained))
+            continue
+        found += explain_folder(
+            unit.sources,
+            options.server_version,
+            new_since=options.new_since,
+            only=unit.only,
+            schema=schema,
+        )
     return found
-
-
-def _reported(source: Source, unit: Unit, options: Options) -> bool:
-    old = options.new_since is not None and source.version < options.new_since
-    return not old and (unit.only is None or source.path in unit.only)

@@ -82,11 +82,17 @@ def scratch_url(url: str, name: str) -> str:
 
 @contextmanager
 def scratch_database(url: str) -> Iterator[str]:
-    """A new empty database on the server of `url`; dropped on exit, whatever happens."""
+    """A new empty database on the server of `url`; dropped on exit, whatever happens.
+
+    Its sessions start with the TimeZone and search_path a session on `url` starts with
+    (whether they come from ALTER DATABASE, ALTER ROLE or the server's configuration):
+    what a type change rewrites depends on them."""
     name = f"audifi_trace_{uuid.uuid4().hex[:12]}"
     with connect(url, "audifi-db trace") as admin:
         admin.execute(f"CREATE DATABASE {quote_ident(name)}")
         try:
+            for setting in ("TimeZone", "search_path"):
+                admin.execute(f"ALTER DATABASE {quote_ident(name)} SET {setting} FROM CURRENT")
             yield scratch_url(url, name)
         finally:
             force = " WITH (FORCE)" if server_version(admin) >= 130000 else ""
