@@ -157,7 +157,9 @@ def explain_folder(
     explained = []
     for migration, in_run in _reported(migrations, schema, new_since, only):
         path = str(migration.path)
-        statements = explain_source(path, migration.sql, server_version, schema=schema, in_run=in_run)
+        statements = explain_source(
+            path, migration.sql, server_version, schema=schema, in_run=in_run
+        )
         explained.append((path, statements))
     return explained
 

@@ -118,6 +118,8 @@ ENGINE_RULES: tuple[ModuleType, ...] = (
 )
 
 ALL_RULES = STATEMENT_RULES + ENGINE_RULES
+# Reported by `lint --trace` only: the static lint leaves their allow comments to it.
+TRACE_RULE_IDS = frozenset((trace_mismatch.ID, trace_statement_failed.ID))
 
 
 def rules_for(statement) -> tuple[ModuleType, ...]:
