@@ -39,6 +39,10 @@ class UsageError(ConfigError):
     """The command line is wrong: an unknown command, flag or argument."""
 
 
+class ToolError(ConfigError):
+    """A client program (pg_dump, pg_restore) is missing, too old for the server, or failed."""
+
+
 class MigrationFileError(AudiFiDbError):
     """A migration file or the migrations folder is not usable."""
 
