@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import events
-from .config import OnlineSettings
+from .config_sections import OnlineSettings
 from .errors import AudiFiDbError, PythonMigrationError, ServerError
 from .model import BlockingSession, RunStatement, Step
 from .online import LOCK_NOT_AVAILABLE

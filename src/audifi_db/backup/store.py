@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..config import BackupSettings
+from ..config_sections import BackupSettings
 from ..errors import BackupFailedError, ConfigError
 from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, manifest_path, read
 
