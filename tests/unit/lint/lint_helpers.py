@@ -64,3 +64,13 @@ def assert_across_files(rule: str, *files: str, **options) -> Finding:
     new = lint_last(*files, new=True, **options)
     assert new == [], [f"{f.rule}: {f.message}" for f in new]
     return findings[0]
+
+
+def assert_table_age_decides(rule: str, table: str, index: str, sql: str) -> None:
+    """`sql` acts on the table `table` creates or on the index `index` builds on it: fine
+    when the table is created earlier in the same file or run, `rule`'s finding when it
+    comes from an applied migration, even when the index was built in this run."""
+    assert_lint_ok(f"{table}\n{index}\n{sql}")
+    assert_across_files(rule, table + index, sql)
+    findings = lint_last(table, index, sql, applied=1)
+    assert [f.rule for f in findings] == [rule], [f"{f.rule}: {f.message}" for f in findings]
