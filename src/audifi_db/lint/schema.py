@@ -162,7 +162,8 @@ class SchemaModel:
     session: Session = field(default_factory=Session)
     path: str = ""
     in_run: bool = True
-    # schemas and types (enums, domains) created by a file: name -> (file, in the run)
+    # schemas and types (enums, domains) created by a file, by their current names:
+    # name -> (file, in the run)
     created: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     # -- files -------------------------------------------------------------------------
