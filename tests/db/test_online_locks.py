@@ -193,3 +193,53 @@ def test_a_migration_waiting_behind_autovacuum_cancels_it_as_any_waiter_would(tm
         cluster.stop()
     assert engine.names()[-2:] == ["migration_applied", "run_finished"]
     assert engine.of(events.LockTimedOut) == []  # the wait cancelled it within 100 ms
+
+
+PY_INDEX = 'def migrate(ctx):\n    ctx.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_v_idx ON t (v)")\n'
+
+
+def test_a_python_migrations_concurrent_index_cancelled_by_lock_timeout_is_healed(engine):
+    engine.query("alter table t add column v int")
+    writer = psycopg2.connect(engine.url, application_name="open writer")
+    writer.cursor().execute("insert into t values (1000)")  # holds ROW EXCLUSIVE on t
+    engine.write("20260101000001", "idx", PY_INDEX, ".py")
+    try:
+        engine.deploy(end_after(writer, 1))
+    finally:
+        writer.close()
+    assert engine.query(
+        "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"
+    ) == [(True,)]
+    assert [h.dropped for h in engine.of(events.IndexHealed)] == [True]
+    assert engine.query("select state from audifi_migrations order by id desc limit 1") == [
+        ("applied",)
+    ]
+
+
+@pytest.mark.parametrize(
+    "migration",
+    [
+        PY_INDEX,
+        'def migrate(ctx):\n    ctx.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_v_idx '
+        'ON t (v) WHERE v > %s", (0,))\n',
+    ],
+    ids=["literal", "with-params"],
+)
+def test_a_python_migrations_invalid_index_is_healed_by_the_next_deploy(
+    tmp_path, db_url, migration
+):
+    engine = Engine(tmp_path, db_url, {"AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS": "0"})
+    engine.query("create table t (id int primary key, v int)")
+    engine.write("20260101000001", "idx", migration, ".py")
+    writer = psycopg2.connect(engine.url, application_name="open writer")
+    try:
+        writer.cursor().execute("insert into t values (1)")
+        with pytest.raises(LockDeadlineError):
+            engine.deploy()  # no retry: the cancelled build's INVALID index stays
+    finally:
+        writer.close()
+    valid = "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"
+    assert engine.query(valid) == [(False,)]
+    engine.deploy()
+    assert engine.query(valid) == [(True,)]
+    assert [h.dropped for h in engine.of(events.IndexHealed)] == [True]
