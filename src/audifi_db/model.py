@@ -124,8 +124,8 @@ class Step(NamedTuple):
 
     `heal_index` names an INVALID index left by a failed CREATE INDEX CONCURRENTLY, to be
     dropped before the statement is retried. `retry_of` is the failed attempt being retried.
-    `row_id` is the in_progress history row to carry on (a no-transaction migration retried
-    by the runner after a lock timeout), None for a new attempt.
+    `row_id` is the in_progress history row to carry on (a no-transaction or Python
+    migration retried by the runner after a lock timeout), None for a new attempt.
     """
 
     migration: Migration

@@ -416,9 +416,12 @@ class Runner:
 
 def _resumed(step: Step, outcome: Blocked) -> Step:
     """The next attempt after a lock timeout: a no-transaction migration carries on at the
-    blocked statement, in the same history row (healing the INVALID index a cancelled
-    CREATE INDEX CONCURRENTLY left); the others start again from the top."""
-    if step.migration.transactional or step.migration.is_python:
+    blocked statement (healing the INVALID index a cancelled CREATE INDEX CONCURRENTLY
+    left), a Python migration starts again from the top, both in the same history row; a
+    transactional one starts again from the top (it left no row)."""
+    if step.migration.transactional:
         return step
+    if step.migration.is_python:
+        return step._replace(row_id=outcome.row_id)
     stmt = outcome.statement
     return step._replace(start=stmt.index, heal_index=stmt.concurrent_index, row_id=outcome.row_id)
