@@ -158,9 +158,9 @@ class StepContext:
         return self.watch.watching() if self.watch else nullcontext()
 
     def heal_index(self, version: str, index: tuple[str | None, str]) -> str | None:
-        """Before a CREATE INDEX CONCURRENTLY of `index` runs again: drop the INVALID index
-        a failed build of it left, and say so. The name of a valid one found instead (built
-        after all), else None."""
+        """Before a CREATE INDEX CONCURRENTLY of `index` runs: drop the INVALID index a
+        failed build of it left (ours, or one by hand), and say so. The name of a valid one
+        found instead (built after all), else None."""
         found = catalog.find_index(self.conn, *index)
         if found is None:
             return None
@@ -244,6 +244,8 @@ class StatementByStatement:
                 row_id = ctx.history.start(migration, len(stmts), start)
             begun, each = ctx.begin(stmts[start:], transaction=False), []
             for stmt in stmts[start:]:
+                if stmt.concurrent_index is not None:  # IF NOT EXISTS skips an INVALID one
+                    ctx.heal_index(migration.version, stmt.concurrent_index)
                 each.append(ctx.run_statement(migration.version, stmt, None))
                 rows += each[-1] or 0
                 ctx.history.progress(row_id, stmt.index + 1, rows)
