@@ -55,7 +55,7 @@ def resolve(settings: Settings, version: str, state: State) -> MigrationStatus:
 
     migrations = {m.version: m for m in discovery.discover(settings.migrations.dir)}
     runner = Runner(settings, database_url(settings), lambda event: None, command="resolve")
-    with runner.locked(ensure_history=False) as session:  # a refusal leaves no trace
+    with runner.locked() as session:  # a refusal leaves no trace
         items = {i.version: i for i in statuses(list(migrations.values()), session.history.read())}
         item = items.get(version)
         if item is None or item.state not in (State.FAILED, State.IN_PROGRESS):
@@ -90,7 +90,7 @@ def baseline(
         )
     chosen = [m for m in migrations if m.version <= version]
     runner = Runner(settings, database_url(settings), lambda event: None, command="baseline")
-    with runner.locked(ensure_history=False) as session:
+    with runner.locked() as session:
         recorded = session.history.read()
         if recorded:
             raise RefusedError(
