@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..sql import Statement, parse
-from .embedded import expand
+from ..sql import Statement, expand, parse
 from .engine import replay_source
 from .locks import LockEffect, LockMode, effects
 from .model import Finding, Severity
