@@ -209,10 +209,22 @@ def run_statement(statement: Statement) -> RunStatement:
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
         relations=named_relations(statement),
-        creates_schema=statement.body.get("schemaname")
-        if statement.node_type == "CreateSchemaStmt"
-        else None,
+        creates_schemas=created_schemas(statement),
     )
+
+
+def created_schemas(statement: Statement) -> tuple[str, ...]:
+    """The schemas a statement creates: a CREATE SCHEMA's (named, or after the role it is
+    AUTHORIZATION of), or those of the CREATE SCHEMAs its DO block runs (written out, or by
+    EXECUTE of a constant string). What `reset` drops for the migrations to create again."""
+    names = []
+    for inner in expand(statement):
+        if inner.node_type == "CreateSchemaStmt":
+            body = inner.body
+            name = body.get("schemaname") or body.get("authrole", {}).get("rolename")
+            if name:
+                names.append(name)
+    return tuple(names)
 
 
 def named_relations(statement: Statement) -> tuple[tuple[str | None, str], ...]:
