@@ -204,7 +204,7 @@ class RunStatement(NamedTuple):
     no_transaction_reason: str | None = None
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
-    creates_schema: str | None = None  # CREATE SCHEMA's name: what `reset` must drop
+    creates_schemas: tuple[str, ...] = ()  # CREATE SCHEMA's, its DO block's: what `reset` drops
     relations: tuple[tuple[str | None, str], ...] = ()  # (schema, name) it names as targets
 
     @property

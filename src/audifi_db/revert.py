@@ -17,12 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
-from .lint.embedded import expand
 from .lint.engine import replay_source
 from .lint.recipes import not_null
 from .lint.schema import SchemaModel, Table
 from .model import Migration
-from .sql import parse
+from .sql import expand, parse
 
 PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 

@@ -50,7 +50,8 @@ EPILOG = """exit codes:
   0    success (status: the database is in sync)
   1    the work failed: a migration failed, lint errors, not in sync, changed or missing
        migrations, a failed migration awaiting `resolve`, a guard refused the run (plan,
-       lint, staging first, backup: nothing applied), the migration lock held by another
+       lint, staging first, backup: nothing applied), `reset` refused by a schema it cannot
+       account for (nothing dropped), the migration lock held by another
        run past the wait, a backup that does not verify, a restore refused (no or wrong
        `--confirm`, a file that does not match its manifest) or failed (nothing changed);
        `check`: a conflict with the base branch (an edited, deleted or renamed migration,

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import SqlSyntaxError
-from ..sql import Statement, parse
+from ..sql import Statement, expand, parse
 from . import locks
 from .allow import allows_in_unchecked_file, apply_allows
 from .context import Context
-from .embedded import expand
 from .model import Finding, Hit, Severity
 from .registry import rules_for
 from .rules import syntax_error

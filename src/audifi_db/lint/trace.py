@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..sql import Statement, parse
+from ..sql import Statement, expand, parse
 from . import allow
-from .embedded import expand
 from .engine import replay_source
 from .locks import LockEffect, LockMode, effects
 from .model import Finding, Severity

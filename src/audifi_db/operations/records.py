@@ -62,7 +62,7 @@ def resolve(
     with listening(settings, listeners) as emit:
         runner = Runner(settings, database_url(settings), emit, command="resolve")
         with refusals(emit, target_of(settings), "resolve"):
-            with runner.locked(ensure_history=False) as session:  # a refusal leaves no trace
+            with runner.locked() as session:  # a refusal leaves no trace
                 rows = _resolve(session, migrations, version, state)
         resolved = next(
             i for i in statuses(list(migrations.values()), rows) if i.version == version
@@ -114,7 +114,7 @@ def baseline(
     with listening(settings, listeners) as emit:
         runner = Runner(settings, database_url(settings), emit, command="baseline")
         with refusals(emit, target_of(settings), "baseline"):
-            with runner.locked(ensure_history=False) as session:
+            with runner.locked() as session:
                 _baseline(settings, session, chosen, report)
         versions = tuple(m.version for m in chosen)
         emit(events.Baselined(target=target_of(settings), versions=versions))
