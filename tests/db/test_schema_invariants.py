@@ -524,6 +524,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         UNION ALL SELECT 'positions', count(*) FROM liquidity_positions
         UNION ALL SELECT 'refunds', count(*) FROM ownership WHERE kind = 'refund'
         UNION ALL SELECT 'decided', count(*) FROM session_decisions WHERE status = 'decided'
+        UNION ALL SELECT 'open_votes', count(*) FROM session_decisions WHERE status = 'open'
         UNION ALL SELECT 'votes', count(*) FROM session_decision_votes
         UNION ALL SELECT 'events', count(*) FROM engagement_events""",
         )
@@ -540,8 +541,9 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         "ledger": 10,
         "positions": 2,
         "refunds": 1,
-        "decided": 2,
-        "votes": 3,
+        "decided": 1,
+        "open_votes": 1,
+        "votes": 4,
         "events": 7,
     }
     # Every unit of supply is held by someone or sits in a pool.
