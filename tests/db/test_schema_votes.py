@@ -112,7 +112,7 @@ def test_a_decided_decision_and_its_votes_are_final(db: Connection, vote: tuple[
         "UPDATE session_decision_votes SET choice = 'B'",
         "DELETE FROM session_decision_votes",
     ):
-        with refused(RESTRICT):
+        with refused(RESTRICT, "session_decision_votes_append_only"):
             run(db, statement)
     assert votes(db, decision) == 1
 
