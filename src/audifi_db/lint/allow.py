@@ -4,7 +4,8 @@ Pure code. Comments are found with PostgreSQL's own scanner (pglast), so the tex
 string literal or a dollar-quoted body is never taken for a comment. An allow applies to
 the statement that starts on the first line below it that is not a comment line; it
 acknowledges that statement's findings of that rule. An allow without a reason, or one
-that acknowledges nothing, is itself a finding.
+that acknowledges nothing, is itself a finding, unless the statement's verdict depends on the
+run (see `apply_allows`).
 """
 
 from __future__ import annotations
@@ -52,9 +53,17 @@ def find_allows(text: str) -> tuple[list[Allow], set[int]]:
 
 
 def apply_allows(
-    path: str, text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+    path: str,
+    text: str,
+    statements: list[Statement],
+    found: list[tuple[int, Finding]],
+    unjudged: set[int] | frozenset[int] = frozenset(),
 ) -> list[Finding]:
-    """Mark acknowledged findings and add the findings about the allow comments themselves."""
+    """Mark acknowledged findings and add the findings about the allow comments themselves.
+
+    `unjudged`: indexes of statements found safe only because an earlier migration of the
+    same run created what they touch. An allow on one acknowledges nothing here but is
+    needed where that migration is applied, so it is not reported unused."""
     allows, comment_lines = find_allows(text)
     by_line = {}
     for statement in reversed(statements):
@@ -74,7 +83,7 @@ def apply_allows(
         ]
         for i in matched:
             findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
-        if not matched:
+        if not matched and target not in unjudged:
             extra.append(
                 _about_allow(
                     path, allow, unused_allow, f"no {allow.rule} finding on the next statement"
