@@ -4,7 +4,8 @@ Pure code. Comments are found with PostgreSQL's own scanner (pglast), so the tex
 string literal or a dollar-quoted body is never taken for a comment. An allow applies to
 the statement that starts on the first line below it that is not a comment line; it
 acknowledges that statement's findings of that rule. An allow without a reason, or one
-that acknowledges nothing, is itself a finding.
+that acknowledges nothing, is itself a finding, unless the statement's verdict depends on the
+run (see `apply_allows`).
 """
 
 from __future__ import annotations
@@ -52,11 +53,18 @@ def find_allows(text: str) -> tuple[list[Allow], set[int]]:
 
 
 def apply_allows(
-    path: str, text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+    path: str,
+    text: str,
+    statements: list[Statement],
+    found: list[tuple[int, Finding]],
+    unjudged: set[int] | frozenset[int] = frozenset(),
 ) -> list[Finding]:
     """Mark acknowledged findings and add the findings about the allow comments themselves.
 
-    An allow of a rule only `lint --trace` reports is not judged here: the trace does."""
+    An allow of a rule only `lint --trace` reports is not judged here: the trace does.
+    `unjudged`: indexes of statements found safe only because an earlier migration of the
+    same run created what they touch. An allow on one acknowledges nothing here but is
+    needed where that migration is applied, so it is not reported unused."""
     from .registry import TRACE_RULE_IDS
 
     allows, comment_lines = find_allows(text)
@@ -70,8 +78,9 @@ def apply_allows(
         if not allow.reason:
             extra.append(_about_allow(path, allow, allow_missing_reason, "the allow has no reason"))
             continue
-        matched = _acknowledge(allow, _target(allow.line, comment_lines, by_line), found, findings)
-        if not matched and allow.rule not in TRACE_RULE_IDS:
+        target = _target(allow.line, comment_lines, by_line)
+        matched = _acknowledge(allow, target, found, findings)
+        if not matched and allow.rule not in TRACE_RULE_IDS and target not in unjudged:
             extra.append(
                 _about_allow(
                     path, allow, unused_allow, f"no {allow.rule} finding on the next statement"

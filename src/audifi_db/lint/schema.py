@@ -165,6 +165,9 @@ class SchemaModel:
     # schemas and types (enums, domains) created by a file, by their current names:
     # name -> (file, in the run)
     created: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Set when an object was judged new only because an earlier migration of this run
+    # created it: where that migration is applied already, the verdict would differ.
+    leaned_on_run: bool = False
 
     # -- files -------------------------------------------------------------------------
     def begin_file(self, path: str, *, in_run: bool) -> None:
@@ -243,7 +246,7 @@ class SchemaModel:
 
     def is_new_table(self, table: Table) -> bool:
         """Created in this run, or earlier in the migration being linted."""
-        return table.new or table.origin == self.path
+        return table.origin == self.path or self._from_run(table.new)
 
     def record_created(self, name: str) -> None:
         """Note that this file creates schema or type `name` (for `is_new_object`)."""
@@ -252,11 +255,16 @@ class SchemaModel:
     def is_new_object(self, name: str) -> bool:
         """Whether a schema or a type was created in this run or earlier in this file."""
         path, in_run = self.created.get(name, ("", False))
-        return in_run or (bool(path) and path == self.path)
+        return (bool(path) and path == self.path) or self._from_run(in_run)
 
     def is_new_column(self, column: Column) -> bool:
         """Added in this run (every row holds its default, or NULL)."""
-        return column.new or column.origin == self.path
+        return column.origin == self.path or self._from_run(column.new)
+
+    def _from_run(self, new: bool) -> bool:
+        """`new` (made by an earlier migration of this run), noted in `leaned_on_run`."""
+        self.leaned_on_run = self.leaned_on_run or new
+        return new
 
     @property
     def utc(self) -> bool:
