@@ -11,6 +11,7 @@ from types import ModuleType
 from .rules import (
     adding_check_constraint,
     adding_column_with_volatile_default,
+    adding_column_without_equality,
     adding_domain_constraint,
     adding_enum_value_in_transaction,
     adding_exclusion_constraint,
@@ -105,6 +106,7 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     adding_domain_constraint,
     adding_exclusion_constraint,
     dropping_required_column_default,
+    adding_column_without_equality,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
