@@ -37,6 +37,7 @@ from .rules import (
     dropping_trigger,
     dropping_with_cascade,
     granting_to_public,
+    integer_identity_column,
     lock_table,
     missing_no_transaction_directive,
     moving_to_tablespace,
@@ -107,6 +108,7 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     adding_exclusion_constraint,
     dropping_required_column_default,
     adding_column_without_equality,
+    integer_identity_column,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
