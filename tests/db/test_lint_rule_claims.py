@@ -3,11 +3,12 @@ types lack an equality operator, where a sequence stops, how names are truncated
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
+from conftest import query
 from psycopg2 import errors
 
 from audifi_db.lint.engine import lint_source, replay_source
+from audifi_db.lint.rules.identifier_too_long import truncated
 from audifi_db.lint.schema import SchemaModel
 
 SETUP = "CREATE DOMAIN payload AS json;\nCREATE TABLE plays (id bigint PRIMARY KEY);\n"
@@ -42,24 +43,15 @@ def _findings(setup: str, sql: str, rule: str) -> list:
 )
 def test_types_without_equality_break_distinct_and_union_as_predicted(db_url, column_type):
     add = f"ALTER TABLE plays ADD COLUMN extra {column_type}"
-    conn = psycopg2.connect(db_url)
-    conn.autocommit = True
+    query(db_url, SETUP + "INSERT INTO plays VALUES (1), (2);\n" + add)
     broken = []
-    try:
-        with conn.cursor() as cur:
-            cur.execute(SETUP + "INSERT INTO plays VALUES (1), (2);\n" + add)
-            for select in (
-                "SELECT DISTINCT * FROM plays",
-                "SELECT * FROM plays UNION SELECT * FROM plays",
-            ):
-                try:
-                    cur.execute(select)
-                    broken.append(False)
-                except errors.UndefinedFunction as exc:
-                    assert "could not identify an equality operator" in str(exc)
-                    broken.append(True)
-    finally:
-        conn.close()
+    for select in ("SELECT DISTINCT * FROM plays", "SELECT * FROM plays UNION SELECT * FROM plays"):
+        try:
+            query(db_url, select)
+            broken.append(False)
+        except errors.UndefinedFunction as exc:
+            assert "could not identify an equality operator" in str(exc)
+            broken.append(True)
     assert broken in ([True, True], [False, False])
     predicted = _findings(SETUP, add, "adding-column-without-equality")
     assert bool(predicted) == broken[0], (column_type, broken, predicted)
@@ -78,21 +70,41 @@ def test_types_without_equality_break_distinct_and_union_as_predicted(db_url, co
 )
 def test_an_integer_column_fed_by_a_sequence_stops_as_predicted(db_url, declaration, limit):
     create = f"CREATE SEQUENCE plays_seq;\nCREATE TABLE plays (id {declaration}, n int)"
-    conn = psycopg2.connect(db_url)
-    conn.autocommit = True
+    query(db_url, create)
+    query(
+        db_url,
+        "SELECT setval(coalesce(pg_get_serial_sequence('plays', 'id'), 'plays_seq'), %s)",
+        (limit,),
+    )
     try:
-        with conn.cursor() as cur:
-            cur.execute(create)
-            cur.execute(
-                "SELECT setval(coalesce(pg_get_serial_sequence('plays', 'id'), 'plays_seq'), %s)",
-                (limit,),
-            )
-            try:
-                cur.execute("INSERT INTO plays (n) VALUES (1)")
-                stopped = False
-            except (errors.SequenceGeneratorLimitExceeded, errors.NumericValueOutOfRange):
-                stopped = True
-    finally:
-        conn.close()
+        query(db_url, "INSERT INTO plays (n) VALUES (1)")
+        stopped = False
+    except (errors.SequenceGeneratorLimitExceeded, errors.NumericValueOutOfRange):
+        stopped = True
     predicted = _findings("", create, "integer-identity-column")
     assert bool(predicted) == stopped, (declaration, stopped, predicted)
+
+
+def test_long_names_are_truncated_and_collide_as_predicted(db_url):
+    prefix = "plays_by_listener_and_track_and_day_for_the_royalty_statements"  # 62 bytes
+    multibyte = "é" * 32
+    sql = (
+        f'CREATE TABLE plays (a int, b int, "{multibyte}" int);\n'
+        f"CREATE INDEX IF NOT EXISTS {prefix}_a ON plays (a);\n"
+        f"CREATE INDEX IF NOT EXISTS {prefix}_b ON plays (b);\n"
+    )
+    query(db_url, sql)
+    indexes = query(
+        db_url,
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid = 'plays'::regclass",
+    )
+    [[column]] = query(
+        db_url, "SELECT attname FROM pg_attribute WHERE attrelid = 'plays'::regclass AND attnum = 3"
+    )
+    # one index, on a: the second CREATE found the name taken and built nothing
+    [(name, definition)] = indexes
+    assert name == truncated(f"{prefix}_a") == truncated(f"{prefix}_b") and "(a)" in definition
+    assert column == truncated(multibyte) == "é" * 31
+    found = lint_source("m.sql", sql, transactional=True)
+    assert [(f.rule, f.line) for f in found] == [("identifier-too-long", n) for n in (1, 2, 3)]

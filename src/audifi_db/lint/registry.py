@@ -37,6 +37,7 @@ from .rules import (
     dropping_trigger,
     dropping_with_cascade,
     granting_to_public,
+    identifier_too_long,
     integer_identity_column,
     lock_table,
     missing_no_transaction_directive,
@@ -109,6 +110,7 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     dropping_required_column_default,
     adding_column_without_equality,
     integer_identity_column,
+    identifier_too_long,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
