@@ -1,10 +1,11 @@
 """What rules claim about the server beyond locks and rewrites, checked against it: which
-types lack an equality operator, where a sequence stops, how names are truncated."""
+types lack an equality operator, where a sequence stops, how names are truncated, which
+database a migration can drop."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import query
+from conftest import admin_execute, query
 from psycopg2 import errors
 
 from audifi_db.lint.engine import lint_source, replay_source
@@ -108,3 +109,22 @@ def test_long_names_are_truncated_and_collide_as_predicted(db_url):
     assert column == truncated(multibyte) == "é" * 31
     found = lint_source("m.sql", sql, transactional=True)
     assert [(f.rule, f.line) for f in found] == [("identifier-too-long", n) for n in (1, 2, 3)]
+
+
+def test_a_migration_can_drop_only_another_database(server_url, db_url):
+    own = db_url.rpartition("/")[2]
+    with pytest.raises(errors.ObjectInUse):
+        query(db_url, f'DROP DATABASE "{own}"')
+    with pytest.raises(errors.ActiveSqlTransaction):
+        query(db_url, f'BEGIN; DROP DATABASE "{own}_other"')
+    admin_execute(server_url, f'CREATE DATABASE "{own}_other"')
+    sql = f'-- audifi-db: no-transaction\nDROP DATABASE "{own}_other"'
+    try:
+        query(db_url, sql)  # as a no-transaction migration runs it: gone
+        assert (
+            query(db_url, "SELECT 1 FROM pg_database WHERE datname = %s", (f"{own}_other",)) == []
+        )
+    finally:
+        admin_execute(server_url, f'DROP DATABASE IF EXISTS "{own}_other"')
+    found = lint_source("m.sql", sql, transactional=False)
+    assert [f.rule for f in found] == ["dropping-database"]

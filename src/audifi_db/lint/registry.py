@@ -30,6 +30,7 @@ from .rules import (
     detaching_partition_non_concurrently,
     disabling_trigger,
     dropping_column,
+    dropping_database,
     dropping_index_non_concurrently,
     dropping_required_column_default,
     dropping_schema,
@@ -111,6 +112,7 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     adding_column_without_equality,
     integer_identity_column,
     identifier_too_long,
+    dropping_database,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
