@@ -45,3 +45,10 @@ def test_names_of_63_bytes_and_long_references_are_ok():
     # referring to a long name is not reported: it was reported where it was given
     assert_lint_ok(f"SELECT * FROM {LONG};")
     assert_lint_ok(f"CREATE TABLE plays (id bigint REFERENCES {LONG} (id));")
+
+
+def test_an_alter_table_that_adds_and_changes_columns():
+    sql = (
+        f"ALTER TABLE plays ADD COLUMN {LONG} int, ALTER COLUMN n TYPE text, ALTER n SET DEFAULT 1;"
+    )
+    assert [f.rule for f in assert_lint_errors(sql, RULE)] == [RULE]

@@ -18,7 +18,7 @@ from pglast import parser
 from ...sql import Statement
 from ..context import Context
 from ..model import Hit, Severity
-from ..nodes import alter_commands, column_constraints
+from ..nodes import alter_commands
 
 ID = "identifier-too-long"
 SEVERITY = Severity.WARNING
@@ -38,10 +38,27 @@ NODE_TYPES = (
 MAX_BYTES = 63  # NAMEDATALEN - 1
 # A truncated name is 63 bytes, or down to 60 when the cut falls inside a UTF-8 character.
 _TRUNCATED_MIN = MAX_BYTES - 3
+_MIN_CHARS = _TRUNCATED_MIN // 4  # a UTF-8 character is 4 bytes at most
+# The ALTER TABLE subcommands that give names, and where the one name of the other
+# statements is in their parse tree.
+_ADDING = ("AT_AddColumn", "AT_AddConstraint")
+_NAME_PATHS = {
+    "IndexStmt": ("idxname",),
+    "RenameStmt": ("newname",),
+    "CreateTrigStmt": ("trigname",),
+    "CreateSchemaStmt": ("schemaname",),
+    "CreateSeqStmt": ("sequence", "relname"),
+    "ViewStmt": ("view", "relname"),
+    "CreateTableAsStmt": ("into", "rel", "relname"),
+}
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
-    kept = {n for n in _names_given(statement) if len(n.encode()) >= _TRUNCATED_MIN}
+    kept = {
+        n
+        for n in _names_given(statement)
+        if len(n) >= _MIN_CHARS and len(n.encode()) >= _TRUNCATED_MIN
+    }
     if not kept:
         return
     for start, written in _identifiers(statement.text):
@@ -73,22 +90,30 @@ def _identifiers(text: str) -> Iterator[tuple[int, str]]:
             yield token.start, raw.lower()
 
 
-def _names_given(statement: Statement) -> Iterator[str]:
+def _names_given(statement: Statement) -> list[str]:
     """The names this statement gives to what it creates or renames."""
     kind, body = statement.node_type, statement.body
-    if kind in ("CreateStmt", "CreateSeqStmt", "ViewStmt", "CreateTableAsStmt"):
-        relation = body.get("relation") or body.get("sequence") or body.get("view")
-        yield (relation or body["into"]["rel"])["relname"]
-    for key in ("idxname", "newname", "trigname", "schemaname"):
-        if isinstance(body.get(key), str):
-            yield body[key]
-    elements = body.get("tableElts", [])
     if kind == "AlterTableStmt":
-        elements = [cmd["def"] for cmd in alter_commands(body) if "def" in cmd]
+        added = [c["def"] for c in alter_commands(body) if c["subtype"] in _ADDING]
+        return _element_names(added)
+    if kind == "CreateStmt":
+        return [body["relation"]["relname"], *_element_names(body.get("tableElts", ()))]
+    found = body
+    for key in _NAME_PATHS[kind]:
+        found = found.get(key) or {}
+    return [found] if isinstance(found, str) else []
+
+
+def _element_names(elements) -> list[str]:
+    """Column and constraint names of a table's elements (or ALTER TABLE's added ones)."""
+    names = []
     for element in elements:
         column = element.get("ColumnDef")
         if column is not None:
-            yield column["colname"]
-            yield from (c["conname"] for c in column_constraints(column) if c.get("conname"))
-        elif element.get("Constraint", {}).get("conname"):
-            yield element["Constraint"]["conname"]
+            names.append(column["colname"])
+            for wrapped in column.get("constraints", ()):
+                if "conname" in wrapped["Constraint"]:
+                    names.append(wrapped["Constraint"]["conname"])
+        elif "conname" in element.get("Constraint", ()):
+            names.append(element["Constraint"]["conname"])
+    return names

@@ -22,20 +22,28 @@ from ..column_types import ColumnType, column_type
 from ..context import Context
 from ..locks import is_identity_column
 from ..model import Hit, Severity
-from ..nodes import alter_commands, column_default, dotted, location_of, relation_name
+from ..nodes import (
+    alter_commands,
+    column_default,
+    dotted,
+    location_of,
+    relation_name,
+    type_name,
+)
 
 ID = "integer-identity-column"
 SEVERITY = Severity.WARNING
 NODE_TYPES = ("CreateStmt", "AlterTableStmt:AT_AddColumn", "AlterTableStmt:AT_AddIdentity")
 
 _LIMITS = {"int4": "2,147,483,647", "int2": "32,767"}
+_NARROW = {"int4", "int2", "serial", "serial4", "smallserial", "serial2"}  # as parsed
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
-    table = relation_name(statement.body["relation"])
     for column, stored, at in _fed_columns(ctx, statement):
         limit = _LIMITS.get(stored.name)
         if limit is not None and not stored.array:
+            table = relation_name(statement.body["relation"])
             yield Hit(
                 f"{table}.{column} is {stored.sql} and fed by a sequence: inserts fail once it "
                 f"passes {limit}, and widening it then rewrites {table}",
@@ -50,20 +58,22 @@ def _fed_columns(
     """(name, stored type, location) of each column the statement makes sequence-fed."""
     body = statement.body
     if statement.node_type == "CreateStmt":
-        columns = [e["ColumnDef"] for e in body.get("tableElts", ()) if "ColumnDef" in e]
-        identities = []
+        elements = body.get("tableElts", ())
     else:
-        commands = list(alter_commands(body))
-        columns = [c["def"]["ColumnDef"] for c in commands if c["subtype"] == "AT_AddColumn"]
-        identities = [c for c in commands if c["subtype"] == "AT_AddIdentity"]
-    for column in columns:
+        elements = [c["def"] for c in alter_commands(body) if c["subtype"] == "AT_AddColumn"]
+    for element in elements:
+        column = element.get("ColumnDef")
+        # the type first: most columns are not integers, and that is two dictionary lookups
+        if column is None or type_name(column["typeName"]) not in _NARROW:
+            continue
         if is_identity_column(column) or _nextval_default(column):
             yield column["colname"], column_type(column["typeName"]).stored(), location_of(column)
-    model_table = ctx.table(body["relation"]) if identities else None
-    for cmd in identities:
-        known = model_table.column(cmd["name"]) if model_table else None
-        if known is not None:
-            yield cmd["name"], known.type, location_of(cmd["def"])
+    for cmd in alter_commands(body) if statement.node_type == "AlterTableStmt" else ():
+        if cmd["subtype"] == "AT_AddIdentity":
+            model_table = ctx.table(body["relation"])
+            known = model_table.column(cmd["name"]) if model_table else None
+            if known is not None:
+                yield cmd["name"], known.type, location_of(cmd["def"])
 
 
 def _nextval_default(column: dict) -> bool:
