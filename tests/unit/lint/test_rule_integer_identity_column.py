@@ -1,5 +1,9 @@
 from lint_helpers import assert_lint_errors, assert_lint_ok, lint, lint_last
 
+from audifi_db.lint.context import Context
+from audifi_db.lint.rules import integer_identity_column
+from audifi_db.sql import parse
+
 RULE = "integer-identity-column"
 
 
@@ -48,3 +52,10 @@ def test_bigint_keys_and_integers_no_sequence_feeds_are_ok():
         )
         == []
     )
+
+
+def test_columns_declared_with_options_have_no_type_to_read():
+    [statement] = parse(
+        "CREATE TABLE plays_1 PARTITION OF plays (id WITH OPTIONS NOT NULL) DEFAULT;"
+    )
+    assert list(integer_identity_column.check(Context("m.sql", 180000, True), statement)) == []

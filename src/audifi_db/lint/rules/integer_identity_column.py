@@ -64,7 +64,7 @@ def _fed_columns(
     for element in elements:
         column = element.get("ColumnDef")
         # the type first: most columns are not integers, and that is two dictionary lookups
-        if column is None or type_name(column["typeName"]) not in _NARROW:
+        if column is None or type_name(column.get("typeName", {})) not in _NARROW:
             continue
         if is_identity_column(column) or _nextval_default(column):
             yield column["colname"], column_type(column["typeName"]).stored(), location_of(column)
