@@ -78,8 +78,12 @@ def _create_table(model: SchemaModel, body: dict) -> None:
         unlogged=body["relation"].get("relpersistence") == "u",
     )
     model.tables[key] = table
+    if "ofTypename" in body:  # CREATE TABLE … OF a composite type the model does not keep
+        table.columns_known = False
     for element in body.get("tableElts", ()):
         element_kind, value = unwrap(element)
+        if element_kind == "ColumnDef" and "typeName" not in value:
+            continue  # `col WITH OPTIONS …`: a column of the type or the parent, as it is there
         if element_kind == "ColumnDef":
             add_column(model, key, value)
         elif element_kind == "Constraint":

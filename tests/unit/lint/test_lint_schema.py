@@ -107,3 +107,16 @@ def test_the_live_catalogue_becomes_the_same_model():
     assert plays.proven_not_null("title") and plays.size() == "about 12 M rows"
     assert [i.name for i in schema.indexes_on("public.plays", "count")] == ["public.plays_count"]
     assert schema.utc and not schema.is_new_table(plays)
+
+
+def test_columns_declared_with_options_come_from_the_type_or_the_parent():
+    """`col WITH OPTIONS …` names no type: the column is the composite type's or the
+    parent's (the replay once raised KeyError on it)."""
+    schema = model(
+        "CREATE TYPE pt AS (a int, b text);\n"
+        "CREATE TABLE x OF pt (a WITH OPTIONS NOT NULL);\n"
+        "CREATE TABLE p (a int, b text) PARTITION BY LIST (a);\n"
+        "CREATE TABLE p1 PARTITION OF p (b WITH OPTIONS DEFAULT 'x') FOR VALUES IN (1);\n"
+    )
+    assert not schema.tables["public.x"].columns_known
+    assert schema.tables["public.p1"].columns["b"].type == ColumnType("text")
