@@ -27,7 +27,10 @@ UNKNOWN = "outside what the linter read"  # a table only known from statements a
 
 @dataclass(frozen=True)
 class Column:
-    """A column; `since` is where its current type was set (a file, or the database)."""
+    """A column; `since` is where its current type was set (a file, or the database).
+    `default` is the default's expression as parsed (`lint.deparse.sql_of` gives its SQL),
+    None when there is none or it is not an expression the model read: a serial's,
+    an identity's, a generated column's, the live catalogue's."""
 
     name: str
     type: ColumnType
@@ -36,12 +39,15 @@ class Column:
     since: str = LIVE
     origin: str = LIVE
     new: bool = False
+    default: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Constraint:
     """A table constraint. `kind`: check, foreign, unique, primary, exclusion.
-    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`."""
+    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`. A foreign key
+    `references` a table, and its `referenced` columns (empty: the table's primary key, or
+    not read, from the live catalogue)."""
 
     name: str
     kind: str
@@ -50,16 +56,22 @@ class Constraint:
     not_null_of: str | None = None
     references: str | None = None
     added_in: str = LIVE
+    referenced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Index:
+    """An index. `plain`: its columns and `unique` are all there is to it (a B-tree on
+    plain columns in their default order, no expression, predicate or INCLUDE), so it can
+    be built again from the model; False when not known (the live catalogue's)."""
+
     name: str  # qualified, like tables
     table: str
     columns: tuple[str, ...] = ()
     unique: bool = False
     valid: bool = True
     origin: str = LIVE
+    plain: bool = False
 
 
 @dataclass
@@ -267,6 +279,15 @@ class SchemaModel:
             index = self.indexes[key]
             if column is None or column in index.columns:
                 yield index
+
+    def foreign_keys_to(self, table: str) -> list[tuple[Table, Constraint]]:
+        """The foreign keys referencing `table`, each with the table it is on."""
+        return [
+            (referencing, constraint)
+            for referencing in self.tables.values()
+            for constraint in referencing.constraints.values()
+            if constraint.kind == "foreign" and constraint.references == table
+        ]
 
     def add_index(self, index: Index) -> None:
         self.drop_index(index.name)

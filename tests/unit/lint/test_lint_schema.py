@@ -107,3 +107,73 @@ def test_the_live_catalogue_becomes_the_same_model():
     assert plays.proven_not_null("title") and plays.size() == "about 12 M rows"
     assert [i.name for i in schema.indexes_on("public.plays", "count")] == ["public.plays_count"]
     assert schema.utc and not schema.is_new_table(plays)
+
+
+def test_a_default_keeps_its_expression_for_drafts():
+    from audifi_db.lint.deparse import sql_of
+
+    schema = model(
+        "CREATE TABLE t (a int DEFAULT 0, b timestamptz, c bigserial, d int DEFAULT NULL);\n"
+        "ALTER TABLE t ALTER COLUMN b SET DEFAULT now() - interval '1 day';\n"
+        "ALTER TABLE t ALTER COLUMN a DROP DEFAULT;\n"
+    )
+    columns = schema.tables["public.t"].columns
+    assert columns["a"].default is None and not columns["a"].has_default
+    assert sql_of(columns["b"].default) == "now() - CAST('1 day' AS interval)"
+    assert columns["c"].has_default and columns["c"].default is None  # a sequence's
+    assert sql_of(columns["d"].default) == "NULL"
+
+
+def test_an_index_is_plain_when_its_columns_say_all_there_is_to_it():
+    schema = model(
+        "CREATE TABLE t (a int, b text, c int UNIQUE, d int, CONSTRAINT t_d_key UNIQUE (d) "
+        "DEFERRABLE);\n"
+        "CREATE INDEX t_a_b ON t (a, b);\n"
+        "CREATE INDEX t_lower_b ON t (lower(b));\n"
+        "CREATE INDEX t_a_part ON t (a) WHERE a > 0;\n"
+        "CREATE INDEX t_b_desc ON t (b DESC);\n"
+        "CREATE INDEX t_b_ops ON t (b text_pattern_ops);\n"
+        "CREATE INDEX t_b_gin ON t USING gin (b);\n"
+        "CREATE INDEX t_a_incl ON t (a) INCLUDE (b);\n"
+    )
+    plain = {i.name.partition(".")[2]: i.plain for i in schema.indexes_on("public.t")}
+    assert plain == {
+        "t_c_key": True,
+        "t_d_key": False,
+        "t_a_b": True,
+        "t_lower_b": False,
+        "t_a_part": False,
+        "t_b_desc": False,
+        "t_b_ops": False,
+        "t_b_gin": False,
+        "t_a_incl": False,
+    }
+
+
+def test_unique_using_index_renames_the_index_to_the_constraints_name():
+    schema = model(
+        "CREATE TABLE t (id int, code int);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY t_code_new ON t (code);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_code_key UNIQUE USING INDEX t_code_new;\n"
+    )
+    assert [(i.name, i.columns, i.plain) for i in schema.indexes_on("public.t")] == [
+        ("public.t_code_key", ("code",), True)
+    ]
+    assert schema.tables["public.t"].constraints["t_code_key"].columns == ("code",)
+    replay_source("2.sql", "ALTER TABLE t DROP CONSTRAINT t_code_key;", schema)
+    assert list(schema.indexes_on("public.t")) == []
+
+
+def test_a_foreign_key_follows_the_table_and_columns_it_references():
+    schema = model(
+        "CREATE TABLE songs (id int PRIMARY KEY, isrc text UNIQUE);\n"
+        "CREATE TABLE covers (id int, isrc text REFERENCES songs (isrc), song int REFERENCES songs);\n"
+        "ALTER TABLE songs RENAME TO tracks;\n"
+        "ALTER TABLE tracks RENAME COLUMN isrc TO code;\n"
+    )
+    assert [
+        (c.name, c.references, c.referenced) for _, c in schema.foreign_keys_to("public.tracks")
+    ] == [
+        ("covers_isrc_fkey", "public.tracks", ("code",)),
+        ("covers_song_fkey", "public.tracks", ()),
+    ]
