@@ -1,5 +1,6 @@
 """`new NAME --template revert --of VERSION`: the seed's "create a new migration that undoes
-changes", drafted from the linter's schema model before and after VERSION. Pure.
+changes", drafted from the linter's schema model before and after each of VERSION's
+statements, the last one undone first. Pure.
 
 The model knows tables, columns (type, NOT NULL, whether there is a default), constraints
 (kind, columns), indexes (columns, unique) and triggers by name, not the text of defaults,
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 from .lint.embedded import expand
-from .lint.engine import replay_source
+from .lint.engine import replay_folder
 from .lint.recipes import not_null
+from .lint.replay import dotted_range
 from .lint.schema import SchemaModel, Table
 from .model import Migration
 from .sql import parse
@@ -29,14 +31,18 @@ PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 @dataclass
 class Inverse:
-    """The statements (and TODO lines) that undo one migration, by where they must run."""
+    """The statements (and TODO lines) that undo a migration, by where they must run, each
+    list in the order to run it."""
 
     tx: list[str] = field(default_factory=list)  # one transaction
-    renames: list[str] = field(default_factory=list)  # last in it: the names go back
-    tables: list[str] = field(default_factory=list)  # tables dropped or made again
     concurrent: list[str] = field(default_factory=list)  # no-transaction: indexes
     not_nulls: list[str] = field(default_factory=list)  # no-transaction: the check recipe
     todo: list[str] = field(default_factory=list)
+
+    def after(self, later: Inverse) -> None:
+        """Add the inverse of an earlier statement: it runs after what undoes the later ones."""
+        for part in ("tx", "concurrent", "not_nulls", "todo"):
+            getattr(self, part)[:0] = getattr(later, part)
 
 
 def revert_texts(migrations: Sequence[Migration], version: str) -> list[tuple[str, str]]:
@@ -54,47 +60,63 @@ def revert_texts(migrations: Sequence[Migration], version: str) -> list[tuple[st
             "it runs, so the schema model cannot tell them",
             "write the revert by hand",
         )
-    before = SchemaModel()
-    for migration in migrations:
-        if migration.version < version and not migration.is_python:
-            replay_source(migration.path, migration.sql, before)
-    after, tables, columns = _replay_noting_renames(before.snapshot(), target)
-    inverse = _Diff(before, after, tables, columns, f"{version}_{target.name}").inverse()
-    return _texts(inverse, target)
+    before = replay_folder(m for m in migrations if m.version < version)
+    return _texts(_undo(before, target), target)
 
 
-def _replay_noting_renames(model: SchemaModel, target: Migration):
-    """The model after `target`, and its renames: table (after -> before), and column
-    ((table after, column after) -> column before)."""
-    tables: dict[str, str] = {}
-    columns: dict[tuple[str, str], str] = {}
+def _undo(model: SchemaModel, target: Migration) -> Inverse:
+    """The inverse of each of `target`'s statements, from the model before and after it,
+    the last statement's first: a migration is undone in reverse order."""
+    what = f"{target.version}_{target.name}"
+    undone = Inverse()
     model.begin_file(target.path, in_run=True)
     for top in parse(target.sql, target.path):
         for statement in expand(top):
-            body = statement.body
-            if statement.node_type == "RenameStmt" and "relation" in body:
-                key = model.table_key(body["relation"])
-                if key is not None and body["renameType"] == "OBJECT_TABLE":
-                    new = f"{key.partition('.')[0]}.{body['newname']}"
-                    tables[new] = tables.pop(key, key)
-                    columns = {(new if t == key else t, c): o for (t, c), o in columns.items()}
-                elif key is not None and body["renameType"] == "OBJECT_COLUMN":
-                    old = body["subname"]
-                    columns[(key, body["newname"])] = columns.pop((key, old), old)
+            before = model.snapshot()
+            renames = _renames(model, statement)
             model.apply(statement)
-    return model, tables, columns
+            undone.after(_Diff(before, model, renames, what).inverse())
+    return undone
+
+
+@dataclass
+class _Renames:
+    """What one statement renamed, by its new name: tables, (table, column) and indexes."""
+
+    tables: dict[str, str] = field(default_factory=dict)
+    columns: dict[tuple[str, str], str] = field(default_factory=dict)
+    indexes: dict[str, str] = field(default_factory=dict)
+
+
+def _renames(model: SchemaModel, statement) -> _Renames:
+    """The renames `statement` makes, read against the model before it."""
+    found = _Renames()
+    body = statement.body
+    if statement.node_type != "RenameStmt" or "relation" not in body:
+        return found
+    kind = body["renameType"]
+    if kind == "OBJECT_INDEX":
+        index = model.index_named(dotted_range(body["relation"]))
+        if index is not None:
+            found.indexes[f"{index.name.partition('.')[0]}.{body['newname']}"] = index.name
+        return found
+    key = model.table_key(body["relation"])
+    if key is not None and kind == "OBJECT_TABLE":
+        found.tables[f"{key.partition('.')[0]}.{body['newname']}"] = key
+    elif key is not None and kind == "OBJECT_COLUMN":
+        found.columns[(key, body["newname"])] = body["subname"]
+    return found
 
 
 class _Diff:
-    def __init__(self, before, after, tables, columns, what: str) -> None:
-        self.before, self.after = before, after
-        self.renamed_tables, self.renamed_columns = tables, columns
+    def __init__(self, before: SchemaModel, after: SchemaModel, renames: _Renames, what: str):
+        self.before, self.after, self.renames = before, after, renames
         self.what, self.out = what, Inverse()
 
     def inverse(self) -> Inverse:
-        origins = {self.renamed_tables.get(key, key): key for key in self.after.tables}
+        origins = {self.renames.tables.get(key, key): key for key in self.after.tables}
         for key, table in self.after.tables.items():
-            origin = self.renamed_tables.get(key, key)
+            origin = self.renames.tables.get(key, key)
             if origin in self.before.tables:
                 self._table(self.before.tables[origin], table)
             else:
@@ -109,8 +131,8 @@ class _Diff:
         return f"-- audifi-db: allow {rule} reverting {self.what}, which {why}"
 
     def _created(self, table: Table) -> None:
-        self.out.tables.append(self._allow("dropping-table", "created it: its rows go with it"))
-        self.out.tables.append(f"DROP TABLE {name(table.name)};")
+        self.out.tx.append(self._allow("dropping-table", "created it: its rows go with it"))
+        self.out.tx.append(f"DROP TABLE {name(table.name)};")
 
     def _dropped(self, table: Table) -> None:
         lines = [
@@ -126,14 +148,14 @@ class _Diff:
                 self.out.todo.append(
                     f"restore the {constraint.kind} constraint {constraint.name} of {name(table.name)}"
                 )
-        self.out.tables.append(
+        self.out.tx.append(
             f"-- {name(table.name)} comes back empty: {self.what} dropped it with its rows\n"
             f"CREATE TABLE {name(table.name)} (\n" + ",\n".join(lines) + "\n);"
         )
         constrained = {c.name for c in table.constraints.values()}
         for index in (self.before.indexes[k] for k in sorted(table.indexes)):
             if index.name.rpartition(".")[2] not in constrained:
-                self.out.tables.append(_create_index(index, concurrently=False))
+                self.out.tx.append(_create_index(index, concurrently=False))
         self.out.todo += [
             f"restore the default of {name(table.name)}.{c.name}"
             for c in table.columns.values()
@@ -165,11 +187,11 @@ class _Diff:
             if n not in new.triggers
         ]
         if new.name != old.name:
-            self.out.renames.append(self._allow("renaming-table", f"renamed it from {old.short}"))
-            self.out.renames.append(f"ALTER TABLE {t} RENAME TO {name(old.short)};")
+            self.out.tx.append(self._allow("renaming-table", f"renamed it from {old.short}"))
+            self.out.tx.append(f"ALTER TABLE {t} RENAME TO {name(old.short)};")
 
     def _columns(self, old: Table, new: Table, t: str) -> None:
-        originals = {n: self.renamed_columns.get((new.name, n), n) for n in new.columns}
+        originals = {n: self.renames.columns.get((new.name, n), n) for n in new.columns}
         for column_name, column in new.columns.items():
             was = old.columns.get(originals[column_name])
             if was is None:
@@ -178,8 +200,8 @@ class _Diff:
                 continue
             self._column(t, old, column_name, was, column)
             if originals[column_name] != column_name:
-                self.out.renames.append(self._allow("renaming-column", f"renamed {was.name}"))
-                self.out.renames.append(
+                self.out.tx.append(self._allow("renaming-column", f"renamed {was.name}"))
+                self.out.tx.append(
                     f"ALTER TABLE {t} RENAME COLUMN {name(column_name)} TO {name(was.name)};"
                 )
         for column_name, was in old.columns.items():
@@ -211,12 +233,17 @@ class _Diff:
             self.out.todo.append(f"restore the default of {qualified}")
 
     def _indexes(self, origins: dict[str, str]) -> None:
+        renamed = self.renames.indexes
         for key, index in self.after.indexes.items():
-            table = self.renamed_tables.get(index.table, index.table)
-            if key not in self.before.indexes and table in self.before.tables:
+            table = self.renames.tables.get(index.table, index.table)
+            if key in renamed:
+                short = renamed[key].rpartition(".")[2]
+                self.out.tx.append(f"ALTER INDEX {name(key)} RENAME TO {name(short)};")
+            elif key not in self.before.indexes and table in self.before.tables:
                 self.out.concurrent.append(f"DROP INDEX CONCURRENTLY IF EXISTS {name(key)};")
         for key, index in self.before.indexes.items():
-            if key not in self.after.indexes and index.table in origins:
+            gone = key not in self.after.indexes and key not in renamed.values()
+            if gone and index.table in origins:
                 self.out.concurrent.append(_create_index(index, concurrently=True))
 
 
@@ -240,13 +267,13 @@ def name(dotted: str) -> str:
 def _texts(inverse: Inverse, target: Migration) -> list[tuple[str, str]]:
     head = (
         f"-- Reverts {target.path} (audifi-db new --template revert --of {target.version}),\n"
-        "-- drafted from the schema model before and after it: review every line.\n"
+        "-- drafted from the schema model before and after each of its statements, the last one\n"
+        "-- undone first: review every line.\n"
     )
     todo = "".join(f"-- TODO: {item}\n" for item in inverse.todo)
     made = []
-    tx = inverse.tx + inverse.renames + inverse.tables
-    if tx:
-        made.append(("revert", head + todo + "\n".join(tx) + "\n"))
+    if inverse.tx:
+        made.append(("revert", head + todo + "\n".join(inverse.tx) + "\n"))
         todo = ""
     no_tx = "-- audifi-db: no-transaction\n"
     if inverse.concurrent:

@@ -190,3 +190,52 @@ def test_revert_undoes_a_migration_on_a_table_with_data(project):
     assert project.query(
         "select count(*), count(legacy), count(*) filter (where genre = 'pop') from songs"
     ) == [(ROWS, 0, ROWS)]  # legacy came back empty, as the draft says
+
+
+SONGS = (
+    "create table songs (id bigint primary key, artist_id bigint not null,\n"
+    "  plays int not null default 0, title text not null default 'untitled',\n"
+    "  duration_ms int, constraint songs_plays_key unique (plays));\n"
+    "create index songs_plays_idx on songs (plays);\n"
+    "create index songs_artist_plays_idx on songs (artist_id, plays);\n"
+    "create index songs_title_idx on songs (title);\n"
+    "insert into songs select g, g % 7, g * 10, 'song ' || g, 1000 + g\n"
+    f"  from generate_series(1, {ROWS}) g;\n"
+)
+
+
+@pytest.fixture
+def songs(project):
+    """A table made by a migration (the schema model knows it), with data."""
+    project.write("20260101000001", "songs", SONGS)
+    assert project.cli("deploy").returncode == 0
+    return project
+
+
+def attributes(project, column: str) -> tuple:
+    """(type, is_nullable, default) of songs.`column` from information_schema."""
+    [found] = project.query(
+        "select data_type, is_nullable, column_default from information_schema.columns "
+        "where table_name = 'songs' and column_name = %s",
+        (column,),
+    )
+    return found
+
+
+def test_revert_of_a_change_column_type_swap_deploys(songs):
+    files = new(
+        songs,
+        "widen_duration",
+        *("--template", "change-column-type", "--table", "songs", "--column", "duration_ms"),
+        *("--type", "bigint"),
+    )
+    lint_and_deploy(songs)
+    swap = next(f for f in files if f.endswith("_swap.sql"))
+    version = swap.rpartition("/")[2].partition("_")[0]
+    new(songs, "undo_swap", "--template", "revert", "--of", version)
+    lint_and_deploy(songs)
+    assert attributes(songs, "duration_ms") == ("integer", "YES", None)  # back, empty
+    assert attributes(songs, "duration_ms_new") == ("bigint", "YES", None)
+    assert songs.query("select count(duration_ms), count(duration_ms_new) from songs") == [
+        (0, ROWS)
+    ]

@@ -132,3 +132,48 @@ def test_the_drafts_are_lint_clean_once_the_folder_is_applied():
 def test_a_revert_that_cannot_be_drafted_is_refused(version, folder, message):
     with pytest.raises(ConfigError, match=message):
         revert(version, folder)
+
+
+def test_a_migration_is_undone_statement_by_statement_in_reverse_order():
+    folder = [
+        migration("20260101000001", "base", "CREATE TABLE t (id bigint PRIMARY KEY, d int);\n"),
+        migration(
+            "20260101000002",
+            "swap",
+            "ALTER TABLE t ADD COLUMN d_new bigint;\n"
+            "-- audifi-db: allow dropping-column the test's swap\n"
+            "ALTER TABLE t DROP COLUMN d;\n"
+            "-- audifi-db: allow renaming-column the test's swap\n"
+            "ALTER TABLE t RENAME COLUMN d_new TO d;\n"
+            "CREATE TABLE a (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a);\n",
+        ),
+    ]
+    statements = [
+        line
+        for line in revert("20260101000002", folder)["revert"].splitlines()
+        if not line.startswith("--")
+    ]
+    assert statements == [
+        "DROP TABLE b;",
+        "DROP TABLE a;",
+        "ALTER TABLE t RENAME COLUMN d TO d_new;",
+        "ALTER TABLE t ADD COLUMN d integer;",
+        "ALTER TABLE t DROP COLUMN d_new;",
+    ]
+
+
+def test_an_index_renamed_is_renamed_back_not_rebuilt():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002", "rename", "ALTER INDEX tracks_title_idx RENAME TO tracks_by_title;\n"
+        ),
+    ]
+    assert revert("20260101000002", folder) == {
+        "revert": "-- Reverts db/migrations/20260101000002_rename.sql (audifi-db new --template "
+        "revert --of 20260101000002),\n"
+        "-- drafted from the schema model before and after each of its statements, the last one\n"
+        "-- undone first: review every line.\n"
+        "ALTER INDEX tracks_by_title RENAME TO tracks_title_idx;\n"
+    }
