@@ -244,8 +244,20 @@ def _index(model: SchemaModel, body: dict) -> None:
         and not (body.keys() & _NOT_PLAIN_INDEX)
         and all(_plain_element(p["IndexElem"]) for p in body.get("indexParams", ()))
     )
+    mentions = _mentioned(body, columns)
     unique = bool(body.get("unique"))
-    model.add_index(Index(key, table, columns, unique, origin=model.path, plain=plain))
+    model.add_index(
+        Index(key, table, columns, unique, origin=model.path, plain=plain, mentions=mentions)
+    )
+
+
+def _mentioned(body: dict, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an index reads other than its plain key columns."""
+    elements = [p["IndexElem"] for p in body.get("indexParams", ())]
+    elements += [p["IndexElem"] for p in body.get("indexIncludingParams", ())]
+    read = [e["name"] for e in elements if "name" in e]
+    read += column_refs([e.get("expr") for e in elements] + [body.get("whereClause")])
+    return tuple(c for c in dict.fromkeys(read) if c not in columns)
 
 
 _NOT_PLAIN_INDEX = {
@@ -354,7 +366,8 @@ def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
     }
     for name in table.indexes:
         index = model.indexes[name]
-        model.indexes[name] = evolve(index, columns=renamed(index.columns))
+        columns, mentions = renamed(index.columns), renamed(index.mentions)
+        model.indexes[name] = evolve(index, columns=columns, mentions=mentions)
     for referencing, constraint in model.foreign_keys_to(key):
         referenced = renamed(constraint.referenced)
         referencing.constraints[constraint.name] = evolve(constraint, referenced=referenced)

@@ -61,8 +61,9 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Index:
-    """An index. `plain`: its columns and `unique` are all there is to it (a B-tree on
-    plain columns in their default order, no expression, predicate or INCLUDE), so it can
+    """An index: its key `columns` (those named plainly), and the columns it `mentions`
+    otherwise (in an expression, its predicate, INCLUDE). `plain`: its columns and `unique`
+    are all there is to it (a B-tree on plain columns in their default order), so it can
     be built again from the model; False when not known (the live catalogue's)."""
 
     name: str  # qualified, like tables
@@ -72,6 +73,11 @@ class Index:
     valid: bool = True
     origin: str = LIVE
     plain: bool = False
+    mentions: tuple[str, ...] = ()
+
+    def on(self, column: str) -> bool:
+        """Whether the index reads `column` (dropping the column drops the index)."""
+        return column in self.columns or column in self.mentions
 
 
 @dataclass
@@ -277,7 +283,7 @@ class SchemaModel:
         found = self.tables.get(table)
         for key in list(found.indexes) if found else ():
             index = self.indexes[key]
-            if column is None or column in index.columns:
+            if column is None or index.on(column):
                 yield index
 
     def foreign_keys_to(self, table: str) -> list[tuple[Table, Constraint]]:

@@ -177,3 +177,16 @@ def test_a_foreign_key_follows_the_table_and_columns_it_references():
         ("covers_isrc_fkey", "public.tracks", ("code",)),
         ("covers_song_fkey", "public.tracks", ()),
     ]
+
+
+def test_an_index_on_an_expression_of_a_column_goes_with_the_column():
+    schema = model(
+        "CREATE TABLE t (id int, slug text, body text, live bool);\n"
+        "CREATE INDEX t_lower_slug ON t (lower(slug));\n"
+        "CREATE INDEX t_live ON t (id) INCLUDE (body) WHERE live;\n"
+        "ALTER TABLE t RENAME COLUMN slug TO handle;\n"
+    )
+    assert [i.name for i in schema.indexes_on("public.t", "handle")] == ["public.t_lower_slug"]
+    assert [i.name for i in schema.indexes_on("public.t", "body")] == ["public.t_live"]
+    replay_source("2.sql", "ALTER TABLE t DROP COLUMN handle, DROP COLUMN live;", schema)
+    assert list(schema.indexes_on("public.t")) == []
