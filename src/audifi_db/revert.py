@@ -13,7 +13,6 @@ as does restoring a NOT NULL (the linter's validated-check recipe).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,11 +21,9 @@ from .lint.embedded import expand
 from .lint.engine import replay_folder
 from .lint.recipes import not_null
 from .lint.replay import dotted_range
-from .lint.schema import SchemaModel, Table
+from .lint.schema import SchemaModel, Table, sql_name
 from .model import Migration
 from .sql import parse
-
-PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
 @dataclass
@@ -132,63 +129,63 @@ class _Diff:
 
     def _created(self, table: Table) -> None:
         self.out.tx.append(self._allow("dropping-table", "created it: its rows go with it"))
-        self.out.tx.append(f"DROP TABLE {name(table.name)};")
+        self.out.tx.append(f"DROP TABLE {sql_name(table.name)};")
 
     def _dropped(self, table: Table) -> None:
         lines = [
-            f"  {name(c.name)} {c.type.sql}{' NOT NULL' if c.not_null else ''}"
+            f"  {sql_name(c.name)} {c.type.sql}{' NOT NULL' if c.not_null else ''}"
             for c in table.columns.values()
         ]
         for constraint in table.constraints.values():
             if constraint.kind in ("primary", "unique") and constraint.columns:
                 kind = "PRIMARY KEY" if constraint.kind == "primary" else "UNIQUE"
-                cols = ", ".join(map(name, constraint.columns))
-                lines.append(f"  CONSTRAINT {name(constraint.name)} {kind} ({cols})")
+                cols = ", ".join(map(sql_name, constraint.columns))
+                lines.append(f"  CONSTRAINT {sql_name(constraint.name)} {kind} ({cols})")
             elif not constraint.not_null_of:
                 self.out.todo.append(
-                    f"restore the {constraint.kind} constraint {constraint.name} of {name(table.name)}"
+                    f"restore the {constraint.kind} constraint {constraint.name} of {sql_name(table.name)}"
                 )
         self.out.tx.append(
-            f"-- {name(table.name)} comes back empty: {self.what} dropped it with its rows\n"
-            f"CREATE TABLE {name(table.name)} (\n" + ",\n".join(lines) + "\n);"
+            f"-- {sql_name(table.name)} comes back empty: {self.what} dropped it with its rows\n"
+            f"CREATE TABLE {sql_name(table.name)} (\n" + ",\n".join(lines) + "\n);"
         )
         constrained = {c.name for c in table.constraints.values()}
         for index in (self.before.indexes[k] for k in sorted(table.indexes)):
             if index.name.rpartition(".")[2] not in constrained:
                 self.out.tx.append(_create_index(index, concurrently=False))
         self.out.todo += [
-            f"restore the default of {name(table.name)}.{c.name}"
+            f"restore the default of {sql_name(table.name)}.{c.name}"
             for c in table.columns.values()
             if c.has_default
         ]
-        self.out.todo += [f"restore trigger {t} on {name(table.name)}" for t in table.triggers]
+        self.out.todo += [f"restore trigger {t} on {sql_name(table.name)}" for t in table.triggers]
 
     def _table(self, old: Table, new: Table) -> None:
-        t = name(new.name)
+        t = sql_name(new.name)
         for constraint in new.constraints:
             if constraint not in old.constraints:
-                self.out.tx.append(f"ALTER TABLE {t} DROP CONSTRAINT {name(constraint)};")
+                self.out.tx.append(f"ALTER TABLE {t} DROP CONSTRAINT {sql_name(constraint)};")
         self._columns(old, new, t)
         self.out.todo += [
-            f"restore the {c.kind} constraint {n} of {name(old.name)}"
+            f"restore the {c.kind} constraint {n} of {sql_name(old.name)}"
             for n, c in old.constraints.items()
             if n not in new.constraints and not c.not_null_of
         ]
         for trigger in new.triggers:
             if trigger not in old.triggers:
-                self.out.tx.insert(0, f"DROP TRIGGER IF EXISTS {name(trigger)} ON {t};")
+                self.out.tx.insert(0, f"DROP TRIGGER IF EXISTS {sql_name(trigger)} ON {t};")
                 self.out.tx.insert(0, self._allow("dropping-trigger", "created it"))
                 self.out.todo.append(
                     f"drop the function of trigger {trigger}, if {self.what} made it for it"
                 )
         self.out.todo += [
-            f"restore trigger {n} on {name(old.name)}"
+            f"restore trigger {n} on {sql_name(old.name)}"
             for n in old.triggers
             if n not in new.triggers
         ]
         if new.name != old.name:
             self.out.tx.append(self._allow("renaming-table", f"renamed it from {old.short}"))
-            self.out.tx.append(f"ALTER TABLE {t} RENAME TO {name(old.short)};")
+            self.out.tx.append(f"ALTER TABLE {t} RENAME TO {sql_name(old.short)};")
 
     def _columns(self, old: Table, new: Table, t: str) -> None:
         originals = {n: self.renames.columns.get((new.name, n), n) for n in new.columns}
@@ -196,13 +193,13 @@ class _Diff:
             was = old.columns.get(originals[column_name])
             if was is None:
                 self.out.tx.append(self._allow("dropping-column", f"added {column_name}"))
-                self.out.tx.append(f"ALTER TABLE {t} DROP COLUMN {name(column_name)};")
+                self.out.tx.append(f"ALTER TABLE {t} DROP COLUMN {sql_name(column_name)};")
                 continue
             self._column(t, old, column_name, was, column)
             if originals[column_name] != column_name:
                 self.out.tx.append(self._allow("renaming-column", f"renamed {was.name}"))
                 self.out.tx.append(
-                    f"ALTER TABLE {t} RENAME COLUMN {name(column_name)} TO {name(was.name)};"
+                    f"ALTER TABLE {t} RENAME COLUMN {sql_name(column_name)} TO {sql_name(was.name)};"
                 )
         for column_name, was in old.columns.items():
             if column_name not in originals.values():
@@ -210,13 +207,15 @@ class _Diff:
                     f"-- {t}.{column_name} comes back empty (NULL in every row): "
                     f"{self.what} dropped it with its values"
                     + (", and it was NOT NULL" if was.not_null else "")
-                    + f"\nALTER TABLE {t} ADD COLUMN {name(column_name)} {was.type.sql};"
+                    + f"\nALTER TABLE {t} ADD COLUMN {sql_name(column_name)} {was.type.sql};"
                 )
                 if was.has_default:
-                    self.out.todo.append(f"restore the default of {name(old.name)}.{column_name}")
+                    self.out.todo.append(
+                        f"restore the default of {sql_name(old.name)}.{column_name}"
+                    )
 
     def _column(self, t: str, old: Table, column_name: str, was, now) -> None:
-        qualified = f"{name(old.name)}.{was.name}"
+        qualified = f"{sql_name(old.name)}.{was.name}"
         if was.type.stored() != now.type.stored():
             self.out.todo.append(
                 f"change {qualified} back to {was.type.sql} ({now.type.sql} since {self.what}): "
@@ -224,11 +223,15 @@ class _Diff:
                 f"{column_name} --type '{was.type.sql}'` does it without a long lock"
             )
         if now.not_null and not was.not_null:
-            self.out.tx.append(f"ALTER TABLE {t} ALTER COLUMN {name(column_name)} DROP NOT NULL;")
+            self.out.tx.append(
+                f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP NOT NULL;"
+            )
         elif was.not_null and not now.not_null:
             self.out.not_nulls.append(not_null(t, column_name))
         if now.has_default and not was.has_default:
-            self.out.tx.append(f"ALTER TABLE {t} ALTER COLUMN {name(column_name)} DROP DEFAULT;")
+            self.out.tx.append(
+                f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP DEFAULT;"
+            )
         elif was.has_default and not now.has_default:
             self.out.todo.append(f"restore the default of {qualified}")
 
@@ -238,9 +241,9 @@ class _Diff:
             table = self.renames.tables.get(index.table, index.table)
             if key in renamed:
                 short = renamed[key].rpartition(".")[2]
-                self.out.tx.append(f"ALTER INDEX {name(key)} RENAME TO {name(short)};")
+                self.out.tx.append(f"ALTER INDEX {sql_name(key)} RENAME TO {sql_name(short)};")
             elif key not in self.before.indexes and table in self.before.tables:
-                self.out.concurrent.append(f"DROP INDEX CONCURRENTLY IF EXISTS {name(key)};")
+                self.out.concurrent.append(f"DROP INDEX CONCURRENTLY IF EXISTS {sql_name(key)};")
         for key, index in self.before.indexes.items():
             gone = key not in self.after.indexes and key not in renamed.values()
             if gone and index.table in origins:
@@ -250,18 +253,11 @@ class _Diff:
 def _create_index(index, *, concurrently: bool) -> str:
     unique = "UNIQUE " if index.unique else ""
     how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
-    columns = ", ".join(map(name, index.columns)) or "<columns: see where it was created>"
+    columns = ", ".join(map(sql_name, index.columns)) or "<columns: see where it was created>"
     note = (
         f"-- index {index.name} as the model knows it (columns only): compare with {index.origin}\n"
     )
-    return f"{note}CREATE {unique}INDEX {how}{name(index.name.rpartition('.')[2])} ON {name(index.table)} ({columns});"
-
-
-def name(dotted: str) -> str:
-    """A name as SQL: `public.` left out, quoted where it must be."""
-    schema, _, short = dotted.rpartition(".")
-    parts = [short] if schema in ("", "public") else [schema, short]
-    return ".".join(p if PLAIN.match(p) else '"' + p.replace('"', '""') + '"' for p in parts)
+    return f"{note}CREATE {unique}INDEX {how}{sql_name(index.name.rpartition('.')[2])} ON {sql_name(index.table)} ({columns});"
 
 
 def _texts(inverse: Inverse, target: Migration) -> list[tuple[str, str]]:

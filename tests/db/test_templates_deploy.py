@@ -74,16 +74,7 @@ def test_rename_column_expand_keeps_old_and_new_code_working_then_contract(track
         (-2, 80, 80),
         (-1, 70, 70),
     ]
-    new(
-        tracks,
-        "rename_plays_contract",
-        *flags,
-        "play_count",
-        "--type",
-        "bigint",
-        "--phase",
-        "contract",
-    )
+    new(tracks, "rename_plays_contract", *flags, "play_count", "--phase", "contract")
     lint_and_deploy(tracks)
     assert tracks.query(
         "select count(*) from pg_attribute where attrelid = 'tracks'::regclass and attname = 'plays' "
@@ -95,19 +86,21 @@ def test_rename_column_expand_keeps_old_and_new_code_working_then_contract(track
     tracks.query("insert into tracks (id, play_count) values (-3, 9)")  # new code goes on
 
 
-def test_change_column_type(tracks):
-    new(
-        tracks,
+def test_change_column_type_of_a_table_made_outside_the_migrations_warns(tracks):
+    made = tracks.cli(
+        "new",
         "widen_duration",
-        "--template",
-        "change-column-type",
-        "--table",
-        "tracks",
-        "--column",
-        "duration_ms",
-        "--type",
-        "bigint",
+        *("--template", "change-column-type", "--table", "tracks", "--column", "duration_ms"),
+        *("--type", "bigint"),
+        url=None,
     )
+    assert made.returncode == 0, made.stderr
+    assert made.stderr.splitlines() == [
+        "audifi-db: warning: tracks.duration_ms is not in the schema the migrations folder "
+        "leaves (made "
+        "outside its migrations?): its NOT NULL, default and indexes are not carried over to "
+        "duration_ms_new; give duration_ms_new what duration_ms has in a migration of your own"
+    ]
     lint_and_deploy(tracks)
     assert tracks.query(
         "select format_type(atttypid, atttypmod) from pg_attribute "
@@ -141,9 +134,9 @@ def test_a_bad_template_request_is_one_line_exit_2_and_writes_nothing(tracks):
     made = tracks.cli("new", "x", "--template", "rename-column", "--table", "tracks", url=None)
     assert made.returncode == 2 and "Traceback" not in made.stderr
     assert made.stderr.strip().splitlines() == [
-        "audifi-db: error: --template rename-column needs --from, --to, --type — e.g. "
+        "audifi-db: error: --template rename-column needs --from, --to — e.g. "
         "audifi-db new rename_plays --template rename-column --table tracks --from plays "
-        "--to play_count --type bigint"
+        "--to play_count"
     ]
     assert list(tracks.migrations.iterdir()) == []
 
@@ -220,6 +213,86 @@ def attributes(project, column: str) -> tuple:
         (column,),
     )
     return found
+
+
+def indexes(project) -> dict[str, str]:
+    return dict(
+        project.query("select indexname, indexdef from pg_indexes where tablename = 'songs'")
+    )
+
+
+def test_change_column_type_carries_not_null_default_indexes_and_unique_over(songs):
+    files = new(
+        songs,
+        "widen_plays",
+        "--template",
+        "change-column-type",
+        "--table",
+        "songs",
+        "--column",
+        "plays",
+        "--type",
+        "bigint",
+    )
+    lint_and_deploy(songs)
+    assert attributes(songs, "plays") == ("bigint", "NO", "0")
+    assert indexes(songs) == {
+        "songs_pkey": "CREATE UNIQUE INDEX songs_pkey ON public.songs USING btree (id)",
+        "songs_plays_key": "CREATE UNIQUE INDEX songs_plays_key ON public.songs USING btree (plays)",
+        "songs_plays_idx": "CREATE INDEX songs_plays_idx ON public.songs USING btree (plays)",
+        "songs_artist_plays_idx": "CREATE INDEX songs_artist_plays_idx ON public.songs "
+        "USING btree (artist_id, plays)",
+        "songs_title_idx": "CREATE INDEX songs_title_idx ON public.songs USING btree (title)",
+    }
+    assert songs.query(
+        "select contype, conname from pg_constraint where conrelid = 'songs'::regclass order by 2"
+    ) == [("p", "songs_pkey"), ("u", "songs_plays_key")]  # the NOT NULL check is gone
+    assert songs.query("select count(*) from songs where plays = id * 10") == [(ROWS,)]
+    songs.query("insert into songs (id, artist_id) values (0, 1)")  # code that omits plays
+    assert songs.query("select plays from songs where id = 0") == [(0,)]
+    assert len(files) == 6  # with indexes and not_null (unit/test_templates.py names them)
+
+
+def test_rename_column_carries_not_null_default_and_indexes_over_without_type(songs):
+    flags = ("--template", "rename-column", "--table", "songs", "--from", "title", "--to", "name")
+    new(songs, "rename_title", *flags)
+    lint_and_deploy(songs)
+    assert attributes(songs, "name") == ("text", "NO", None)  # the default moves at contract
+    assert "songs_name_idx" in indexes(songs)
+    old_code, new_code = "(id, artist_id, plays, title)", "(id, artist_id, plays, name)"
+    songs.query(f"insert into songs {old_code} values (-1, 1, -1, 'old')")
+    songs.query(f"insert into songs {new_code} values (-2, 1, -2, 'new')")
+    songs.query("insert into songs (id, artist_id, plays) values (-3, 1, -3)")  # either: default
+    assert songs.query("select id, title, name from songs where id < 0 order by id") == [
+        (-3, "untitled", "untitled"),
+        (-2, "new", "new"),
+        (-1, "old", "old"),
+    ]
+    new(songs, "rename_title_contract", *flags, "--phase", "contract")
+    lint_and_deploy(songs)
+    assert attributes(songs, "name") == ("text", "NO", "'untitled'::text")
+    assert indexes(songs)["songs_name_idx"] == (
+        "CREATE INDEX songs_name_idx ON public.songs USING btree (name)"
+    )
+    songs.query("insert into songs (id, artist_id, plays) values (-4, 1, -4)")
+    assert songs.query("select name from songs where id = -4") == [("untitled",)]
+
+
+def test_a_column_that_cannot_be_carried_over_is_refused_in_one_line_writing_nothing(songs):
+    before = sorted(songs.migrations.iterdir())
+    made = songs.cli(
+        "new",
+        "widen_id",
+        *("--template", "change-column-type", "--table", "songs", "--column", "id"),
+        *("--type", "numeric"),
+        url=None,
+    )
+    assert made.returncode == 2 and "Traceback" not in made.stderr
+    [line] = made.stderr.strip().splitlines()
+    assert line.startswith(
+        "audifi-db: error: --template change-column-type: songs.id is in the primary key songs_pkey"
+    ), line
+    assert sorted(songs.migrations.iterdir()) == before
 
 
 def test_revert_of_a_change_column_type_swap_deploys(songs):

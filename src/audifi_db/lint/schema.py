@@ -16,12 +16,15 @@ PostgreSQL does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from .column_types import ColumnType, Domain, is_utc
 
 LIVE = "the database"  # `origin` of what the live catalogue holds
+MAX_NAME = 63  # PostgreSQL's identifier length, in bytes
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
 
 
@@ -135,6 +138,13 @@ class Table:
         if self.rows is None:
             return ""
         return f"about {_rounded(self.rows)} rows"
+
+
+def sql_name(dotted: str) -> str:
+    """A name of the model as SQL: `public.` left out, quoted where it must be."""
+    schema, _, short = dotted.rpartition(".")
+    parts = [short] if schema in ("", "public") else [schema, short]
+    return ".".join(p if _PLAIN_NAME.match(p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def evolve(value, **changes):
