@@ -97,6 +97,23 @@ def _backfill(table: str, set_: str, where: str) -> Step:
     return _python(what, call, f"UPDATE {table} SET {set_} WHERE {where}")
 
 
+def _no_rows_to_fill(table: str, column: str) -> Step:
+    """Without a value for the rows there are: stop the deploy if there are any."""
+    check = (
+        f"DO $$BEGIN IF EXISTS (SELECT FROM {table} WHERE {column} IS NULL) THEN RAISE "
+        f"EXCEPTION '{table} has rows without {column} and the template was given no value "
+        "for them: fill them in the migration that stopped (its docstring says how), then "
+        "deploy again'; END IF; END$$"
+    )
+    what = (
+        "No value was given for the rows there are (--default or --backfill): this step "
+        f"stops the deploy, before the check that requires a value, if {table} has rows "
+        f"without {column}. To fill them, make the body of migrate:\n\n"
+        f'    ctx.backfill("{table}", set="{column} = <value>", where="{column} IS NULL")'
+    )
+    return _python(what, f"    ctx.execute(\n        {_python_string(check)}\n    )\n", check)
+
+
 def add_required_column(r: Request) -> list[Step]:
     table, column = r.table, r.column
     check = name(_base(table), column, "not_null")
@@ -106,6 +123,7 @@ def add_required_column(r: Request) -> list[Step]:
         new_rows = "New rows get the default from now on"
     else:
         new_rows = "New rows must give it a value once step 3 adds the check"
+    value = r.backfill or r.default
     return [
         _sql(
             "add_column",
@@ -113,7 +131,9 @@ def add_required_column(r: Request) -> list[Step]:
             "the rows there are.",
             add,
         ),
-        _backfill(table, f"{column} = {r.backfill or r.default}", f"{column} IS NULL"),
+        _backfill(table, f"{column} = {value}", f"{column} IS NULL")
+        if value
+        else _no_rows_to_fill(table, column),
         _sql(
             "add_check",
             "NOT VALID: the check holds for new and changed rows at once, without a scan of "

@@ -3,7 +3,8 @@ as its own migration, in order. Pure text: discovery writes the files.
 
 - `add-required-column`: add nullable (with the default for new rows) → backfill (Python)
   → CHECK (c IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL (no scan on PostgreSQL ≥ 12,
-  proven by the valid check) → drop the check.
+  proven by the valid check) → drop the check. With no value for the rows there are, the
+  backfill step only stops the deploy if there are rows to fill.
 - `rename-column`: add the new column → a trigger keeping both in sync for old and new code
   → batched copy → the old column's indexes, unique constraints and NOT NULL on the new one;
   `--phase contract` later drops the trigger and the old column, the new one taking its
@@ -112,12 +113,6 @@ def _check_options(request: Request) -> None:
         )
     if request.phase not in ("expand", "contract"):
         raise ConfigError(f"--phase {request.phase!r} is not a phase", "use expand or contract")
-    if request.template == "add-required-column" and not (request.default or request.backfill):
-        raise ConfigError(
-            "--template add-required-column needs the value existing rows get: --default EXPR "
-            "(also for new rows) or --backfill EXPR",
-            f"e.g. {EXAMPLES['add-required-column']}",
-        )
     for option, pattern in (
         ("table", TABLE),
         ("column", IDENTIFIER),

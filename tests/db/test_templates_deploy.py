@@ -312,3 +312,29 @@ def test_revert_of_a_change_column_type_swap_deploys(songs):
     assert songs.query("select count(duration_ms), count(duration_ms_new) from songs") == [
         (0, ROWS)
     ]
+
+
+def test_add_required_column_without_a_value_stops_before_the_check_on_a_table_with_rows(songs):
+    flags = ("--template", "add-required-column", "--table", "songs", "--column", "rating")
+    files = new(songs, "add_rating", *flags, "--type", "int")
+    assert len(files) == 6
+    linted = songs.cli("lint")
+    assert linted.returncode == 0, linted.stdout
+    deployed = songs.cli("deploy")
+    assert deployed.returncode == 1
+    assert "songs has rows without rating" in deployed.stderr, deployed.stderr
+    assert songs.query(
+        "select count(*) from pg_constraint where conname = 'songs_rating_not_null'"
+    ) == [(0,)]
+
+
+def test_add_required_column_without_a_value_on_an_empty_table(project):
+    project.write("20260101000001", "plays", "create table plays (id bigint primary key);\n")
+    flags = ("--template", "add-required-column", "--table", "plays", "--column", "at")
+    new(project, "add_at", *flags, "--type", "timestamptz")
+    lint_and_deploy(project)
+    [(nullable, default)] = project.query(
+        "select is_nullable, column_default from information_schema.columns "
+        "where table_name = 'plays' and column_name = 'at'"
+    )
+    assert (nullable, default) == ("NO", None)

@@ -101,10 +101,6 @@ def test_the_required_columns_backfill_uses_the_backfill_value_and_the_default_f
     [
         (Request("rename-column", table="t", from_="a"), r"rename-column needs --to \("),
         (Request("drop-column", table="t", column="c", type="int"), "--type does not apply"),
-        (
-            Request("add-required-column", table="t", column="c", type="int"),
-            "needs the value existing rows get: --default EXPR",
-        ),
         (Request("drop-column", table="T", column="c"), "--table 'T' is not a plain lower-case"),
         (Request("drop-column", table="t", column="c; drop"), "--column 'c; drop' is not"),
         (
@@ -310,3 +306,13 @@ def test_a_column_that_cannot_be_carried_over_is_refused(column, message):
     with pytest.raises(ConfigError, match=message) as refused:
         drafts(request, folder(SONGS))
     assert refused.value.hint, "says what to do"
+
+
+def test_add_required_column_without_a_value_checks_there_are_no_rows_to_fill():
+    request = Request("add-required-column", table="tracks", column="c", type="int")
+    made = {d.step + d.suffix: d for d in drafts(request)}
+    assert "SET DEFAULT" not in made["add_column.sql"].text
+    guard = made["backfill.py"]
+    assert "IF EXISTS (SELECT FROM tracks WHERE c IS NULL)" in guard.sql
+    assert "tracks has rows without c" in guard.sql
+    python_entry(Migration("20260101000001", "b", "b.py", "", guard.text))

@@ -8,9 +8,10 @@ import os
 from .options import command_parser
 
 TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME>_<step>):
-  add-required-column --table T --column C --type TYPE (--default EXPR | --backfill EXPR)
-      add nullable -> backfill in batches (.py) -> CHECK NOT VALID -> VALIDATE
-      -> SET NOT NULL (no scan) -> drop the check
+  add-required-column --table T --column C --type TYPE [--default EXPR] [--backfill EXPR]
+      add nullable -> backfill in batches (.py; given neither value, it stops the deploy
+      if there are rows to fill) -> CHECK NOT VALID -> VALIDATE -> SET NOT NULL (no scan)
+      -> drop the check
   rename-column --table T --from A --to B [--type TYPE] [--phase contract]
       add B (of A's type) -> trigger keeping A and B in sync -> batched copy -> A's
       indexes, unique constraints and NOT NULL on B; once no code uses A, --phase
