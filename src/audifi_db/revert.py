@@ -2,10 +2,10 @@
 changes", drafted from the linter's schema model before and after each of VERSION's
 statements, the last one undone first. Pure.
 
-The model knows tables, columns (type, NOT NULL, whether there is a default), constraints
-(kind, columns), indexes (columns, unique) and triggers by name, not the text of defaults,
-checks, foreign keys, functions or index expressions: what it cannot give back is a
-`-- TODO` line naming what to restore by hand. What a revert drops or renames is
+The model knows tables, columns (type, NOT NULL, the default's expression), constraints
+(kind, columns), indexes (columns, unique) and triggers by name, not the text of checks,
+foreign keys, functions or index expressions, nor a serial's or an identity's default: what
+it cannot give back is a `-- TODO` line naming what to restore by hand. What a revert drops or renames is
 acknowledged for the linter with the revert as its reason; a dropped column comes back
 empty, and the draft says so. Index builds go to a no-transaction migration of their own,
 as does restoring a NOT NULL (the linter's validated-check recipe).
@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
+from .lint.deparse import sql_of
 from .lint.embedded import expand
 from .lint.engine import replay_folder
 from .lint.recipes import not_null
 from .lint.replay import dotted_range
-from .lint.schema import SchemaModel, Table, sql_name
+from .lint.schema import Column, SchemaModel, Table, evolve, sql_name
 from .model import Migration
 from .sql import parse
 
@@ -133,7 +134,9 @@ class _Diff:
 
     def _dropped(self, table: Table) -> None:
         lines = [
-            f"  {sql_name(c.name)} {c.type.sql}{' NOT NULL' if c.not_null else ''}"
+            f"  {sql_name(c.name)} {c.type.sql}"
+            + (f" DEFAULT {sql_of(c.default)}" if c.default else "")
+            + (" NOT NULL" if c.not_null else "")
             for c in table.columns.values()
         ]
         for constraint in table.constraints.values():
@@ -156,7 +159,7 @@ class _Diff:
         self.out.todo += [
             f"restore the default of {sql_name(table.name)}.{c.name}"
             for c in table.columns.values()
-            if c.has_default
+            if c.has_default and c.default is None
         ]
         self.out.todo += [f"restore trigger {t} on {sql_name(table.name)}" for t in table.triggers]
 
@@ -209,10 +212,7 @@ class _Diff:
                     + (", and it was NOT NULL" if was.not_null else "")
                     + f"\nALTER TABLE {t} ADD COLUMN {sql_name(column_name)} {was.type.sql};"
                 )
-                if was.has_default:
-                    self.out.todo.append(
-                        f"restore the default of {sql_name(old.name)}.{column_name}"
-                    )
+                self._default(t, f"{sql_name(old.name)}.{column_name}", was)
 
     def _column(self, t: str, old: Table, column_name: str, was, now) -> None:
         qualified = f"{sql_name(old.name)}.{was.name}"
@@ -232,7 +232,18 @@ class _Diff:
             self.out.tx.append(
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP DEFAULT;"
             )
-        elif was.has_default and not now.has_default:
+        elif was.has_default and (not now.has_default or _default_sql(was) != _default_sql(now)):
+            self._default(t, qualified, evolve(was, name=column_name))
+
+    def _default(self, t: str, qualified: str, was: Column) -> None:
+        """`was`'s default back on its column (of that name now), or a TODO line when the
+        model has not its expression."""
+        if was.default is not None:
+            self.out.tx.append(
+                f"ALTER TABLE {t} ALTER COLUMN {sql_name(was.name)} SET DEFAULT "
+                f"{sql_of(was.default)};"
+            )
+        elif was.has_default:
             self.out.todo.append(f"restore the default of {qualified}")
 
     def _indexes(self, origins: dict[str, str]) -> None:
@@ -248,6 +259,10 @@ class _Diff:
             gone = key not in self.after.indexes and key not in renamed.values()
             if gone and index.table in origins:
                 self.out.concurrent.append(_create_index(index, concurrently=True))
+
+
+def _default_sql(column: Column) -> str | None:
+    return sql_of(column.default) if column.default is not None else None
 
 
 def _create_index(index, *, concurrently: bool) -> str:

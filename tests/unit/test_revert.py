@@ -84,17 +84,46 @@ def test_indexes_are_reverted_concurrently_in_a_migration_of_their_own():
 
 def test_what_the_model_cannot_give_back_is_a_todo_line():
     folder = [
-        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000001", "base", "CREATE TABLE t (id bigserial, n int CHECK (n > 0));\n"
+        ),
         migration(
             "20260101000002",
-            "retype",
-            "ALTER TABLE tracks ALTER COLUMN plays DROP DEFAULT;\n"
-            "ALTER TABLE tracks ADD COLUMN x int;\n",
+            "loosen",
+            "ALTER TABLE t ALTER COLUMN id DROP DEFAULT;\n"
+            "ALTER TABLE t DROP CONSTRAINT t_n_check;\n"
+            "ALTER TABLE t ADD COLUMN x int;\n",
         ),
     ]
     body = revert("20260101000002", folder)["revert"]
-    assert "-- TODO: restore the default of tracks.plays\n" in body
-    assert "ALTER TABLE tracks DROP COLUMN x;" in body
+    assert "-- TODO: restore the default of t.id\n" in body  # a sequence's: not an expression
+    assert "-- TODO: restore the check constraint t_n_check of t\n" in body
+    assert "ALTER TABLE t DROP COLUMN x;" in body
+
+
+def test_a_default_comes_back_with_its_expression():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002",
+            "defaults",
+            "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 1;\n"
+            "ALTER TABLE tracks ALTER COLUMN title SET DEFAULT 'untitled';\n",
+        ),
+        migration(
+            "20260101000003",
+            "drop",
+            "-- audifi-db: allow dropping-column the test's\nALTER TABLE tracks DROP COLUMN plays;\n",
+        ),
+    ]
+    changed = revert("20260101000002", folder)["revert"]
+    assert "ALTER TABLE tracks ALTER COLUMN title DROP DEFAULT;" in changed
+    assert "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 0;" in changed
+    dropped = revert("20260101000003", folder)["revert"]
+    assert dropped.endswith(
+        "ALTER TABLE tracks ADD COLUMN plays bigint;\n"
+        "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 1;\n"
+    )
 
 
 def test_the_drafts_are_lint_clean_once_the_folder_is_applied():
