@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from .errors import ConfigError
 from .lint.schema import MAX_NAME, Column, Index, SchemaModel, Table, sql_name
@@ -84,7 +85,7 @@ def carried(
             raise ConfigError(
                 f"{where}: {table_name} has no column {column_name} in the schema the "
                 "migrations folder leaves",
-                "check the table and column names (`audifi-db lint --explain` shows the schema)",
+                "check --table and the column's name against the migrations",
             )
         return Carried(known=False)
     refuse = _Refusal(where, f"{table_name}.{column_name}")
@@ -106,12 +107,12 @@ def carried(
                 "or another method)",
                 f"drop the index first and build it again on the new column after, or {BY_HAND}",
             )
-        rebuilt.append(_rebuilt(index, column_name, index_name, taken, unique_constraints))
+        rebuilt.append(_rebuilt(index, index_name, taken, unique_constraints))
     return Carried(
         known=True,
         type=column.type.sql,
         not_null=column.not_null,
-        default=_default_sql(column),
+        default=column.default_sql(),
         indexes=tuple(rebuilt),
     )
 
@@ -120,7 +121,7 @@ class _Refusal:
     def __init__(self, where: str, subject: str) -> None:
         self.where, self.subject = where, subject
 
-    def __call__(self, what: str, remedy: str) -> None:
+    def __call__(self, what: str, remedy: str) -> NoReturn:
         raise ConfigError(
             f"{self.where}: {self.subject} {what}: the template cannot carry that over safely",
             f"nothing was written; {remedy}",
@@ -157,7 +158,6 @@ def _check_column(model: SchemaModel, table: Table, column: Column, refuse: _Ref
 
 def _rebuilt(
     index: Index,
-    column: str,
     index_name: Callable[[str], str],
     taken: set[str],
     unique_constraints: set[str],
@@ -170,11 +170,3 @@ def _rebuilt(
         name = f"{wanted[: MAX_NAME - len(str(number)) - 1]}_{number}"
     taken.add(f"{schema}.{name}")
     return Rebuilt(schema, name, old, index.columns, index.unique, old in unique_constraints)
-
-
-def _default_sql(column: Column) -> str | None:
-    if column.default is None:
-        return None
-    from .lint.deparse import sql_of
-
-    return sql_of(column.default)

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ConfigError
-from .lint.deparse import sql_of
 from .lint.embedded import expand
 from .lint.engine import replay_folder
 from .lint.recipes import not_null
@@ -135,7 +134,7 @@ class _Diff:
     def _dropped(self, table: Table) -> None:
         lines = [
             f"  {sql_name(c.name)} {c.type.sql}"
-            + (f" DEFAULT {sql_of(c.default)}" if c.default else "")
+            + (f" DEFAULT {c.default_sql()}" if c.default else "")
             + (" NOT NULL" if c.not_null else "")
             for c in table.columns.values()
         ]
@@ -232,7 +231,7 @@ class _Diff:
             self.out.tx.append(
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP DEFAULT;"
             )
-        elif was.has_default and (not now.has_default or _default_sql(was) != _default_sql(now)):
+        elif was.has_default and (not now.has_default or was.default_sql() != now.default_sql()):
             self._default(t, qualified, evolve(was, name=column_name))
 
     def _default(self, t: str, qualified: str, was: Column) -> None:
@@ -241,7 +240,7 @@ class _Diff:
         if was.default is not None:
             self.out.tx.append(
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(was.name)} SET DEFAULT "
-                f"{sql_of(was.default)};"
+                f"{was.default_sql()};"
             )
         elif was.has_default:
             self.out.todo.append(f"restore the default of {qualified}")
@@ -259,10 +258,6 @@ class _Diff:
             gone = key not in self.after.indexes and key not in renamed.values()
             if gone and index.table in origins:
                 self.out.concurrent.append(_create_index(index, concurrently=True))
-
-
-def _default_sql(column: Column) -> str | None:
-    return sql_of(column.default) if column.default is not None else None
 
 
 def _create_index(index, *, concurrently: bool) -> str:

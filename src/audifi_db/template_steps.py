@@ -174,13 +174,21 @@ def _trigger(table: str, trigger: str) -> str:
     )
 
 
-def _expand(r: Request, old: str, new: str, trigger: str, body: str, sync_note: str) -> list[Step]:
+def _expand(
+    r: Request, c: Carried, old: str, new: str, trigger: str, body: str, sync_note: str
+) -> list[Step]:
     """Add the new column (of --type), the trigger keeping it filled, the batched copy."""
     set_, where = f"{new} = {_copy(r, old)}", f"{new} IS NULL AND {old} IS NOT NULL"
+    unknown = (
+        ""
+        if c.known
+        else f" The schema model does not know {old}: its NOT NULL, default and indexes are "
+        f"not carried over to {new}; add them in migrations of your own."
+    )
     return [
         _sql(
             f"add_{new}",
-            f"Adds {new} beside {old}, nullable: no rewrite, no scan.",
+            f"Adds {new} beside {old}, nullable: no rewrite, no scan.{unknown}",
             f"ALTER TABLE {r.table} ADD COLUMN {new} {r.type};\n",
         ),
         _sql("sync_trigger", sync_note, _sync_function(trigger, body) + _trigger(r.table, trigger)),
@@ -267,7 +275,7 @@ def rename_column(r: Request, c: Carried) -> list[Step]:
     )
     notes = f"Old code writes {old}, new code {new}: each insert and update fills in the other."
     return [
-        *_expand(r, old, new, trigger, sync, notes),
+        *_expand(r, c, old, new, trigger, sync, notes),
         *_carry_over(r, c, old, new, attach=True),
     ]
 
@@ -297,7 +305,7 @@ def change_column_type(r: Request, c: Carried) -> list[Step]:
     synced = f"Every insert and update sets {new} from {column} from now on."
     return [
         *_expand(
-            r, column, new, trigger, f"  NEW.{new} := CAST(NEW.{column} AS {r.type});\n", synced
+            r, c, column, new, trigger, f"  NEW.{new} := CAST(NEW.{column} AS {r.type});\n", synced
         ),
         *_carry_over(r, c, column, new, attach=False),
         _sql("swap", _swap_note(column, new, c), swap),
@@ -306,11 +314,6 @@ def change_column_type(r: Request, c: Carried) -> list[Step]:
 
 def _swap_note(column: str, new: str, c: Carried) -> str:
     note = f"The swap, in one short transaction: {column} goes, with its indexes, and {new} takes"
-    if not c.known:
-        return (
-            f"{note} its name. The schema model does not know {column}: its NOT NULL, default "
-            f"and indexes are not carried over; add them to {new} in migrations before this one."
-        )
     taken = ["its name"] + [
         what for what, has in (("its default", c.default), ("its index names", c.indexes)) if has
     ]

@@ -44,6 +44,14 @@ class Column:
     new: bool = False
     default: dict | None = field(default=None, compare=False, repr=False)
 
+    def default_sql(self) -> str | None:
+        """The default's expression as SQL; None when the model has none."""
+        if self.default is None:
+            return None
+        from .deparse import sql_of  # pglast's printer: only drafts pay for it
+
+        return sql_of(self.default)
+
 
 @dataclass(frozen=True)
 class Constraint:

@@ -110,8 +110,6 @@ def test_the_live_catalogue_becomes_the_same_model():
 
 
 def test_a_default_keeps_its_expression_for_drafts():
-    from audifi_db.lint.deparse import sql_of
-
     schema = model(
         "CREATE TABLE t (a int DEFAULT 0, b timestamptz, c bigserial, d int DEFAULT NULL);\n"
         "ALTER TABLE t ALTER COLUMN b SET DEFAULT now() - interval '1 day';\n"
@@ -119,9 +117,9 @@ def test_a_default_keeps_its_expression_for_drafts():
     )
     columns = schema.tables["public.t"].columns
     assert columns["a"].default is None and not columns["a"].has_default
-    assert sql_of(columns["b"].default) == "now() - CAST('1 day' AS interval)"
+    assert columns["b"].default_sql() == "now() - CAST('1 day' AS interval)"
     assert columns["c"].has_default and columns["c"].default is None  # a sequence's
-    assert sql_of(columns["d"].default) == "NULL"
+    assert columns["d"].default_sql() == "NULL"
 
 
 def test_an_index_is_plain_when_its_columns_say_all_there_is_to_it():
