@@ -21,7 +21,7 @@ from .lint.embedded import expand
 from .lint.engine import replay_folder
 from .lint.recipes import not_null
 from .lint.replay import dotted_range
-from .lint.schema import Column, SchemaModel, Table, evolve, sql_name
+from .lint.schema import Column, Index, SchemaModel, Table, evolve, sql_name
 from .model import Migration
 from .sql import parse
 
@@ -29,11 +29,13 @@ from .sql import parse
 @dataclass
 class Inverse:
     """The statements (and TODO lines) that undo a migration, by where they must run, each
-    list in the order to run it."""
+    list in the order to run it. The no-transaction parts run after the transaction: one
+    statement's inverse holds them as what to render (an Index to build again, a (table,
+    column) to make NOT NULL) until they are named as the transaction leaves things."""
 
     tx: list[str] = field(default_factory=list)  # one transaction
-    concurrent: list[str] = field(default_factory=list)  # no-transaction: indexes
-    not_nulls: list[str] = field(default_factory=list)  # no-transaction: the check recipe
+    concurrent: list = field(default_factory=list)  # no-transaction: indexes
+    not_nulls: list = field(default_factory=list)  # no-transaction: the check recipe
     todo: list[str] = field(default_factory=list)
 
     def after(self, later: Inverse) -> None:
@@ -66,14 +68,43 @@ def _undo(model: SchemaModel, target: Migration) -> Inverse:
     the last statement's first: a migration is undone in reverse order."""
     what = f"{target.version}_{target.name}"
     undone = Inverse()
+    earlier: list[_Renames] = []
     model.begin_file(target.path, in_run=True)
     for top in parse(target.sql, target.path):
         for statement in expand(top):
             before = model.snapshot()
             renames = _renames(model, statement)
             model.apply(statement)
-            undone.after(_Diff(before, model, renames, what).inverse())
+            undone.after(_rendered(_Diff(before, model, renames, what).inverse(), earlier))
+            earlier.append(renames)
     return undone
+
+
+def _rendered(inverse: Inverse, earlier: list[_Renames]) -> Inverse:
+    """`inverse` with its no-transaction parts as SQL, named as before the migration: they
+    run once the transaction has undone the renames of `earlier` statements too."""
+    inverse.concurrent = [
+        item if isinstance(item, str) else _create_index(_index_before(item, earlier), True)
+        for item in inverse.concurrent
+    ]
+    inverse.not_nulls = [
+        not_null(sql_name(table), column)
+        for table, column in (_before(key, name, earlier) for key, name in inverse.not_nulls)
+    ]
+    return inverse
+
+
+def _before(table: str, column: str, earlier: list[_Renames]) -> tuple[str, str]:
+    """(table, column) as named before the `earlier` statements renamed them."""
+    for renames in reversed(earlier):
+        column = renames.columns.get((table, column), column)
+        table = renames.tables.get(table, table)
+    return table, column
+
+
+def _index_before(index: Index, earlier: list[_Renames]) -> Index:
+    columns = tuple(_before(index.table, c, earlier)[1] for c in index.columns)
+    return evolve(index, table=_before(index.table, "", earlier)[0], columns=columns)
 
 
 @dataclass
@@ -154,7 +185,7 @@ class _Diff:
         constrained = {c.name for c in table.constraints.values()}
         for index in (self.before.indexes[k] for k in sorted(table.indexes)):
             if index.name.rpartition(".")[2] not in constrained:
-                self.out.tx.append(_create_index(index, concurrently=False))
+                self.out.tx.append(_create_index(index, False))
         self.out.todo += [
             f"restore the default of {sql_name(table.name)}.{c.name}"
             for c in table.columns.values()
@@ -197,7 +228,7 @@ class _Diff:
                 self.out.tx.append(self._allow("dropping-column", f"added {column_name}"))
                 self.out.tx.append(f"ALTER TABLE {t} DROP COLUMN {sql_name(column_name)};")
                 continue
-            self._column(t, old, column_name, was, column)
+            self._column(new.name, old, column_name, was, column)
             if originals[column_name] != column_name:
                 self.out.tx.append(self._allow("renaming-column", f"renamed {was.name}"))
                 self.out.tx.append(
@@ -213,8 +244,8 @@ class _Diff:
                 )
                 self._default(t, f"{sql_name(old.name)}.{column_name}", was)
 
-    def _column(self, t: str, old: Table, column_name: str, was, now) -> None:
-        qualified = f"{sql_name(old.name)}.{was.name}"
+    def _column(self, key: str, old: Table, column_name: str, was: Column, now: Column) -> None:
+        t, qualified = sql_name(key), f"{sql_name(old.name)}.{was.name}"
         if was.type.stored() != now.type.stored():
             self.out.todo.append(
                 f"change {qualified} back to {was.type.sql} ({now.type.sql} since {self.what}): "
@@ -226,8 +257,10 @@ class _Diff:
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP NOT NULL;"
             )
         elif was.not_null and not now.not_null:
-            self.out.not_nulls.append(not_null(t, column_name))
+            self.out.not_nulls.append((key, column_name))
         if now.has_default and not was.has_default:
+            if now.not_null:
+                self.out.tx.append(self._allow("dropping-required-column-default", "set it"))
             self.out.tx.append(
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP DEFAULT;"
             )
@@ -257,10 +290,10 @@ class _Diff:
         for key, index in self.before.indexes.items():
             gone = key not in self.after.indexes and key not in renamed.values()
             if gone and index.table in origins:
-                self.out.concurrent.append(_create_index(index, concurrently=True))
+                self.out.concurrent.append(index)
 
 
-def _create_index(index, *, concurrently: bool) -> str:
+def _create_index(index: Index, concurrently: bool) -> str:
     unique = "UNIQUE " if index.unique else ""
     how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
     columns = ", ".join(map(sql_name, index.columns)) or "<columns: see where it was created>"

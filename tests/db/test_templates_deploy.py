@@ -295,11 +295,18 @@ def test_a_column_that_cannot_be_carried_over_is_refused_in_one_line_writing_not
     assert sorted(songs.migrations.iterdir()) == before
 
 
-def test_revert_of_a_change_column_type_swap_deploys(songs):
+@pytest.mark.parametrize(
+    "column, was",
+    [
+        ("duration_ms", ("integer", "YES", None)),
+        ("plays", ("integer", "YES", "0")),  # its default, index names, unique constraint
+    ],
+)
+def test_revert_of_a_change_column_type_swap_deploys(songs, column, was):
     files = new(
         songs,
-        "widen_duration",
-        *("--template", "change-column-type", "--table", "songs", "--column", "duration_ms"),
+        "widen",
+        *("--template", "change-column-type", "--table", "songs", "--column", column),
         *("--type", "bigint"),
     )
     lint_and_deploy(songs)
@@ -307,11 +314,11 @@ def test_revert_of_a_change_column_type_swap_deploys(songs):
     version = swap.rpartition("/")[2].partition("_")[0]
     new(songs, "undo_swap", "--template", "revert", "--of", version)
     lint_and_deploy(songs)
-    assert attributes(songs, "duration_ms") == ("integer", "YES", None)  # back, empty
-    assert attributes(songs, "duration_ms_new") == ("bigint", "YES", None)
-    assert songs.query("select count(duration_ms), count(duration_ms_new) from songs") == [
-        (0, ROWS)
-    ]
+    assert attributes(songs, column) == was  # back, empty
+    assert attributes(songs, f"{column}_new")[0] == "bigint"
+    assert songs.query(f"select count({column}), count({column}_new) from songs") == [(0, ROWS)]
+    built = {name: sql for name, sql in indexes(songs).items() if name.endswith("_new")}
+    assert all(sql.endswith(f"{column}_new)") for sql in built.values()), built
 
 
 def test_add_required_column_without_a_value_stops_before_the_check_on_a_table_with_rows(songs):

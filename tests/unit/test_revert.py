@@ -206,3 +206,21 @@ def test_an_index_renamed_is_renamed_back_not_rebuilt():
         "-- undone first: review every line.\n"
         "ALTER INDEX tracks_by_title RENAME TO tracks_title_idx;\n"
     }
+
+
+def test_what_runs_after_the_transaction_is_named_as_the_transaction_leaves_it():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002",
+            "rename_then_loosen",
+            "-- audifi-db: allow renaming-column the test's\n"
+            "ALTER TABLE tracks RENAME COLUMN title TO name;\n"
+            "ALTER TABLE tracks ALTER COLUMN name DROP NOT NULL;\n"
+            "DROP INDEX tracks_title_idx;\n",
+        ),
+    ]
+    made = revert("20260101000002", folder)
+    assert "ALTER TABLE tracks RENAME COLUMN name TO title;" in made["revert"]
+    assert "ON tracks (title);" in made["revert_indexes"]
+    assert "ALTER TABLE tracks ALTER COLUMN title SET NOT NULL;" in made["revert_not_null"]
