@@ -138,7 +138,8 @@ def _carried(
     if request.template == "rename-column":
 
         def index_name(index: str) -> str:
-            return index.replace(old, new, 1) if old in index else name(index, new)
+            word = re.compile(rf"(?:^|(?<=_)){re.escape(old)}(?=_|$)")  # not within a word
+            return word.sub(new, index, count=1) if word.search(index) else name(index, new)
     else:
 
         def index_name(index: str) -> str:

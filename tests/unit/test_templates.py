@@ -316,3 +316,13 @@ def test_add_required_column_without_a_value_checks_there_are_no_rows_to_fill():
     assert "IF EXISTS (SELECT FROM tracks WHERE c IS NULL)" in guard.sql
     assert "tracks has rows without c" in guard.sql
     python_entry(Migration("20260101000001", "b", "b.py", "", guard.text))
+
+
+def test_a_rebuilt_index_is_named_after_the_new_column_where_its_name_has_the_old_one():
+    migrations = folder(
+        "CREATE TABLE t (id int PRIMARY KEY, art text, n int);\n"
+        "CREATE INDEX t_art_n ON t (art, n);\nCREATE INDEX t_artist ON t (art);\n"
+    )
+    made = steps(Request("rename-column", table="t", from_="art", to="x"), migrations)
+    assert "IF NOT EXISTS t_x_n ON t (x, n);" in made["indexes.sql"]
+    assert "IF NOT EXISTS t_artist_x ON t (x);" in made["indexes.sql"]  # not t_xist
