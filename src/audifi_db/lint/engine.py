@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # protocols for the type checker only: creating them costs ev
 
     class FolderMigration(PendingMigration, Protocol):
         version: str
+        is_python: bool
 
 
 def lint_source(
@@ -90,6 +91,16 @@ def replay_source(path: str, text: str, schema: SchemaModel, *, in_run: bool = F
     for top in statements:
         for statement in expand(top):
             schema.apply(statement)
+
+
+def replay_folder(migrations: Iterable[FolderMigration]) -> SchemaModel:
+    """The schema `migrations` leave, as applied (Python ones change nothing the model
+    can see)."""
+    schema = SchemaModel()
+    for migration in migrations:
+        if not migration.is_python:
+            replay_source(str(migration.path), migration.sql, schema)
+    return schema
 
 
 def lint_pending(

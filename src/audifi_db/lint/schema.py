@@ -16,18 +16,24 @@ PostgreSQL does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from .column_types import ColumnType, Domain, is_utc
 
 LIVE = "the database"  # `origin` of what the live catalogue holds
+MAX_NAME = 63  # PostgreSQL's identifier length, in bytes
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column; `since` is where its current type was set (a file, or the database)."""
+    """A column; `since` is where its current type was set (a file, or the database).
+    `default` is the default's expression as parsed (`lint.deparse.sql_of` gives its SQL),
+    None when there is none or it is not an expression the model read: a serial's,
+    an identity's, a generated column's, the live catalogue's."""
 
     name: str
     type: ColumnType
@@ -36,12 +42,23 @@ class Column:
     since: str = LIVE
     origin: str = LIVE
     new: bool = False
+    default: dict | None = field(default=None, compare=False, repr=False)
+
+    def default_sql(self) -> str | None:
+        """The default's expression as SQL; None when the model has none."""
+        if self.default is None:
+            return None
+        from .deparse import sql_of  # pglast's printer: only drafts pay for it
+
+        return sql_of(self.default)
 
 
 @dataclass(frozen=True)
 class Constraint:
     """A table constraint. `kind`: check, foreign, unique, primary, exclusion.
-    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`."""
+    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`. A foreign key
+    `references` a table, and its `referenced` columns (empty: the table's primary key, or
+    not read, from the live catalogue)."""
 
     name: str
     kind: str
@@ -50,16 +67,28 @@ class Constraint:
     not_null_of: str | None = None
     references: str | None = None
     added_in: str = LIVE
+    referenced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Index:
+    """An index: its key `columns` (those named plainly), and the columns it `mentions`
+    otherwise (in an expression, its predicate, INCLUDE). `plain`: its columns and `unique`
+    are all there is to it (a B-tree on plain columns in their default order), so it can
+    be built again from the model; False when not known (the live catalogue's)."""
+
     name: str  # qualified, like tables
     table: str
     columns: tuple[str, ...] = ()
     unique: bool = False
     valid: bool = True
     origin: str = LIVE
+    plain: bool = False
+    mentions: tuple[str, ...] = ()
+
+    def on(self, column: str) -> bool:
+        """Whether the index reads `column` (dropping the column drops the index)."""
+        return column in self.columns or column in self.mentions
 
 
 @dataclass
@@ -117,6 +146,13 @@ class Table:
         if self.rows is None:
             return ""
         return f"about {_rounded(self.rows)} rows"
+
+
+def sql_name(dotted: str) -> str:
+    """A name of the model as SQL: `public.` left out, quoted where it must be."""
+    schema, _, short = dotted.rpartition(".")
+    parts = [short] if schema in ("", "public") else [schema, short]
+    return ".".join(p if _PLAIN_NAME.match(p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def evolve(value, **changes):
@@ -274,8 +310,17 @@ class SchemaModel:
         found = self.tables.get(table)
         for key in list(found.indexes) if found else ():
             index = self.indexes[key]
-            if column is None or column in index.columns:
+            if column is None or index.on(column):
                 yield index
+
+    def foreign_keys_to(self, table: str) -> list[tuple[Table, Constraint]]:
+        """The foreign keys referencing `table`, each with the table it is on."""
+        return [
+            (referencing, constraint)
+            for referencing in self.tables.values()
+            for constraint in referencing.constraints.values()
+            if constraint.kind == "foreign" and constraint.references == table
+        ]
 
     def add_index(self, index: Index) -> None:
         self.drop_index(index.name)

@@ -25,16 +25,18 @@ def new(
     report: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """A new empty migration, or the migrations of a template (`<name>_<step>`), each with
-    the next version; `report` hears of other migrations of the same name."""
+    the next version; `report` hears of other migrations of the same name, and of a column
+    a template cannot read in the folder's schema."""
     folder = settings.migrations.dir
     discovery.check_name(name)
     if template is None:
         drafted = [(name, None, ".sql")]
     else:
-        from ..templates import drafts
+        from ..templates import READ_THE_FOLDER, drafts
 
-        migrations = discovery.discover(folder) if template.template == "revert" else []
-        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in drafts(template, migrations)]
+        migrations = discovery.discover(folder) if template.template in READ_THE_FOLDER else []
+        made = drafts(template, migrations, report)
+        drafted = [(f"{name}_{d.step}", d.text, d.suffix) for d in made]
     taken = [file for step, *_ in drafted for file in discovery.named(folder, step)]
     paths = [
         discovery.create_migration(folder, step, text=text, suffix=suffix)
