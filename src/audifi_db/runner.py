@@ -196,6 +196,7 @@ class Runner:
                         target=self.target,
                         command=self.command,
                         pending=tuple(s.filename for s in todo),
+                        pending_total=len(todo),
                     )
                 )
                 history = session.history.for_run(run_id(), {})
@@ -211,7 +212,8 @@ class Runner:
         self, session: Session, migrations: Sequence[Migration]
     ) -> tuple[RunResult, GuardContext]:
         items = statuses(migrations, session.history.read())
-        statements = {m.version: statements_of(m) for m in not_yet_applied(items)}
+        unapplied = not_yet_applied(items)
+        statements = {m.version: statements_of(m) for m in unapplied}
         plan = plan_deploy(
             items,
             statements,
@@ -225,6 +227,7 @@ class Runner:
                 command=self.command,
                 pending=tuple(step.migration.filename for step in plan.steps),
                 dry_run=self.options.dry_run,
+                pending_total=len(unapplied),
             )
         )
         ctx = GuardContext(

@@ -79,6 +79,23 @@ def test_a_failed_run_keeps_the_last_success(project, tmp_path):
     )
 
 
+def test_pending_counts_every_migration_not_applied_after_a_targeted_run(project, tmp_path):
+    textfile = tmp_path / "audifi.prom"
+    env = project.env(AUDIFI_DB_METRICS_TEXTFILE=str(textfile))
+    project.write("20260101000001", "create", FINE)
+    project.write("20260101000002", "more", "INSERT INTO t VALUES (8);\n")
+    project.write("20260101000003", "index", "CREATE INDEX t_id_idx ON t (id);\n")
+    done = project.cli("deploy", "--target", "20260101000002", env=env)
+    assert done.returncode == 0, done.stderr
+    found = families(textfile)
+    assert one(found["audifi_db_run_migrations_applied"]) == 2
+    assert one(found["audifi_db_migrations_pending"]) == 1  # the one past the target
+
+    project.write("20260101000004", "bad", "INSERT INTO t VALUES ('x');\n")
+    assert project.cli("deploy", env=env).returncode == 1
+    assert one(families(textfile)["audifi_db_migrations_pending"]) == 1  # the failed one
+
+
 def test_an_unwritable_textfile_is_one_line_and_the_deploy_goes_on(project):
     project.write("20260101000001", "create", FINE)
     env = project.env(AUDIFI_DB_METRICS_TEXTFILE="/nonexistent/folder/audifi.prom")

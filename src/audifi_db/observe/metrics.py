@@ -42,7 +42,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Relations the migration locked, by the strongest mode it held on each.",
         (*_MIGRATION, "mode"),
     ),
-    "audifi_db_migrations_pending": ("Migrations still pending after the last run.", ()),
+    "audifi_db_migrations_pending": ("Migrations not yet applied after the last run.", ()),
     "audifi_db_run_migrations_applied": ("Migrations the last run applied.", ()),
     "audifi_db_last_run_success": ("1 if the last run succeeded, else 0.", ()),
     "audifi_db_last_run_timestamp_seconds": ("When the last run ended (Unix time).", ()),
@@ -114,7 +114,7 @@ class PrometheusMetrics:
                     put("audifi_db_migration_locked_relations", count, **ident, mode=mode)
         applied = sum(m["state"] == "applied" for m in self.migrations)
         success = isinstance(ended, events.RunFinished)
-        put("audifi_db_migrations_pending", max(0, len(self.started.pending) - applied))
+        put("audifi_db_migrations_pending", max(0, self.started.pending_total - applied))
         put("audifi_db_run_migrations_applied", applied)
         put("audifi_db_last_run_success", float(success))
         put("audifi_db_last_run_timestamp_seconds", ended.at.timestamp())
