@@ -20,12 +20,11 @@ from typing import Any
 
 from .. import events, threads
 from ..config_sections import AlertsSettings
-from . import observed
+from . import END_WAIT_SECONDS, observed
 from .delivery import Poster
 
 CONNECTION_ERRORS = frozenset({"ConnectError", "LockTimeoutError", "LockLostError"})
 STAGING_GATE = "promotion"
-CLOSE_WAIT_SECONDS = 3.0  # at the end of a run, for alerts still in flight
 
 
 def _slack(text: str) -> str:
@@ -100,9 +99,10 @@ class Alerts:
         self.send("long_running", event, running_seconds=self.settings.long_running_seconds)
 
     def close(self) -> None:
-        """Stop the timer; give alerts in flight a few seconds, then give up on them."""
+        """Stop the timer; give alerts still in flight END_WAIT_SECONDS at most (none when
+        every alert was answered), then give up on them."""
         self._timer.stop()
-        deadline = time.monotonic() + min(CLOSE_WAIT_SECONDS, self.settings.timeout_seconds)
+        deadline = time.monotonic() + min(END_WAIT_SECONDS, self.settings.timeout_seconds)
         while not all(p.idle() for p in self.posters) and time.monotonic() < deadline:
             time.sleep(0.02)
         for poster in self.posters:
