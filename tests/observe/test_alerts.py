@@ -58,7 +58,12 @@ def test_the_json_format_carries_every_field_and_no_password(project, webhook):
 
 def test_the_long_running_alert_arrives_while_the_migration_still_runs(project, webhook):
     project.write("20260101000001", "waits", "SELECT pg_advisory_xact_lock(99);\n")
-    env = alerting(project, webhook.url, AUDIFI_DB_ALERTS_LONG_RUNNING_SECONDS="1")
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_LONG_RUNNING_SECONDS="1",
+        AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0",  # one long wait, not lock_retry's timeouts
+    )
     with project.holding(99):
         runner = project.spawn("deploy", env=env)
         (alert,) = webhook.wait(timeout=30)
@@ -92,10 +97,46 @@ def test_a_lock_wait_past_its_limit_alerts(project, webhook):
     assert "migration lock" in webhook.wait()[0].json()["text"]
 
 
+def test_lock_waits_alert_once_naming_the_blocker_then_the_deadline_says_so(project, webhook):
+    project.query("create table t (id int)")
+    project.write("20260101000001", "add_c", "SELECT 1;\nALTER TABLE t ADD COLUMN c int;\n")
+    blocker = psycopg2.connect(project.url, application_name="nightly report")
+    blocker.cursor().execute("select count(*) from t")  # holds ACCESS SHARE until closed
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_FORMAT="json",
+        AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS="1.5",
+    )
+    done = project.cli("deploy", env=env)
+    pid = blocker.get_backend_pid()
+    blocker.close()
+    assert done.returncode == 1 and "gave up waiting for locks" in done.stderr
+    timeouts = done.stderr.count("timed out waiting for a lock")
+    assert timeouts >= 3
+
+    retrying, deadline = (r.json() for r in webhook.wait(2))
+    who = f"pid {pid} (user postgres, application 'nightly report', "
+    assert retrying["alert"] == "lock_retry" and retrying["event"] == "lock_timeout"
+    assert retrying["version"] == "20260101000001" and retrying["name"] == "add_c"
+    assert retrying["blockers"][0]["pid"] == pid and retrying["attempt"] == 1
+    where = f"20260101000001_add_c on local (database {project.url.rsplit('/', 1)[1]})"
+    assert f"{where} is waiting for locks" in retrying["text"]
+    assert "statement 2 (line 2)" in retrying["text"] and who in retrying["text"]
+    assert deadline["alert"] == "lock_deadline" and deadline["event"] == "migration_failed"
+    assert deadline["sqlstate"] == "55P03" and deadline["line"] == 2
+    assert deadline["attempts"] == timeouts and deadline["blockers"][0]["pid"] == pid
+    assert f"{where} gave up waiting for locks after {timeouts} attempts" in deadline["text"]
+    assert "[online] retry_deadline_seconds" in deadline["text"] and who in deadline["text"]
+    time.sleep(0.5)
+    assert len(webhook.received) == 2  # one lock_retry alert for all the timeouts
+
+
 def test_a_connection_lost_mid_run_alerts(project, webhook):
     project.write("20260101000001", "waits", "SELECT pg_advisory_xact_lock(98);\n")
     with project.holding(98):
-        runner = project.spawn("deploy", env=alerting(project, webhook.url))
+        env = alerting(project, webhook.url, AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0")
+        runner = project.spawn("deploy", env=env)
         pid = wait_for(
             lambda: project.query(
                 "select pid from pg_stat_activity where datname = current_database() "
