@@ -150,24 +150,50 @@ def test_a_connection_lost_mid_run_alerts(project, webhook):
     assert "lost the database connection" in text
 
 
-def test_a_failed_backup_and_a_deploy_past_the_staging_gate_alert(webhook):
-    """The backup and promotion guards come from other branches: their events, fed to the
-    listener through the real fan-out, reach a real server."""
-    target = events.Target("production", "audifi", "postgresql://deploy:***@db/audifi")
-    alerts = Alerts(AlertsSettings(webhook_url=(webhook.url,), format="json"), print)
-    with Fanout([alerts]) as fanout:
-        fanout.emit(events.RunStarted(target=target, command="deploy"))
-        fanout.emit(events.GuardOverridden(target=target, guard="plan", reason="r", by="ci"))
-        fanout.emit(
-            events.GuardOverridden(
-                target=target, guard="promotion", reason="hotfix INC-42", by="ana@ci"
-            )
-        )
-        fanout.emit(events.BackupFailed(target=target, message="pg_dump: connection refused"))
-    bodies = [r.json() for r in webhook.wait(2)]
-    assert [b["alert"] for b in bodies] == ["staging_gate_overridden", "backup_failed"]
-    assert "hotfix INC-42" in bodies[0]["text"] and "ana@ci" in bodies[0]["text"]
-    assert "pg_dump: connection refused" in bodies[1]["text"]
+def test_a_failed_backup_alerts(project, webhook, tmp_path):
+    project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
+    no_tools = tmp_path / "no-tools"
+    no_tools.mkdir()
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_FORMAT="json",
+        AUDIFI_DB_BACKUP_BEFORE_DEPLOY="true",
+        AUDIFI_DB_BACKUP_DIR=str(tmp_path / "backups"),
+        AUDIFI_DB_BACKUP_BIN_DIR=str(no_tools),
+    )
+    done = project.cli("deploy", env=env)
+    assert done.returncode == 1
+    assert project.query("select to_regclass('t')") == [(None,)]  # stopped before it
+    (alert,) = (r.json() for r in webhook.wait())
+    assert alert["alert"] == "backup_failed" and alert["event"] == "backup_failed"
+    assert "the backup before a deploy to local (database" in alert["text"]
+    assert f"failed: no pg_dump found (in [backup] bin_dir {no_tools})" in alert["text"]
+    time.sleep(0.5)
+    assert len(webhook.received) == 1  # the run's failure adds no second alert
+
+
+def test_a_production_deploy_past_the_staging_gate_alerts(project, webhook):
+    project.write("20260101000001", "fine", "SELECT 1;\n")
+    env = alerting(project, webhook.url, PRODUCTION_DATABASE_URL=project.url)
+    done = project.cli(
+        "deploy",
+        "--env",
+        "production",
+        "--skip-staging-check",
+        "hotfix INC-42",
+        "--skip-backup",  # another guard overridden: no alert of its own
+        "restore point taken by hand",
+        url=None,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    (alert,) = (r.json() for r in webhook.wait())
+    text = alert["text"]
+    assert "a deploy to production (database" in text and "went past the staging gate" in text
+    assert "hotfix INC-42" in text and "overridden by " in text
+    time.sleep(0.5)
+    assert len(webhook.received) == 1
 
 
 def test_an_unreachable_or_hanging_webhook_leaves_the_deploy_alone(project, webhook_factory):
