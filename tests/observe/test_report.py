@@ -127,6 +127,27 @@ def test_the_report_needs_no_script(project, history_made, browser, tmp_path):
     context.close()
 
 
+def test_a_migration_edited_after_it_was_applied_shows_as_drifted(project, browser, tmp_path):
+    project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
+    edited = project.write("20260101000002", "index", "CREATE INDEX t_id ON t (id);\n")
+    assert project.cli("deploy").returncode == 0
+    edited.write_text("CREATE INDEX t_id ON t (id DESC);\n")
+    page_file = tmp_path / "report.html"
+    done = project.cli("report", "--html", str(page_file), "--env", "local")
+    assert done.returncode == 0, done.stderr
+
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    local = page.locator("#env-local")
+    badge = local.locator(".badge")
+    assert badge.inner_text() == "drifted checksums" and "bad" in badge.get_attribute("class")
+    assert "2 migrations: 1 applied, 1 changed" in local.inner_text()
+    attention = local.locator("table", has_text="last error").inner_text()
+    page.close()
+    assert "20260101000002\tindex\tchanged" in attention
+    assert "20260101000001" not in attention  # the untouched one needs no attention
+
+
 def test_lock_retries_and_a_lock_deadline_are_kept_in_history_and_shown(project, browser, tmp_path):
     env = project.env(AUDIFI_DB_METRICS_ENABLED="true")
     project.query("create table t (id int)")
