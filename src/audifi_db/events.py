@@ -64,12 +64,14 @@ def _plain(value: object) -> object:
 
 @dataclass(frozen=True, kw_only=True)
 class RunStarted(Event):
-    """A command began: what it will apply, in order (`version_name`)."""
+    """A command began: what it will apply, in order (`version_name`); `pending_total`
+    counts every migration not yet applied, those past `--target` too."""
 
     NAME = "run_started"
     command: str
     pending: tuple[str, ...] = ()
     dry_run: bool = False
+    pending_total: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

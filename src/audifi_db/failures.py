@@ -14,7 +14,7 @@ from .errors import (
     PythonMigrationError,
     ServerError,
 )
-from .model import NO_TRANSACTION_RULE, Migration, RunStatement
+from .model import NO_TRANSACTION_RULE, Migration, RunStatement, who_blocked
 
 if TYPE_CHECKING:  # pure text: the outcomes are read, never made, here
     from .strategies import Failed
@@ -82,7 +82,7 @@ def failure_error(
             hint,
         )
     if blocked(outcome):
-        who = "; ".join(b.describe() for b in outcome.blockers) or "a session not identified"  # type: ignore[attr-defined]
+        who = who_blocked(outcome.blockers)  # type: ignore[attr-defined]
         return LockDeadlineError(
             f"{migration.path}:{line}: migration {migration.version} gave up waiting for locks "
             f"after {attempts} attempt(s): statement {stmt.index + 1} was last blocked by {who}",

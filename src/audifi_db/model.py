@@ -3,7 +3,7 @@ every command imports them, a deploy makes thousands), no behaviour beyond namin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -147,6 +147,16 @@ class BlockingSession(NamedTuple):
     xact_start: datetime | None = None
     backend: str | None = None  # backend_type: `client backend`, `autovacuum worker`, …
 
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> BlockingSession:
+        """From its plain form: a `lock_timeout` event's `blockers`, or the JSON of a history
+        row's `metrics.lock_waits.blockers` (times as ISO 8601 text)."""
+        values = {k: data.get(k) for k in cls._fields}
+        for key in ("query_start", "xact_start"):
+            if isinstance(values[key], str):
+                values[key] = datetime.fromisoformat(values[key])
+        return cls(**values)
+
     def describe(self) -> str:
         """One line for people: `pid 4242 (user app, application 'api', …)`."""
         worker = self.backend if self.backend not in (None, "client backend") else ""
@@ -160,6 +170,12 @@ class BlockingSession(NamedTuple):
             parts.append(f"last query started {self.query_start.isoformat(timespec='seconds')}")
         said = ", ".join(p for p in parts if p)
         return f"pid {self.pid} ({said})" if said else f"pid {self.pid}"
+
+
+def who_blocked(blockers: Iterable[BlockingSession | Mapping[str, Any]]) -> str:
+    """The sessions a statement waited for, in words (`pid 4242 (…); pid 4343 (…)`)."""
+    sessions = (b if isinstance(b, BlockingSession) else BlockingSession.of(b) for b in blockers)
+    return "; ".join(s.describe() for s in sessions) or "a session not identified"
 
 
 class Blocker(NamedTuple):

@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from . import events
 from .config import Settings
 from .errors import AudiFiDbError
-from .failures import failure_error, failure_record
+from .failures import blocked, failure_error, failure_record
 from .guards import GuardContext, Verdict, run_guards
 from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
-from .online import Backoff, session_settings
+from .online import Backoff, LockWaits, session_settings
 from .planning import not_yet_applied, plan_deploy, statements_of, statuses
 from .postgres.blockers import LockWatch
 from .postgres.connect import Connection, cancel_on_interrupt, connect, interrupted
@@ -94,7 +94,7 @@ class Runner:
         self.measure = measure
         self.target = target_of(settings)
         self.rows_applied: dict[str, int] = {}  # version -> rows changed, per applied step
-        self.attempts = 1  # of the migration that gave up waiting for locks
+        self.waits = LockWaits()  # of the migration being applied
 
     @property
     def applied(self) -> int:
@@ -196,6 +196,7 @@ class Runner:
                         target=self.target,
                         command=self.command,
                         pending=tuple(s.filename for s in todo),
+                        pending_total=len(todo),
                     )
                 )
                 history = session.history.for_run(run_id(), {})
@@ -211,7 +212,8 @@ class Runner:
         self, session: Session, migrations: Sequence[Migration]
     ) -> tuple[RunResult, GuardContext]:
         items = statuses(migrations, session.history.read())
-        statements = {m.version: statements_of(m) for m in not_yet_applied(items)}
+        unapplied = not_yet_applied(items)
+        statements = {m.version: statements_of(m) for m in unapplied}
         plan = plan_deploy(
             items,
             statements,
@@ -225,6 +227,7 @@ class Runner:
                 command=self.command,
                 pending=tuple(step.migration.filename for step in plan.steps),
                 dry_run=self.options.dry_run,
+                pending_total=len(unapplied),
             )
         )
         ctx = GuardContext(
@@ -281,10 +284,11 @@ class Runner:
                 backend_pid=session.conn.backend_pid,
             )
         )
+        self.waits = LockWaits()
         outcome = self._attempts(session, ctx, step, stmts)
         if isinstance(outcome, Failed):
             self._record_failure(ctx.history, migration, stmts, outcome, ctx.kind)  # raises
-        self._record_success(ctx.history, migration, stmts, outcome)
+        self._record_success(ctx.history, migration, stmts, outcome, ctx.kind)
         if migration.is_python or any(stmt.changes_session for stmt in stmts):
             session.conn.reset_session()
 
@@ -312,7 +316,7 @@ class Runner:
                     retry_in_ms=None if delay is None else int(delay * 1000),
                 )
             )
-            self.attempts = attempt
+            self.waits.add(outcome.blockers)
             if delay is None:
                 return outcome
             try:
@@ -337,9 +341,14 @@ class Runner:
         migration: Migration,
         stmts: Sequence[RunStatement],
         outcome: Applied,
+        kind: str,
     ) -> None:
+        waits = self.waits.metrics(gave_up=False)
+        measurements = {**outcome.measurements, **waits}
         if outcome.row_id is not None:
-            history.finish(outcome.row_id, outcome.duration_ms, outcome.measurements)
+            history.finish(outcome.row_id, outcome.duration_ms, measurements)
+        elif waits:  # the row was committed with the migration: what its retries saw joins it
+            history.add_metrics(migration.version, kind, waits)
         self.rows_applied[migration.version] = outcome.rows
         self.emit(
             events.MigrationApplied(
@@ -349,7 +358,7 @@ class Runner:
                 duration_ms=outcome.duration_ms,
                 statements=len(stmts),
                 rows_affected=outcome.rows,
-                measurements=outcome.measurements,
+                measurements=measurements,
             )
         )
 
@@ -362,11 +371,13 @@ class Runner:
         kind: str,
         interrupted_now: bool = False,
     ) -> None:
-        """Record the failed attempt, say so, and stop the run."""
+        """Record the failed attempt with what was measured until it failed, say so, and
+        stop the run."""
         stmt, error, phase = outcome.statement, outcome.error, outcome.phase
         failure = failure_record(outcome)
+        metrics = {**outcome.measurements, **self.waits.metrics(gave_up=blocked(outcome))}
         if outcome.row_id is not None:
-            history.fail(outcome.row_id, outcome.duration_ms, failure)
+            history.fail(outcome.row_id, outcome.duration_ms, failure, metrics)
         else:
             applied = stmt.index if phase == "statement" else len(stmts)
             history.record_failed(
@@ -377,6 +388,7 @@ class Runner:
                 applied,
                 failure,
                 kind=kind,
+                metrics=metrics,
             )
         self.emit(
             events.MigrationFailed(
@@ -399,7 +411,7 @@ class Runner:
             outcome,
             self.command,
             interrupted=interrupted_now or (error.sqlstate == _CANCELLED and interrupted()),
-            attempts=self.attempts,
+            attempts=self.waits.timeouts,
         )
 
     def _failed(self, error: AudiFiDbError | KeyboardInterrupt, began: float) -> None:

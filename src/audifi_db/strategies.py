@@ -42,6 +42,8 @@ class Measure(Protocol):
     trip) and reads the relations its statements name; `end` runs after the last statement,
     before COMMIT, and returns what goes into `MigrationApplied.measurements` and the
     history row's `metrics`. Neither may fail the migration: they swallow their own errors.
+    `failed` gives, without a query (the transaction may be aborted), what can be said of
+    a step that failed (`begun` None: before `begin`): the failed attempt's `metrics`.
     """
 
     def begin(self, conn: Connection, stmts: Sequence[RunStatement], transaction: bool) -> Any: ...
@@ -49,6 +51,8 @@ class Measure(Protocol):
     def end(
         self, conn: Connection, begun: Any, rows: Sequence[int | None]
     ) -> Mapping[str, Any]: ...
+
+    def failed(self, begun: Any, rows: Sequence[int | None]) -> Mapping[str, Any]: ...
 
 
 def elapsed_ms(since: float) -> int:
@@ -66,7 +70,8 @@ class Applied:
 @dataclass(frozen=True)
 class Failed:
     """`phase` says where: a `statement`, writing the `history` row, or the `commit` (a
-    deferred constraint or trigger); `statement` is the last one that ran."""
+    deferred constraint or trigger); `statement` is the last one that ran; `measurements`
+    what was measured until then."""
 
     statement: RunStatement
     error: ServerError | PythonMigrationError
@@ -74,6 +79,7 @@ class Failed:
     started_at: datetime
     phase: str = "statement"
     row_id: int | None = None  # the in_progress row the runner marks failed
+    measurements: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,10 @@ class StepContext:
 
     def end(self, begun: Any, rows: Sequence[int | None]) -> Mapping[str, Any]:
         return self.measure.end(self.conn, begun, rows) if self.measure is not None else {}
+
+    def failed(self, begun: Any, rows: Sequence[int | None]) -> Mapping[str, Any]:
+        """What was measured of an attempt that failed (no query)."""
+        return self.measure.failed(begun, rows) if self.measure is not None else {}
 
     @contextmanager
     def statement_events(self, version: str, stmt: RunStatement) -> Iterator[_Done]:
@@ -182,12 +192,14 @@ class StepContext:
         started_at: datetime,
         phase: str = "statement",
         row_id: int | None = None,
+        measured: Mapping[str, Any] | None = None,
     ) -> Failed:
         """The outcome of an attempt stopped by `error`: Blocked on a lock timeout."""
+        common = (stmt, error, elapsed_ms(began), started_at, phase, row_id, measured or {})
         if error.sqlstate == LOCK_NOT_AVAILABLE:
             blockers = self.watch.last_blockers() if self.watch else ()
-            return Blocked(stmt, error, elapsed_ms(began), started_at, phase, row_id, blockers)
-        return Failed(stmt, error, elapsed_ms(began), started_at, phase, row_id)
+            return Blocked(*common, blockers=blockers)
+        return Failed(*common)
 
 
 class Transactional:
@@ -221,7 +233,8 @@ class Transactional:
                 phase = "commit"  # the row was written; COMMIT failed (a deferred check)
             else:
                 ctx.conn.execute("ROLLBACK")
-            return ctx.stopped(stmt, error, began, started_at, phase)
+            so_far = ctx.failed(begun, each)
+            return ctx.stopped(stmt, error, began, started_at, phase, measured=so_far)
         return Applied(duration, rows, measured)
 
 
@@ -237,12 +250,13 @@ class StatementByStatement:
         )
         start, row_id = step.start, step.row_id
         stmt = stmts[start]
+        begun, each = None, []
         try:
             if step.heal_index is not None:
                 start += _heal(ctx, migration.version, step.heal_index)
             if row_id is None:
                 row_id = ctx.history.start(migration, len(stmts), start)
-            begun, each = ctx.begin(stmts[start:], transaction=False), []
+            begun = ctx.begin(stmts[start:], transaction=False)
             for stmt in stmts[start:]:
                 if stmt.concurrent_index is not None:  # IF NOT EXISTS skips an INVALID one
                     ctx.heal_index(migration.version, stmt.concurrent_index)
@@ -250,7 +264,8 @@ class StatementByStatement:
                 rows += each[-1] or 0
                 ctx.history.progress(row_id, stmt.index + 1, rows)
         except ServerError as error:
-            return ctx.stopped(stmt, error, began, started_at, row_id=row_id)
+            so_far = ctx.failed(begun, each)
+            return ctx.stopped(stmt, error, began, started_at, row_id=row_id, measured=so_far)
         return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)
 
 

@@ -1,5 +1,5 @@
 """Helpers of the observe tests: a real HTTP server on loopback that records what it is
-sent, a closed port, a session that waits on a migration's lock, and polling."""
+sent, a closed port, a session that waits on a migration's lock, polling and timing."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def timed(run):
+    """`run()`'s result, and how long it took in seconds (to compare with a plain run)."""
+    began = time.monotonic()
+    result = run()
+    return result, time.monotonic() - began
 
 
 @dataclass

@@ -7,7 +7,7 @@ import time
 import psycopg2
 import pytest
 from observe_fixtures import webhook_factory_fixture, webhook_fixture  # noqa: F401
-from observe_helpers import closed_port, wait_for
+from observe_helpers import closed_port, timed, wait_for
 
 from audifi_db import events
 from audifi_db.config_sections import AlertsSettings
@@ -58,7 +58,12 @@ def test_the_json_format_carries_every_field_and_no_password(project, webhook):
 
 def test_the_long_running_alert_arrives_while_the_migration_still_runs(project, webhook):
     project.write("20260101000001", "waits", "SELECT pg_advisory_xact_lock(99);\n")
-    env = alerting(project, webhook.url, AUDIFI_DB_ALERTS_LONG_RUNNING_SECONDS="1")
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_LONG_RUNNING_SECONDS="1",
+        AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0",  # one long wait, not lock_retry's timeouts
+    )
     with project.holding(99):
         runner = project.spawn("deploy", env=env)
         (alert,) = webhook.wait(timeout=30)
@@ -92,10 +97,46 @@ def test_a_lock_wait_past_its_limit_alerts(project, webhook):
     assert "migration lock" in webhook.wait()[0].json()["text"]
 
 
+def test_lock_waits_alert_once_naming_the_blocker_then_the_deadline_says_so(project, webhook):
+    project.query("create table t (id int)")
+    project.write("20260101000001", "add_c", "SELECT 1;\nALTER TABLE t ADD COLUMN c int;\n")
+    blocker = psycopg2.connect(project.url, application_name="nightly report")
+    blocker.cursor().execute("select count(*) from t")  # holds ACCESS SHARE until closed
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_FORMAT="json",
+        AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS="1.5",
+    )
+    done = project.cli("deploy", env=env)
+    pid = blocker.get_backend_pid()
+    blocker.close()
+    assert done.returncode == 1 and "gave up waiting for locks" in done.stderr
+    timeouts = done.stderr.count("timed out waiting for a lock")
+    assert timeouts >= 3
+
+    retrying, deadline = (r.json() for r in webhook.wait(2))
+    who = f"pid {pid} (user postgres, application 'nightly report', "
+    assert retrying["alert"] == "lock_retry" and retrying["event"] == "lock_timeout"
+    assert retrying["version"] == "20260101000001" and retrying["name"] == "add_c"
+    assert retrying["blockers"][0]["pid"] == pid and retrying["attempt"] == 1
+    where = f"20260101000001_add_c on local (database {project.url.rsplit('/', 1)[1]})"
+    assert f"{where} is waiting for locks" in retrying["text"]
+    assert "statement 2 (line 2)" in retrying["text"] and who in retrying["text"]
+    assert deadline["alert"] == "lock_deadline" and deadline["event"] == "migration_failed"
+    assert deadline["sqlstate"] == "55P03" and deadline["line"] == 2
+    assert deadline["attempts"] == timeouts and deadline["blockers"][0]["pid"] == pid
+    assert f"{where} gave up waiting for locks after {timeouts} attempts" in deadline["text"]
+    assert "[online] retry_deadline_seconds" in deadline["text"] and who in deadline["text"]
+    time.sleep(0.5)
+    assert len(webhook.received) == 2  # one lock_retry alert for all the timeouts
+
+
 def test_a_connection_lost_mid_run_alerts(project, webhook):
     project.write("20260101000001", "waits", "SELECT pg_advisory_xact_lock(98);\n")
     with project.holding(98):
-        runner = project.spawn("deploy", env=alerting(project, webhook.url))
+        env = alerting(project, webhook.url, AUDIFI_DB_ONLINE_LOCK_TIMEOUT_MS="0")
+        runner = project.spawn("deploy", env=env)
         pid = wait_for(
             lambda: project.query(
                 "select pid from pg_stat_activity where datname = current_database() "
@@ -109,43 +150,68 @@ def test_a_connection_lost_mid_run_alerts(project, webhook):
     assert "lost the database connection" in text
 
 
-def test_a_failed_backup_and_a_deploy_past_the_staging_gate_alert(webhook):
-    """The backup and promotion guards come from other branches: their events, fed to the
-    listener through the real fan-out, reach a real server."""
-    target = events.Target("production", "audifi", "postgresql://deploy:***@db/audifi")
-    alerts = Alerts(AlertsSettings(webhook_url=(webhook.url,), format="json"), print)
-    with Fanout([alerts]) as fanout:
-        fanout.emit(events.RunStarted(target=target, command="deploy"))
-        fanout.emit(events.GuardOverridden(target=target, guard="plan", reason="r", by="ci"))
-        fanout.emit(
-            events.GuardOverridden(
-                target=target, guard="promotion", reason="hotfix INC-42", by="ana@ci"
-            )
-        )
-        fanout.emit(events.BackupFailed(target=target, message="pg_dump: connection refused"))
-    bodies = [r.json() for r in webhook.wait(2)]
-    assert [b["alert"] for b in bodies] == ["staging_gate_overridden", "backup_failed"]
-    assert "hotfix INC-42" in bodies[0]["text"] and "ana@ci" in bodies[0]["text"]
-    assert "pg_dump: connection refused" in bodies[1]["text"]
+def test_a_failed_backup_alerts(project, webhook, tmp_path):
+    project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
+    no_tools = tmp_path / "no-tools"
+    no_tools.mkdir()
+    env = alerting(
+        project,
+        webhook.url,
+        AUDIFI_DB_ALERTS_FORMAT="json",
+        AUDIFI_DB_BACKUP_BEFORE_DEPLOY="true",
+        AUDIFI_DB_BACKUP_DIR=str(tmp_path / "backups"),
+        AUDIFI_DB_BACKUP_BIN_DIR=str(no_tools),
+    )
+    done = project.cli("deploy", env=env)
+    assert done.returncode == 1
+    assert project.query("select to_regclass('t')") == [(None,)]  # stopped before it
+    (alert,) = (r.json() for r in webhook.wait())
+    assert alert["alert"] == "backup_failed" and alert["event"] == "backup_failed"
+    assert "the backup before a deploy to local (database" in alert["text"]
+    assert f"failed: no pg_dump found (in [backup] bin_dir {no_tools})" in alert["text"]
+    time.sleep(0.5)
+    assert len(webhook.received) == 1  # the run's failure adds no second alert
+
+
+def test_a_production_deploy_past_the_staging_gate_alerts(project, webhook):
+    project.write("20260101000001", "fine", "SELECT 1;\n")
+    env = alerting(project, webhook.url, PRODUCTION_DATABASE_URL=project.url)
+    done = project.cli(
+        "deploy",
+        "--env",
+        "production",
+        "--skip-staging-check",
+        "hotfix INC-42",
+        "--skip-backup",  # another guard overridden: no alert of its own
+        "restore point taken by hand",
+        url=None,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    (alert,) = (r.json() for r in webhook.wait())
+    text = alert["text"]
+    assert "a deploy to production (database" in text and "went past the staging gate" in text
+    assert "hotfix INC-42" in text and "overridden by " in text
+    time.sleep(0.5)
+    assert len(webhook.received) == 1
 
 
 def test_an_unreachable_or_hanging_webhook_leaves_the_deploy_alone(project, webhook_factory):
     project.write("20260101000001", "bad", FAILING)
-    began = time.monotonic()
-    plain = project.cli("deploy")
-    alone = time.monotonic() - began
+    plain, alone = timed(lambda: project.cli("deploy"))
     hanging = webhook_factory(hang=True)
     secret_url = hanging.url.replace("http://", "http://hook:hunter2@") + "/services/T0/SECRETTOKEN"
     unreachable = f"http://127.0.0.1:{closed_port()}/hooks/OTHERTOKEN"
     project.query("drop table if exists audifi_migrations")
-    began = time.monotonic()
-    done = project.cli("deploy", env=alerting(project, secret_url, unreachable))
-    took = time.monotonic() - began
+    env = alerting(project, secret_url, unreachable)
+    done, took = timed(lambda: project.cli("deploy", env=env))
 
     assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout) == (1, plain.stdout)
     # it was asked (with the URL's credentials as basic auth), and never answered
     assert hanging.received[0].headers["Authorization"] == "Basic aG9vazpodW50ZXIy"
-    assert took < alone + 10  # did not wait for the server that hangs for 120 s
+    # waited for the alerts in flight briefly (END_WAIT_SECONDS, 1 s), not the 120 s the
+    # server hangs, nor the 3 s it once waited: a second of margin either way
+    assert took < alone + 2
     extra = [line for line in done.stderr.splitlines() if line not in plain.stderr.splitlines()]
     assert len(extra) == 2, extra  # one line for each webhook
     assert any(
@@ -176,6 +242,7 @@ def test_a_server_error_is_retried_and_a_refusal_is_not(webhook_factory, status,
     target = events.Target("staging", "audifi", "postgresql://u@db/audifi")
     with Fanout([alerts]) as fanout:
         fanout.emit(events.BackupFailed(target=target, message="disk full"))
+        hook.wait(attempts)  # a run still going: the retries are not cut short by its end
     assert len(hook.received) == attempts
     (line,) = lines
     assert line.startswith(f"alert backup_failed not delivered to {hook.url}/…: HTTP {status}")

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
-from observe_fixtures import webhook_fixture  # noqa: F401
-from observe_helpers import closed_port
+from observe_fixtures import webhook_factory_fixture, webhook_fixture  # noqa: F401
+from observe_helpers import closed_port, timed
 from prometheus_client.parser import text_string_to_metric_families
 
 FINE = "CREATE TABLE t (id int);\nINSERT INTO t SELECT generate_series(1, 7);\n"
@@ -79,6 +79,23 @@ def test_a_failed_run_keeps_the_last_success(project, tmp_path):
     )
 
 
+def test_pending_counts_every_migration_not_applied_after_a_targeted_run(project, tmp_path):
+    textfile = tmp_path / "audifi.prom"
+    env = project.env(AUDIFI_DB_METRICS_TEXTFILE=str(textfile))
+    project.write("20260101000001", "create", FINE)
+    project.write("20260101000002", "more", "INSERT INTO t VALUES (8);\n")
+    project.write("20260101000003", "index", "CREATE INDEX t_id_idx ON t (id);\n")
+    done = project.cli("deploy", "--target", "20260101000002", env=env)
+    assert done.returncode == 0, done.stderr
+    found = families(textfile)
+    assert one(found["audifi_db_run_migrations_applied"]) == 2
+    assert one(found["audifi_db_migrations_pending"]) == 1  # the one past the target
+
+    project.write("20260101000004", "bad", "INSERT INTO t VALUES ('x');\n")
+    assert project.cli("deploy", env=env).returncode == 1
+    assert one(families(textfile)["audifi_db_migrations_pending"]) == 1  # the failed one
+
+
 def test_an_unwritable_textfile_is_one_line_and_the_deploy_goes_on(project):
     project.write("20260101000001", "create", FINE)
     env = project.env(AUDIFI_DB_METRICS_TEXTFILE="/nonexistent/folder/audifi.prom")
@@ -116,6 +133,24 @@ def test_an_unreachable_pushgateway_is_one_line(project):
     assert done.returncode == 0
     (line,) = [line for line in done.stderr.splitlines() if "metrics" in line]
     assert line == f"audifi-db: metrics not pushed to http://127.0.0.1:{port}/…: Connection refused"
+
+
+def test_a_hanging_pushgateway_is_one_line_and_waited_for_briefly(project, webhook_factory):
+    project.write("20260101000001", "create", FINE)
+    plain, alone = timed(lambda: project.cli("deploy"))
+    hanging = webhook_factory(hang=True)
+    project.query("drop table t, audifi_migrations")
+    env = project.env(AUDIFI_DB_METRICS_PUSHGATEWAY_URL=hanging.url)
+    done, took = timed(lambda: project.cli("deploy", env=env))
+
+    assert done.returncode == plain.returncode == 0
+    assert done.stdout.endswith("1 migration(s) applied\n")
+    assert len(hanging.received) == 1  # it was asked, and never answered
+    # END_WAIT_SECONDS (1 s), not the 120 s the server hangs nor the 3 s it once waited
+    assert took < alone + 2
+    (line,) = [line for line in done.stderr.splitlines() if "metrics" in line]
+    assert line.startswith(f"audifi-db: metrics not pushed to {hanging.url}: ")
+    assert "timed out" in line
 
 
 def test_the_github_step_summary_is_a_markdown_table(project, tmp_path):

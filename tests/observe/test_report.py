@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 from observe_fixtures import browser_fixture  # noqa: F401
-from observe_helpers import LOCKING, deploy_while_a_session_waits
+from observe_helpers import LOCKING, deploy_while_a_session_waits, session_waiting, wait_for
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # git-ignored
 XSS = """SELECT '<script>document.title="owned"</script>'::int;\n"""
@@ -123,6 +125,80 @@ def test_the_report_needs_no_script(project, history_made, browser, tmp_path):
     assert page.locator("#env-local svg.timeline rect").count() == 3
     assert page.locator("section").count() == 1
     context.close()
+
+
+def test_a_migration_edited_after_it_was_applied_shows_as_drifted(project, browser, tmp_path):
+    project.write("20260101000001", "create", "CREATE TABLE t (id int);\n")
+    edited = project.write("20260101000002", "index", "CREATE INDEX t_id ON t (id);\n")
+    assert project.cli("deploy").returncode == 0
+    edited.write_text("CREATE INDEX t_id ON t (id DESC);\n")
+    page_file = tmp_path / "report.html"
+    done = project.cli("report", "--html", str(page_file), "--env", "local")
+    assert done.returncode == 0, done.stderr
+
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    local = page.locator("#env-local")
+    badge = local.locator(".badge")
+    assert badge.inner_text() == "drifted checksums" and "bad" in badge.get_attribute("class")
+    assert "2 migrations: 1 applied, 1 changed" in local.inner_text()
+    attention = local.locator("table", has_text="last error").inner_text()
+    page.close()
+    assert "20260101000002\tindex\tchanged" in attention
+    assert "20260101000001" not in attention  # the untouched one needs no attention
+
+
+def test_lock_retries_and_a_lock_deadline_are_kept_in_history_and_shown(project, browser, tmp_path):
+    env = project.env(AUDIFI_DB_METRICS_ENABLED="true")
+    project.query("create table t (id int)")
+    project.write("20260101000001", "add_c", "ALTER TABLE t ADD COLUMN c int;\n")
+    blocker = psycopg2.connect(project.url, application_name="nightly <report>")
+    blocker.cursor().execute("select count(*) from t")  # holds ACCESS SHARE on t
+    pid = blocker.get_backend_pid()
+    runner = project.spawn("deploy", env=env)
+    wait_for(lambda: session_waiting(project, "ALTER TABLE t"), what="the migration to wait")
+    time.sleep(1)  # each wait is cut at lock_timeout (200 ms): it was retried meanwhile
+    blocker.rollback()
+    assert runner.wait(timeout=60) == 0
+    blocker.cursor().execute("select count(*) from t")
+    project.write(
+        "20260101000002",
+        "add_d",
+        "INSERT INTO t SELECT generate_series(1, 5);\nALTER TABLE t ADD COLUMN d int;\n",
+    )
+    gave_up = project.cli("deploy", env={**env, "AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS": "1"})
+    blocker.close()
+    assert gave_up.returncode == 1
+
+    rows = {r["version"]: r["metrics"] for r in json.loads(project.cli("history", "--json").stdout)}
+    retried = rows["20260101000001"]["lock_waits"]
+    assert retried["attempts"] == retried["lock_timeouts"] + 1 >= 2
+    assert [(b["pid"], b["application"]) for b in retried["blockers"]] == [
+        (pid, "nightly <report>")
+    ]
+    failed = rows["20260101000002"]["lock_waits"]
+    assert failed["attempts"] == failed["lock_timeouts"] >= 2
+    assert [b["pid"] for b in failed["blockers"]] == [pid]
+    # what was measured before the failure: the rows of statement 1 (rolled back with it)
+    assert rows["20260101000002"]["rows"] == [{"statement": 1, "line": 1, "rows": 5}]
+
+    who = f"pid {pid} (user postgres, application 'nightly <report>', "
+    full = project.cli("history", "20260101000002").stdout
+    n = failed["attempts"]
+    assert f"lock waits  {n} attempts, {n} cut short by lock_timeout" in full
+    assert f"blocked by  {who}" in full
+    assert "rows        statement 1 (line 1): 5" in full
+    applied = project.cli("history", "20260101000001").stdout
+    assert f"lock waits  {retried['attempts']} attempts, " in applied and who in applied
+
+    page_file = tmp_path / "report.html"
+    assert project.cli("report", "--html", str(page_file), "--env", "local").returncode == 0
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    waits = page.locator("#env-local table", has_text="blocked by").inner_text()
+    page.close()
+    assert f"20260101000001_add_c\tapplied\t{retried['attempts']}\t{who}" in waits
+    assert f"20260101000002_add_d\tfailed\t{failed['attempts']}\t{who}" in waits
 
 
 def test_an_unwritable_report_is_one_line(project):

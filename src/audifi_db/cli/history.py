@@ -101,6 +101,7 @@ def _in_full(rows, version: str) -> None:
 
 
 def _metric_lines(metrics) -> list[str]:
+    from ..model import who_blocked
     from ..observe.markup import size
 
     lines = [
@@ -112,6 +113,12 @@ def _metric_lines(metrics) -> list[str]:
         f"{w['mode']} on {w['waiting_for']} for {w['waited_ms']} ms"
         for w in metrics.get("waiters", [])
     ]
+    if waits := metrics.get("lock_waits"):
+        lines += [
+            f"lock waits  {waits['attempts']} attempts, {waits['lock_timeouts']} cut short by "
+            "lock_timeout",
+            f"blocked by  {who_blocked(waits['blockers'])}",
+        ]
     lines += [
         f"table       {t['table']}: {size(t['bytes_before'])} -> {size(t['bytes_after'])}"
         + (" (created)" if t.get("created") else " (rewritten)" if t.get("rewritten") else "")

@@ -217,9 +217,8 @@ class HumanPrinter:
             info(f"index {event.index} was built after all; skipping its CREATE INDEX")
 
     def _lock_timeout(self, event: events.LockTimedOut) -> None:
-        from ..model import BlockingSession
+        from ..model import who_blocked
 
-        who = "; ".join(BlockingSession(**b).describe() for b in event.blockers)
         then = (
             f"retrying in {event.retry_in_ms} ms"
             if event.retry_in_ms is not None
@@ -227,7 +226,7 @@ class HumanPrinter:
         )
         info(
             f"{event.version}: statement {event.statement} (line {event.line}) timed out waiting "
-            f"for a lock held by {who or 'a session not identified'} (attempt {event.attempt}); "
+            f"for a lock held by {who_blocked(event.blockers)} (attempt {event.attempt}); "
             f"{then}"
         )
 

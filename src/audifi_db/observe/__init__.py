@@ -24,6 +24,9 @@ from ..events import (
 )
 
 Report = Callable[[str], None]
+# The most the end of a run waits for an endpoint still answering: alerts in flight (only
+# when one is) and the Pushgateway push. A hanging endpoint costs a deploy this, no more.
+END_WAIT_SECONDS = 1.0
 # Runs on a throwaway database (`audifi-db check`): no metrics, alerts or summary of theirs.
 UNOBSERVED_COMMANDS = frozenset({"check"})
 # All a listener that sums a run up needs (EVENTS): its start, each migration's end, its end.

@@ -1,10 +1,13 @@
 """Webhook alerts: a listener that tells a chat channel (or any HTTP endpoint) when a run
 needs a human.
 
-Fired for: a failed migration; a migration still running after `[alerts]
-long_running_seconds` (once per migration, while it runs); connection trouble (the run
-failed with ConnectError, LockTimeoutError or LockLostError); a failed backup; a deploy
-past the staging gate (`--skip-staging-check`, the `promotion` guard overridden).
+Fired for: a failed migration; one that gave up waiting for locks at `[online]
+retry_deadline_seconds` (`lock_deadline`, instead of `migration_failed`); one retried after
+a lock timeout (`lock_retry`, at its first timeout, once per migration); a migration still
+running after `[alerts] long_running_seconds` (once per migration, while it runs);
+connection trouble (the run failed with ConnectError, LockTimeoutError or LockLostError); a
+failed backup; a deploy past the staging gate (`--skip-staging-check`, the `promotion`
+guard overridden).
 
 Each alert goes to every `[alerts] webhook_url`, as Slack's `{"text": …}` or, with
 `format = "json"`, `{"alert": kind, "text": …, …every field of the event}`. Delivery is
@@ -20,12 +23,12 @@ from typing import Any
 
 from .. import events, threads
 from ..config_sections import AlertsSettings
-from . import observed
+from ..model import who_blocked
+from . import END_WAIT_SECONDS, observed
 from .delivery import Poster
 
 CONNECTION_ERRORS = frozenset({"ConnectError", "LockTimeoutError", "LockLostError"})
 STAGING_GATE = "promotion"
-CLOSE_WAIT_SECONDS = 3.0  # at the end of a run, for alerts still in flight
 
 
 def _slack(text: str) -> str:
@@ -40,6 +43,20 @@ def _where(target: events.Target) -> str:
 def text_of(kind: str, event: events.Event, **extra: Any) -> str:
     """The human sentence of an alert."""
     where = _where(event.target)
+    if kind == "lock_deadline" and isinstance(event, events.MigrationFailed):
+        return (
+            f"audifi-db: migration {event.version}_{event.name} on {where} gave up waiting for "
+            f"locks after {extra['attempts']} attempts ([online] retry_deadline_seconds has "
+            f"passed) at {event.path}:{event.line} (statement {event.statement} of "
+            f"{event.statements}): last blocked by {who_blocked(extra['blockers'])}"
+        )
+    if isinstance(event, events.LockTimedOut):
+        return (
+            f"audifi-db: migration {event.version}_{extra['name']} on {where} is waiting for "
+            f"locks: statement {event.statement} (line {event.line}) timed out after "
+            f"{event.attempt_ms} ms, blocked by {who_blocked(event.blockers)}; retrying until "
+            "[online] retry_deadline_seconds"
+        )
     if isinstance(event, events.MigrationFailed):
         return (
             f"audifi-db: migration {event.version}_{event.name} FAILED on {where} at "
@@ -73,6 +90,8 @@ class Alerts:
         ]
         self.ignoring = False
         self._timer = _LongRunning(settings.long_running_seconds, self._long_running)
+        self._started: events.MigrationStarted | None = None
+        self._timed_out: events.LockTimedOut | None = None  # the running migration's last
 
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.RunStarted):
@@ -81,11 +100,29 @@ class Alerts:
             return
         if isinstance(event, events.MigrationStarted):
             self._timer.arm(event)
+            self._started, self._timed_out = event, None
         elif isinstance(event, events.MigrationApplied | events.MigrationFailed):
             self._timer.disarm()
-        kind = _kind(event)
-        if kind is not None:
+        if isinstance(event, events.LockTimedOut):
+            self._lock_timeout(event)
+        elif isinstance(event, events.MigrationFailed) and (last := self._deadline_of(event)):
+            plain = last.to_json()
+            self.send("lock_deadline", event, attempts=plain["attempt"], blockers=plain["blockers"])
+        elif (kind := _kind(event)) is not None:
             self.send(kind, event)
+
+    def _lock_timeout(self, event: events.LockTimedOut) -> None:
+        """The first lock timeout of a migration that will be retried is an alert."""
+        first, self._timed_out = self._timed_out is None, event
+        if first and event.retry_in_ms is not None:
+            name = self._started.name if self._started else ""
+            self.send("lock_retry", event, name=name)
+
+    def _deadline_of(self, failed: events.MigrationFailed) -> events.LockTimedOut | None:
+        """The last lock timeout of a migration that failed for it: the deadline had passed."""
+        last = self._timed_out
+        gave_up = last is not None and last.version == failed.version and last.retry_in_ms is None
+        return last if gave_up else None
 
     def send(self, kind: str, event: events.Event, **extra: Any) -> None:
         text = text_of(kind, event, **extra)
@@ -100,9 +137,10 @@ class Alerts:
         self.send("long_running", event, running_seconds=self.settings.long_running_seconds)
 
     def close(self) -> None:
-        """Stop the timer; give alerts in flight a few seconds, then give up on them."""
+        """Stop the timer; give alerts still in flight END_WAIT_SECONDS at most (none when
+        every alert was answered), then give up on them."""
         self._timer.stop()
-        deadline = time.monotonic() + min(CLOSE_WAIT_SECONDS, self.settings.timeout_seconds)
+        deadline = time.monotonic() + min(END_WAIT_SECONDS, self.settings.timeout_seconds)
         while not all(p.idle() for p in self.posters) and time.monotonic() < deadline:
             time.sleep(0.02)
         for poster in self.posters:

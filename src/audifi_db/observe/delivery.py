@@ -73,6 +73,7 @@ class Poster:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._abandoned = False
+        self._last_failure: str | None = None  # of the attempt before a retry
 
     def post(self, body: Mapping[str, Any], what: str) -> None:
         """Queue `body` (`what` names it in a failure line); returns at once."""
@@ -90,13 +91,14 @@ class Poster:
             return self._pending == 0
 
     def abandon(self) -> None:
-        """Give up on what is still queued or in flight, saying so once for each."""
+        """Give up on what is still queued or in flight, in one line saying why."""
         with self._lock:
-            self._abandoned, left = True, self._pending
+            self._abandoned, left, failure = True, self._pending, self._last_failure
         if left:
+            why = f"{failure}, still retrying" if failure else "still unanswered"
             self.report(
-                f"{left} alert(s) not delivered to {self.shown}: still unanswered when the "
-                "run ended (the run did not wait for them)"
+                f"{left} alert(s) not delivered to {self.shown}: {why} when the run ended "
+                "(the run did not wait longer for them)"
             )
         self._queue.put(_STOP)
 
@@ -105,7 +107,7 @@ class Poster:
             data, what = item
             failure = self._deliver(data)
             with self._lock:
-                self._pending -= 1
+                self._pending, self._last_failure = self._pending - 1, None
                 quiet = self._abandoned
             if failure and not quiet:
                 self.report(f"{what} not delivered to {self.shown}: {failure}")
@@ -117,6 +119,7 @@ class Poster:
             failure, retry = self._attempt(data)
             if failure is None or not retry or self._abandoned:
                 return failure
+            self._last_failure = failure
             if attempt < self.attempts:
                 time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
         return f"{failure} (after {self.attempts} attempts)"

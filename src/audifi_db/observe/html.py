@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from ..model import HistoryRow, State
+from ..model import HistoryRow, State, who_blocked
 from ..operations.report import EnvironmentReport
 from .charts import timeline
 from .markup import Html, duration, join, size, table, tag
@@ -93,6 +93,8 @@ def environment_section(report: EnvironmentReport) -> Html:
         timeline(report.recent) or tag("p", "no attempt recorded yet", class_="empty"),
         tag("h3", "Locks and who waited"),
         locks_table(report.recent),
+        tag("h3", "Lock timeouts and retries"),
+        lock_waits_table(report.recent),
         tag("h3", "Rows and sizes"),
         sizes_table(report.recent),
         tag("h3", "Failures"),
@@ -145,6 +147,21 @@ def locks_table(rows: Sequence[HistoryRow]) -> Html:
             if w.get("waiting_for") not in held:
                 out.append([_who(row), w.get("waiting_for"), "", "", _waiter(w)])
     return table(["migration", "relation", "mode", "held", "waiters"], out, "no lock recorded")
+
+
+def lock_waits_table(rows: Sequence[HistoryRow]) -> Html:
+    """Each attempt whose statements waited past lock_timeout: how many attempts it took,
+    and the sessions that blocked it."""
+    out = [
+        [_who(row), row.state.value, waits.get("attempts"), who_blocked(waits.get("blockers", []))]
+        for row in rows
+        if (waits := _metrics(row).get("lock_waits"))
+    ]
+    return table(
+        ["migration", "state", "attempts", "blocked by"],
+        out,
+        "no statement waited past lock_timeout",
+    )
 
 
 def _waiter(w: dict[str, Any]) -> str:

@@ -15,7 +15,8 @@ migration holds no lock at its end: its `tables` and `indexes` come from the rel
 names, its locks from the lock watcher (observe.watch).
 
 Both queries are prepared on the session once per run. A failure of either never fails the
-migration: `begin` falls back to a plain BEGIN, `end` to no measurements.
+migration: `begin` falls back to a plain BEGIN, `end` to the rows per statement alone. A
+migration that fails keeps those rows too, as far as it got (`failed`).
 """
 
 from __future__ import annotations
@@ -109,7 +110,12 @@ class Measurer:
             return shape(begun, [], after, rows, held_ms)
         except ServerError:
             self._known = _Known()
-            return {"rows": _rows(begun.stmts, rows)}
+            return self.failed(begun, rows)
+
+    def failed(self, begun: Begun | None, rows: Sequence[int | None]) -> Mapping[str, Any]:
+        """Of an attempt that failed: the rows each statement before the failure changed
+        (rolled back with it in a transactional migration); {} when it failed before `begin`."""
+        return {} if begun is None else {"rows": _rows(begun.stmts, rows)}
 
     def _prepare(self, conn: Connection) -> bool:
         """Prepare the queries on this connection once; False if that failed."""

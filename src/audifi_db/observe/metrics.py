@@ -10,7 +10,8 @@ succeeded: a failed run keeps the value the textfile already had (without a text
 pushes none, and the Pushgateway keeps its own). How long others waited on a migration's locks is not here: the
 lock watcher sees it after the migration's event, and the history row keeps it.
 
-A file that cannot be written or a push that fails is one line through `report`.
+A file that cannot be written or a push that fails (no answer within END_WAIT_SECONDS
+included) is one line through `report`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from typing import Any
 
 from .. import events
 from ..config_sections import MetricsSettings
-from . import RUN_SUMMARY_EVENTS, observed
+from . import END_WAIT_SECONDS, RUN_SUMMARY_EVENTS, observed
 from .delivery import shown, with_basic_auth
 
 JOB = "audifi_db"
-PUSH_TIMEOUT_SECONDS = 3.0  # well within the fan-out's bound on closing listeners
 LAST_SUCCESS = "audifi_db_last_success_timestamp_seconds"
 _MIGRATION = ("version", "name")
 FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -42,7 +42,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Relations the migration locked, by the strongest mode it held on each.",
         (*_MIGRATION, "mode"),
     ),
-    "audifi_db_migrations_pending": ("Migrations still pending after the last run.", ()),
+    "audifi_db_migrations_pending": ("Migrations not yet applied after the last run.", ()),
     "audifi_db_run_migrations_applied": ("Migrations the last run applied.", ()),
     "audifi_db_last_run_success": ("1 if the last run succeeded, else 0.", ()),
     "audifi_db_last_run_timestamp_seconds": ("When the last run ended (Unix time).", ()),
@@ -114,7 +114,7 @@ class PrometheusMetrics:
                     put("audifi_db_migration_locked_relations", count, **ident, mode=mode)
         applied = sum(m["state"] == "applied" for m in self.migrations)
         success = isinstance(ended, events.RunFinished)
-        put("audifi_db_migrations_pending", max(0, len(self.started.pending) - applied))
+        put("audifi_db_migrations_pending", max(0, self.started.pending_total - applied))
         put("audifi_db_run_migrations_applied", applied)
         put("audifi_db_last_run_success", float(success))
         put("audifi_db_last_run_timestamp_seconds", ended.at.timestamp())
@@ -161,7 +161,7 @@ class PrometheusMetrics:
         target = self.started.target
         key = {"environment": target.environment, "database": target.database}
         try:
-            pushadd_to_gateway(url, JOB, registry, key, PUSH_TIMEOUT_SECONDS, handler)
+            pushadd_to_gateway(url, JOB, registry, key, END_WAIT_SECONDS, handler)
         except (OSError, ValueError) as exc:
             reason = getattr(getattr(exc, "reason", None), "strerror", None) or exc
             self.report(f"metrics not pushed to {shown(self.settings.pushgateway_url)}: {reason}")

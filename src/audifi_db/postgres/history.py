@@ -297,8 +297,10 @@ class History:
         failure: Mapping[str, Any],
         *,
         kind: str = "migration",
+        metrics: Mapping[str, Any] | None = None,
     ) -> int:
-        """After a transactional migration rolled back: the failed attempt, for the record."""
+        """After a transactional migration rolled back: the failed attempt, for the record,
+        with what was measured until it failed."""
         return self._attempt(
             migration,
             State.FAILED,
@@ -308,6 +310,7 @@ class History:
             duration_ms=duration_ms,
             statements_applied=applied,
             statements_total=total,
+            metrics=metrics or {},
             **failure,
         )
 
@@ -346,16 +349,24 @@ class History:
             (json.dumps(extra, default=str), version, kind),
         )
 
-    def fail(self, row_id: int, duration_ms: int, failure: Mapping[str, Any]) -> None:
+    def fail(
+        self,
+        row_id: int,
+        duration_ms: int,
+        failure: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+    ) -> None:
         self.conn.execute(
             f"UPDATE {self.name} SET state = 'failed', finished_at = now(), duration_ms = %s, "
-            "failed_statement = %s, failed_line = %s, error = %s, sqlstate = %s WHERE id = %s",
+            "failed_statement = %s, failed_line = %s, error = %s, sqlstate = %s, metrics = %s "
+            "WHERE id = %s",
             (
                 duration_ms,
                 failure["failed_statement"],
                 failure["failed_line"],
                 failure["error"],
                 failure["sqlstate"],
+                json.dumps(metrics, default=str),
                 row_id,
             ),
         )
