@@ -293,6 +293,17 @@ class BackfillPaused(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReplicaLagUnseen(Event):
+    """A backfill begins while replicas stream whose lag the deploying role cannot read
+    (it lacks pg_read_all_stats): it will not pause for them."""
+
+    NAME = "replica_lag_unseen"
+    version: str
+    table: str
+    replicas: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class MigrationApplied(Event):
     """`measurements` holds what the runner measured inside the migration (see runner)."""
 
@@ -393,6 +404,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     LockRetry,
     BackfillProgress,
     BackfillPaused,
+    ReplicaLagUnseen,
     MigrationApplied,
     MigrationFailed,
     MigrationResolved,

@@ -139,6 +139,7 @@ class _Backfill:
         asynchronous commit made the batches no faster with the application running, and
         its commits slower (app p99 40 ms against 15, max 300 ms against 160)."""
         low, high = catalog.key_range(self.step.conn, self.table, self.key)
+        self._warn_if_blind()
         after = None
         while True:
             self._wait_for_replicas()
@@ -169,6 +170,19 @@ class _Backfill:
                 done=done,
             )
         )
+
+    def _warn_if_blind(self) -> None:
+        """Say so once when replicas exist whose lag this role cannot see: the backfill
+        would not pause for them."""
+        if not self.step.online.max_replica_lag_seconds:
+            return
+        unseen = catalog.unseen_replicas(self.step.conn)
+        if unseen:
+            self.step.emit(
+                events.ReplicaLagUnseen(
+                    target=self.step.target, version=self.version, table=self.table, replicas=unseen
+                )
+            )
 
     def _wait_for_replicas(self) -> None:
         """Sleep while a replica's replay lag is over the limit, at most the retry deadline."""

@@ -105,3 +105,23 @@ def test_a_backfill_pauses_while_the_replica_lags_and_goes_on_once_it_catches_up
     last = engine.of(events.BackfillProgress)[-1]
     assert last.done and last.rows == 30000 and last.paused_ms >= 1000
     assert engine.query("select count(*) from t where v = id") == [(30000,)]
+
+
+def test_a_role_that_cannot_see_the_replicas_lag_is_told_so(replicated, tmp_path):
+    """Without pg_read_all_stats the lag reads as none: the backfill says it cannot pause."""
+    primary, _standby = replicated
+    query(primary, "create role lag_blind login")
+    query(primary, "create database lag_blind owner lag_blind")
+    blind = primary.replace("postgres@", "lag_blind@").rsplit("/", 1)[0] + "/lag_blind"
+    engine = Engine(tmp_path, blind, {"AUDIFI_DB_ONLINE_MAX_REPLICA_LAG_SECONDS": "5"})
+    engine.query("create table t (id int primary key, v int); insert into t values (1)")
+    engine.write(
+        "20260101000001",
+        "fill",
+        'def migrate(ctx):\n    ctx.backfill("t", set="v = id", where="v IS NULL")\n',
+        ".py",
+    )
+    engine.deploy()
+    [unseen] = engine.of(events.ReplicaLagUnseen)
+    assert (unseen.table, unseen.replicas, unseen.version) == ("t", 1, "20260101000001")
+    assert engine.query("select v from t") == [(1,)]

@@ -243,6 +243,13 @@ class HumanPrinter:
             f"{event.lag_seconds:.1f} s behind (over {event.max_lag_seconds:g} s)"
         )
 
+    def _replica_lag_unseen(self, event: events.ReplicaLagUnseen) -> None:
+        info(
+            f"warning: backfill of {event.table} cannot see the lag of "
+            f"{plural(event.replicas, 'streaming replica')} and will not pause for them: "
+            "grant the deploying role pg_monitor"
+        )
+
     def _migration_applied(self, event: events.MigrationApplied) -> None:
         if self.command == "seed":
             return  # `seed` prints its own lines, one per file, loaded or not

@@ -69,6 +69,13 @@ def replica_lag(conn: Connection) -> tuple[str, float] | None:
     return (row[0], row[1]) if row else None
 
 
+def unseen_replicas(conn: Connection) -> int:
+    """Streaming replicas whose lag this role cannot read: without pg_read_all_stats
+    (pg_monitor), pg_stat_replication shows a replica's pid and nothing else."""
+    row = conn.query_one("SELECT count(*) FROM pg_stat_replication WHERE state IS NULL")
+    return int(row[0]) if row else 0
+
+
 def drop_index_concurrently(conn: Connection, qualified_name: str) -> None:
     conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}")
 
