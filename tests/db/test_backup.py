@@ -7,7 +7,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 
 import psycopg2
 import pytest
@@ -20,6 +19,7 @@ from backup_helpers import (
     fingerprint,
     manifest,
     staging_env,
+    wait_for_locked_backup,
 )
 from clusters import BIN, free_port
 from conftest import REPO
@@ -217,7 +217,7 @@ def test_counts_and_dump_share_one_snapshot_while_rows_keep_coming(staged, tmp_p
         cur.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
     backing_up = staged.spawn("backup", env=env)
     try:
-        _wait_for_locked_backup(staged)
+        wait_for_locked_backup(staged)
         execute(
             staged.url,
             "SET statement_timeout = '20s'; INSERT INTO tally SELECT generate_series(1, 250)",
@@ -232,19 +232,6 @@ def test_counts_and_dump_share_one_snapshot_while_rows_keep_coming(staged, tmp_p
     assert manifest(dump)["row_counts"]["public.tally"] == 1000
     verified = staged.cli("backup", "verify", str(dump), env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-
-
-def _wait_for_locked_backup(project) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        waiting = project.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name LIKE 'audifi-db backup%%' AND wait_event_type = 'Lock'"
-        )
-        if waiting[0][0] >= 1:
-            return
-        time.sleep(0.05)
-    raise AssertionError("pg_dump never waited for the lock")
 
 
 def test_a_producer_that_dies_half_way_gets_nothing_committed(db_url):

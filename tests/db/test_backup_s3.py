@@ -7,7 +7,7 @@ import uuid
 
 import boto3
 import pytest
-from backup_helpers import add_blobs, audifi_project, backups, fill
+from backup_helpers import add_blobs, audifi_project, backups, fill, manifest
 from moto.server import ThreadedMotoServer
 
 CREDENTIALS = {
@@ -116,3 +116,18 @@ def test_retention_keeps_the_last_and_the_newest_verified(in_s3):
     expected = sorted(f"staging/{p.name}{s}" for p in (oldest, newest) for s in ("", ".json"))
     assert keys(in_s3) == [k.replace(".dump.json", ".json") for k in expected]
     assert "retention deleted" in result.stdout
+
+
+def test_a_restore_from_the_bucket_deletes_no_backup_there(in_s3):
+    """Retention (keep the last 2) does not run after the restore's safety backup: the
+    bucket copy being restored, and every other, stay."""
+    database = in_s3.url.rsplit("/", 1)[1]
+    env = {**in_s3.s3_env, "STAGING_DATABASE_URL": in_s3.url, "AUDIFI_DB_BACKUP_KEEP_LAST": "2"}
+    for _ in range(2):
+        assert in_s3.cli("backup", "--env", "staging", url=None, env=env).returncode == 0
+    stored = keys(in_s3)
+    older = min(backups(in_s3.folder), key=lambda p: manifest(p)["created_at"])
+    url = f"s3://{in_s3.bucket}/staging/{older.name}"
+    result = in_s3.cli("restore", url, "--env", "staging", "--confirm", database, url=None, env=env)
+    assert result.returncode == 0, result.stderr
+    assert set(stored) < set(keys(in_s3)) and len(keys(in_s3)) == len(stored) + 2

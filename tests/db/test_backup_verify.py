@@ -5,8 +5,17 @@ import json
 import shutil
 import uuid
 
+import psycopg2
 import pytest
-from backup_helpers import audifi_project, backups, execute, fill, fingerprint, manifest
+from backup_helpers import (
+    audifi_project,
+    backups,
+    execute,
+    fill,
+    fingerprint,
+    manifest,
+    wait_for_locked_backup,
+)
 from conftest import admin_execute, with_database
 
 
@@ -131,6 +140,56 @@ def test_restore_to_production_takes_a_backup_first_and_brings_the_rows_back(bac
     (safety,) = [p for p in backups(backed_up.folder) if p != backed_up.dump]
     assert safety.name.endswith("-before-restore.dump")
     assert manifest(safety)["row_counts"] == {t: c for t, (c, _) in changed.items()}
+
+
+def test_a_restore_deletes_no_backup_not_even_the_one_it_restores(backed_up):
+    """Retention (keep the last 2) does not run after the restore's own safety backup: the
+    older backup being restored, and every other, are still there afterwards."""
+    database = backed_up.url.rsplit("/", 1)[1]
+    env = {
+        **backed_up.backup_env,
+        "STAGING_DATABASE_URL": backed_up.url,
+        "AUDIFI_DB_BACKUP_KEEP_LAST": "2",
+    }
+    at_older = fingerprint(backed_up.url)
+    assert backed_up.cli("backup", "--env", "staging", url=None, env=env).returncode == 0
+    execute(backed_up.url, "DELETE FROM recovery_codes")
+    assert backed_up.cli("backup", "--env", "staging", url=None, env=env).returncode == 0
+    before = backups(backed_up.folder)
+    staging = [p for p in before if manifest(p)["environment"] == "staging"]
+    older = min(staging, key=lambda p: manifest(p)["created_at"])
+    result = backed_up.cli(
+        "restore", str(older), "--env", "staging", "--confirm", database, url=None, env=env
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert fingerprint(backed_up.url) == at_older
+    after = backups(backed_up.folder)
+    assert set(before) < set(after) and len(after) == len(before) + 1  # + the safety backup
+
+
+def test_a_restore_reads_the_file_it_checked_even_if_it_is_deleted_meanwhile(backed_up):
+    """The dump is deleted (as a concurrent `backup`'s retention might) while the restore's
+    safety backup waits for a lock: the restore still restores what it checked."""
+    at_backup = fingerprint(backed_up.url)
+    execute(backed_up.url, "DELETE FROM recovery_codes")
+    database = backed_up.url.rsplit("/", 1)[1]
+    env = {**backed_up.backup_env, "STAGING_DATABASE_URL": backed_up.url}
+    blocker = psycopg2.connect(backed_up.url)
+    with blocker.cursor() as cur:
+        cur.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+    restoring = backed_up.spawn(
+        "restore", str(backed_up.dump), "--env", "staging", "--confirm", database, env=env
+    )
+    try:
+        wait_for_locked_backup(backed_up)
+        backed_up.dump.unlink()
+        backed_up.dump.with_suffix(".json").unlink()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    out, err = restoring.communicate(timeout=120)
+    assert restoring.returncode == 0 and "Traceback" not in err, err
+    assert fingerprint(backed_up.url) == at_backup
 
 
 def test_a_restore_that_fails_half_way_changes_nothing(backed_up, server_url, tmp_path):

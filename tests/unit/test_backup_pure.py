@@ -13,6 +13,7 @@ from audifi_db.backup.commands import (
     dump_args,
     psql_args,
     restore_args,
+    restore_sql_args,
     transaction,
     with_database,
 )
@@ -57,10 +58,7 @@ def test_arguments_never_carry_a_password():
     assert secret == "Top Secret" and not any("Secret" in a for a in args)
     assert "--format=custom" in args and "--snapshot=00000003-1" in args and "--jobs=4" in args
     assert "--no-owner" in args and "--no-password" in args
-    assert restore_args(Path("/bin/pg_restore"), Path("/b/x.dump"))[-2:] == [
-        "--file=-",
-        "/b/x.dump",
-    ]
+    assert restore_sql_args(Path("/bin/pg_restore"))[-1] == "--file=-"
 
 
 def test_pgpass_line_escapes_colons_and_backslashes():

@@ -29,18 +29,21 @@ def dump_args(pg_dump: Path, url: str, out: Path, snapshot: str | None) -> list[
 
 
 def restore_args(
-    pg_restore: Path, dump: Path, url: str | None = None, *, jobs: int = 1, scratch: bool = False
+    pg_restore: Path, dump: Path, url: str, *, jobs: int = 1, scratch: bool = False
 ) -> list[str]:
-    """pg_restore of `dump`: into the database at `url` (with `jobs` workers), or as SQL on
-    stdout when `url` is None. A scratch copy skips owners and grants (its roles are ours)."""
+    """pg_restore of `dump` into the database at `url`, with `jobs` workers. A scratch copy
+    skips owners and grants (its roles are ours)."""
     args = [str(pg_restore), "--exit-on-error", "--no-password"]
     if scratch:
         args += ["--no-owner", "--no-acl"]
-    if url is None:
-        return [*args, "--file=-", str(dump)]
     if jobs > 1:
         args.append(f"--jobs={jobs}")
     return [*args, f"--dbname={url}", str(dump)]
+
+
+def restore_sql_args(pg_restore: Path) -> list[str]:
+    """pg_restore reading the archive on its stdin and writing its SQL on stdout."""
+    return [str(pg_restore), "--exit-on-error", "--no-password", "--file=-"]
 
 
 def psql_args(psql: Path, url: str) -> list[str]:

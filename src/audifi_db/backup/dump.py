@@ -45,6 +45,7 @@ class Job:
     run_id: str = ""
     for_deploy: bool = False
     label: str = "on-demand"  # the name's tail when not before a migration
+    retain: bool = True  # apply keep_last / keep_days afterwards
 
     @property
     def policy(self):
@@ -209,9 +210,10 @@ def failed(job: Job, local: LocalStore, name: str, error: BaseException) -> Base
 
 def _retain(job: Job, taken: Taken) -> Taken:
     """Apply `keep_last` / `keep_days` to this database's backups, locally and in the
-    bucket. A failure here does not undo the backup: it is reported in the result."""
+    bucket, unless the job says not to. A failure here does not undo the backup: it is
+    reported in the result."""
     policy = job.policy
-    if not (policy.keep_last or policy.keep_days):
+    if not job.retain or not (policy.keep_last or policy.keep_days):
         return taken
     deleted = []
     try:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .. import pgtools, threads
 from ..errors import BackupFailedError
@@ -76,8 +77,9 @@ class Running:
 
     For a pair, the producer's output reaches the consumer's stdin through this process:
     `prologue` first, then the output, then `epilogue` only if the producer succeeded, so a
-    pg_restore that dies half-way never gets its partial SQL committed. Used as a context
-    manager: leaving the block early (Ctrl-C, an error) kills what still runs.
+    pg_restore that dies half-way never gets its partial SQL committed. `stdin` (an open
+    file) is the first child's input. Used as a context manager: leaving the block early
+    (Ctrl-C, an error) kills what still runs.
     """
 
     def __init__(
@@ -87,13 +89,16 @@ class Running:
         *,
         prologue: bytes = b"",
         epilogue: bytes = b"",
+        stdin: BinaryIO | None = None,
     ) -> None:
         self.children: list[subprocess.Popen] = []
         self.errors: list = []
         self.pump: threading.Thread | None = None
         try:
             pair = len(commands) == 2
-            producer = self._start(commands[0], env, stdout=subprocess.PIPE if pair else None)
+            producer = self._start(
+                commands[0], env, stdin=stdin, stdout=subprocess.PIPE if pair else None
+            )
             if pair:
                 consumer = self._start(commands[1], env, stdin=subprocess.PIPE)
                 self.pump = threads.start(_pump, producer, consumer, prologue, epilogue)
@@ -107,7 +112,7 @@ class Running:
         child = subprocess.Popen(
             list(args),
             env=env,
-            stdin=pipes.get("stdin", subprocess.DEVNULL),
+            stdin=pipes.get("stdin") or subprocess.DEVNULL,
             stdout=pipes.get("stdout") or subprocess.DEVNULL,
             stderr=stderr,
         )

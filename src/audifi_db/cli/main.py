@@ -55,8 +55,9 @@ EPILOG = """exit codes:
        `--confirm`, a file that does not match its manifest) or failed (nothing changed);
        `check`: a conflict with the base branch (an edited, deleted or renamed migration,
        two with one version, a new one not newer than the base's newest)
-  2    usage or configuration error, a bad migration file (a syntax error too), the
-       database unreachable or refusing us, a command refused for the environment;
+  2    usage or configuration error, a bad migration file (a syntax error too), a backup
+       file that is missing or unreadable, the database unreachable or refusing us, a
+       command refused for the environment;
        `check`: not a git repository, a base that does not resolve, no CREATEDB
   130  interrupted (Ctrl-C, or SIGTERM: a cancelled CI job, a stopped container); the
        running statement is cancelled and recorded as failed
