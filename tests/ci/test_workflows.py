@@ -165,14 +165,49 @@ def test_the_migration_jobs_use_their_environments_secret_and_cache_pip():
                 assert step["env"][f"{variable}_DATABASE_URL"] == secret, step["name"]
                 others = set(step["env"]) - {f"{variable}_DATABASE_URL"}
                 backs_up = step["run"].startswith("audifi-db deploy")
-                assert others == (
-                    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} if backs_up else set()
-                )
+                assert others == (set(BACKUP_ENV) if backs_up else set())
         python = next(s for s in job["steps"] if "setup-python" in s.get("uses", ""))
         assert python["with"]["cache"] == "pip"
     production = workflow["jobs"]["production"]
     assert production["needs"] == "staging-manifest"
     assert "--staging-manifest staging.json" in text
+
+
+BACKUP_ENV = {
+    "AWS_ACCESS_KEY_ID": "${{ secrets.BACKUP_AWS_ACCESS_KEY_ID }}",
+    "AWS_SECRET_ACCESS_KEY": "${{ secrets.BACKUP_AWS_SECRET_ACCESS_KEY }}",
+    "AUDIFI_DB_BACKUP_S3_URL": "${{ vars.BACKUP_S3_URL }}",
+    "AUDIFI_DB_BACKUP_S3_ENDPOINT_URL": "${{ vars.BACKUP_S3_ENDPOINT_URL }}",
+}
+
+
+def deploy_steps():
+    """Every step of the workflows that runs `audifi-db deploy` (staging or production)."""
+    for path in WORKFLOWS:
+        for _, job_id, job in jobs_of(path):
+            for step in job["steps"]:
+                if "audifi-db deploy" in " ".join(step.get("run", "").split()):
+                    yield path.name, job_id, step
+
+
+def test_every_deploy_step_sends_its_backup_to_the_environments_bucket():
+    """The dump a deploy takes first leaves the runner (or the one-off container) for the
+    bucket the GitHub environment's BACKUP_S3_URL variable names, with its credentials;
+    inside a container, each variable is handed over with -e."""
+    steps = list(deploy_steps())
+    assert {(workflow, job) for workflow, job, _ in steps} == {
+        ("db-migrations.yml", "staging"),
+        ("db-migrations.yml", "production"),
+        ("deploy-backend.yml", "deploy"),
+    }
+    for workflow, _, step in steps:
+        env = step["env"]
+        assert {name: env.get(name) for name in BACKUP_ENV} == BACKUP_ENV, (workflow, step["name"])
+        if "docker compose run" in step["run"]:
+            passed = set(re.findall(r"-e (\w+)", step["run"]))
+            assert set(BACKUP_ENV) <= passed, (workflow, step["name"])
+            # the container goes with --rm: a dump kept in it is refused as on a hosted runner
+            assert {"GITHUB_ACTIONS", "RUNNER_ENVIRONMENT"} <= passed, (workflow, step["name"])
 
 
 def audifi_db_calls():
