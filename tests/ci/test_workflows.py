@@ -216,7 +216,7 @@ def audifi_db_calls():
         for _, _, job in jobs_of(path):
             for step in job["steps"]:
                 for match in re.finditer(
-                    r"audifi-db (\w[\w-]*)([^|&;>\n\\]*)", step.get("run", "")
+                    r"audifi-db (\w[\w-]*)([^|&;<>\n\\]*)", step.get("run", "")
                 ):
                     args = [re.sub(r"\$\w+", "x", a) for a in shlex.split(match[2])]
                     yield path.name, [match[1], *args]
@@ -250,6 +250,45 @@ def test_the_backend_deploy_migrates_in_a_one_off_container_before_up_wait():
     rollback = next(s for s in job["steps"] if s["name"].startswith("Roll back"))
     assert rollback["if"] == "failure() && steps.up.outcome == 'failure'"
     assert 'API_IMAGE_TAG="$PREVIOUS_TAG" docker compose up -d --wait' in rollback["run"]
+
+
+def test_a_production_backend_deploy_hands_its_gate_stagings_history():
+    """As in db-migrations.yml: staging's history is read in a job of the staging
+    environment and handed over as an artifact; the one-off container of the production
+    deploy reads it on its stdin and never gets staging's secret."""
+    workflows = REPO / ".github" / "workflows"
+    workflow = load(workflows / "deploy-backend.yml")
+    reader = workflow["jobs"]["staging-manifest"]
+    assert reader["environment"] == "staging"
+    assert reader["if"] == "inputs.environment == 'production'"
+    writes = next(s for s in reader["steps"] if "audifi-db status" in s.get("run", ""))
+    assert writes["env"] == {"STAGING_DATABASE_URL": "${{ secrets.STAGING_DATABASE_URL }}"}
+    migrations = load(workflows / "db-migrations.yml")["jobs"]["staging-manifest"]
+    assert writes["run"] == next(
+        s["run"] for s in migrations["steps"] if "status" in s.get("run", "")
+    )
+    upload = next(s for s in reader["steps"] if "upload-artifact" in s.get("uses", ""))
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "staging-manifest"
+    assert "needs.staging-manifest.result == 'skipped'" in deploy["if"]  # staging goes on
+    steps = deploy["steps"]
+    download = next(i for i, s in enumerate(steps) if "download-artifact" in s.get("uses", ""))
+    assert steps[download]["with"]["name"] == upload["with"]["name"]
+    assert steps[download]["if"] == "inputs.environment == 'production'"
+    migrate = {
+        s["if"]: (i, s) for i, s in enumerate(steps) if "docker compose run" in s.get("run", "")
+    }
+    at, production = migrate["inputs.environment == 'production'"]
+    command = " ".join(production["run"].split())
+    assert download < at and "docker compose run --rm -T " in command
+    assert command.endswith(
+        "api audifi-db deploy --env production --staging-manifest /dev/stdin < staging.json"
+    )
+    assert "STAGING_DATABASE_URL" not in command and "STAGING_DATABASE_URL" not in production["env"]
+    _, staging = migrate["inputs.environment == 'staging'"]
+    command = " ".join(staging["run"].split())
+    assert command.endswith("api audifi-db deploy --env staging")
+    assert "PRODUCTION_DATABASE_URL" not in command + str(staging["env"])
 
 
 def test_the_pre_commit_hooks_are_valid_and_run_real_commands(pre_commit, tmp_path):

@@ -6,11 +6,11 @@ A = "create table a (id int);\n"
 B = "create table b (id int);\n"
 
 
-def production(project, staging_url, *args, **env):
+def production(project, staging_url, *args, stdin=None, **env):
     variables = project.env(PRODUCTION_DATABASE_URL=project.url, **env)
     if staging_url:
         variables["STAGING_DATABASE_URL"] = staging_url
-    return project.cli("deploy", "--env", "production", *args, url=None, env=variables)
+    return project.cli("deploy", "--env", "production", *args, url=None, env=variables, stdin=stdin)
 
 
 def applied(project):
@@ -51,6 +51,9 @@ def test_the_staging_manifest_stands_in_for_its_database(project, staging_url, t
     refused = production(project, None, "--staging-manifest", str(manifest))
     assert refused.returncode == 1 and f"manifest {manifest}" in refused.stderr
     assert "20260101000002_b.sql is not applied on staging" in refused.stderr
+    # deploy-backend.yml feeds it to a one-off container's stdin
+    piped = production(project, None, "--staging-manifest", "/dev/stdin", stdin=status.stdout)
+    assert piped.returncode == 1 and "20260101000002_b.sql is not applied" in piped.stderr
     (project.migrations / "20260101000002_b.sql").unlink()
     passed = production(project, None, "--staging-manifest", str(manifest))
     assert passed.returncode == 0, passed.stderr
