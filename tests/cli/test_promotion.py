@@ -104,3 +104,21 @@ def test_a_dry_run_says_the_gate_would_refuse(project, staging_url):
     assert result.returncode == 1
     assert "promotion: WOULD REFUSE" in result.stdout and "not applied on staging" in result.stdout
     assert project.query("select to_regclass('audifi_migrations')") == [(None,)]
+
+
+def test_a_blank_reason_skips_no_gate_and_a_reason_is_kept_trimmed(project):
+    """--skip-staging-check and --skip-backup say the same of a blank reason: one line,
+    exit 2, nothing applied, dry run or not."""
+    project.write("20260101000001", "a", A)
+    for flag in ("--skip-staging-check", "--skip-backup"):
+        for dry_run in ([], ["--dry-run"]):
+            result = production(project, None, flag, " \t", *dry_run)
+            assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+            (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
+            assert f"{flag} needs a reason; nothing was applied" in error
+    assert project.query("select to_regclass('a')") == [(None,)]
+    reasons = ("--skip-staging-check", "  hotfix 42 ", "--skip-backup", " tiny table  ")
+    assert production(project, None, *reasons).returncode == 0
+    [notes] = project.query("select notes from audifi_migrations")[0]
+    assert notes["skip_staging_check"]["reason"] == "hotfix 42"
+    assert notes["skip_backup"]["reason"] == "tiny table"

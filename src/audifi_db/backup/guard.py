@@ -31,16 +31,8 @@ class BackupGuard:
             return Verdict(self.name)  # the policy asks for none: nothing worth a line
         if not ctx.pending:
             return Verdict(self.name, "nothing pending: no backup needed")
-        if ctx.options.skip_backup is not None:
-            reason = ctx.options.skip_backup.strip()
-            if not reason:
-                from ..errors import ConfigError
-
-                refusal = ConfigError(
-                    "--skip-backup needs a reason; nothing was applied",
-                    '--skip-backup "why this deploy goes without a backup" (it is recorded)',
-                )
-                return Verdict(self.name, refusal=refusal)
+        reason = ctx.options.skip_backup  # stripped and not blank (guards.with_reasons)
+        if reason is not None:
             ctx.override(self.name, reason)
             record = {"skip_backup": {"reason": reason, "by": ctx.applied_by}}
             return Verdict(self.name, f"skipped by --skip-backup: {reason}", notes=record)
