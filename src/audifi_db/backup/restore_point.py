@@ -18,6 +18,7 @@ from .. import events
 from ..errors import AudiFiDbError, BackupFailedError
 from ..postgres import archiving, snapshot
 from ..postgres.connect import connect
+from .commands import restore_point_name
 from .dump import Job, Taken, applied_versions, failed
 from .manifest import Manifest
 from .store import LocalStore, bucket
@@ -27,7 +28,7 @@ def create(job: Job) -> Taken:
     began = time.perf_counter()
     local, remote = LocalStore(job.policy.dir), bucket(job.policy)
     name = job.name(local)
-    point_name = f"audifi-db-{job.run_id or name}"
+    point_name = restore_point_name(job.run_id or name)
     try:
         local.prepare()
         if remote is not None:
