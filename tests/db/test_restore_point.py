@@ -73,6 +73,21 @@ def test_a_restore_point_is_made_before_the_run_and_archived_after_it(on_archivi
     assert on_archiving.query("SELECT to_regclass('royalty_splits') IS NOT NULL") == [(True,)]
 
 
+def test_an_on_demand_restore_point_reaches_the_archive_before_the_command_ends(
+    on_archiving, archiving
+):
+    result = on_archiving.cli("backup", "--env", "staging", url=None, env=on_archiving.point_env)
+    assert result.returncode == 0, result.stderr
+    (path,) = on_archiving.folder.glob("*.json")
+    point = json.loads(path.read_text())["restore_point"]
+    segment = archiving.archive / point["wal_file"]
+    assert segment.exists()  # switched and archived by the command itself
+    waldump = subprocess.run(
+        [str(BIN / "pg_waldump"), str(segment)], capture_output=True, text=True
+    )
+    assert "RESTORE_POINT" in waldump.stdout and point["name"] in waldump.stdout
+
+
 def test_failing_archiving_refuses_the_run(on_archiving, archiving):
     admin = psycopg2.connect(archiving.url())
     admin.autocommit = True

@@ -9,6 +9,7 @@ raised (exit 1).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,10 +33,16 @@ from .store import LocalStore, bucket
 SKIP_HINT = 'or deploy without a backup knowingly: --skip-backup "<reason>" (recorded in history)'
 
 
+def _at_once(callback: Callable[[], None]) -> None:
+    callback()
+
+
 @dataclass(frozen=True)
 class Job:
     """One backup to take: of the database at `url`, before `before` (a version) if a
-    deploy asked for it, as part of run `run_id`."""
+    deploy asked for it, as part of run `run_id`. What must follow the backup (a restore
+    point's WAL switch) is handed to `then`: done at once, or, for a deploy, when the run
+    ends (the guard passes the run's `after_run`)."""
 
     settings: Settings
     url: str
@@ -46,6 +53,7 @@ class Job:
     for_deploy: bool = False
     label: str = "on-demand"  # the name's tail when not before a migration
     retain: bool = True  # apply keep_last / keep_days afterwards
+    then: Callable[[Callable[[], None]], None] = _at_once
 
     @property
     def policy(self):

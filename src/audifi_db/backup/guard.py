@@ -52,13 +52,12 @@ class BackupGuard:
             before=ctx.pending[0].version,
             run_id=ctx.run_id,
             for_deploy=True,
+            then=ctx.after_run,  # a restore point's WAL switch, when the run ends
         )
         try:
             taken = take(job)
         except BackupFailedError as error:
             return Verdict(self.name, refusal=error)
-        if taken.manifest.method == "restore-point":
-            ctx.after_run(lambda: _switch_wal(job, taken.manifest.restore_point["name"]))
         note = f"{taken.manifest.method} backup {taken.location}"
         if taken.retention_error:
             note += f" (retention failed: {taken.retention_error})"
@@ -91,9 +90,3 @@ def _would(ctx: GuardContext) -> str:
         return "would check WAL archiving and create a restore point before the first migration"
     where = f" and upload it to {policy.s3_url}" if policy.s3_url else ""
     return f"would dump {ctx.target.database} into {policy.dir}{where} before the first migration"
-
-
-def _switch_wal(job, point_name: str) -> None:
-    from .restore_point import after_run
-
-    after_run(job, point_name)
