@@ -2,7 +2,10 @@
 `restore` replaces a database in one transaction, and refuses production unconfirmed."""
 
 import json
+import os
 import shutil
+import stat
+import subprocess
 import uuid
 
 import psycopg2
@@ -53,6 +56,32 @@ def test_a_good_backup_verifies_and_is_marked_verified(backed_up):
     assert not scratch_exists(backed_up, report["scratch_database"])
     listed = json.loads(backed_up.cli("backup", "list", "--json", env=backed_up.backup_env).stdout)
     assert listed[0]["verified_at"] and listed[0]["location"] == str(backed_up.dump)
+
+
+def test_a_dump_and_its_manifest_are_their_owners_alone(backed_up, tmp_path):
+    """They hold every row and the schema: mode 0600 under the common umask 022, also once
+    verify has rewritten the manifest."""
+    env = backed_up.env(AUDIFI_DB_BACKUP_DIR=str(tmp_path / "private"))
+
+    def cli(*args):
+        return subprocess.run(
+            backed_up.command(args),
+            cwd=backed_up.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: os.umask(0o022),
+        )
+
+    assert cli("backup").returncode == 0
+    (dump,) = backups(tmp_path / "private")
+    files = (dump, dump.with_suffix(".json"))
+    assert [stat.S_IMODE(p.stat().st_mode) for p in files] == [0o600, 0o600]
+    assert cli("backup", "verify", str(dump)).returncode == 0
+    assert manifest(dump)["verified_at"]
+    assert [stat.S_IMODE(p.stat().st_mode) for p in files] == [0o600, 0o600]
 
 
 def test_verify_catches_a_truncated_dump(backed_up):

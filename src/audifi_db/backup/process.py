@@ -3,8 +3,9 @@
 A password never reaches a child's argument list (anyone on the machine can read it with
 `ps`) nor a log line: it goes into a pgpass file of mode 0600, made for the child in a
 private temporary folder and removed when the child ends; the child's environment names
-the file (PGPASSFILE). While a child runs, `tick` is called about every `TICK_SECONDS` so
-the caller can report progress.
+the file (PGPASSFILE). A child runs with umask 077: a dump it writes holds every row, and
+is its owner's alone (0600). While a child runs, `tick` is called about every
+`TICK_SECONDS` so the caller can report progress.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..errors import BackupFailedError
 from ..pgtools import Tool
 
 TICK_SECONDS = 0.5
+PRIVATE_UMASK = 0o077  # what a child writes is readable by its owner only
 PUMP_CHUNK = 1 << 20
 Tick = Callable[[Sequence[int]], None]
 
@@ -115,6 +117,7 @@ class Running:
             stdin=pipes.get("stdin") or subprocess.DEVNULL,
             stdout=pipes.get("stdout") or subprocess.DEVNULL,
             stderr=stderr,
+            umask=PRIVATE_UMASK,
         )
         self.children.append(child)
         return child

@@ -40,11 +40,15 @@ class LocalStore:
         return self.folder / filename
 
     def put_manifest(self, manifest: Manifest) -> Path:
-        """Write the manifest beside its dump, whole or not at all (write, then rename)."""
+        """Write the manifest beside its dump, whole or not at all (write, then rename),
+        readable by its owner only, like the dump."""
         target = self.path(manifest.manifest_file)
         partial = target.with_suffix(".json.partial")
         try:
-            partial.write_text(manifest.dumps(), encoding="utf-8")
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # a partial file left by a crash had its own mode
+            with open(descriptor, "w", encoding="utf-8") as out:
+                out.write(manifest.dumps())
             partial.replace(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)
