@@ -122,3 +122,28 @@ def test_a_blank_reason_skips_no_gate_and_a_reason_is_kept_trimmed(project):
     [notes] = project.query("select notes from audifi_migrations")[0]
     assert notes["skip_staging_check"]["reason"] == "hotfix 42"
     assert notes["skip_backup"]["reason"] == "tiny table"
+
+
+def test_a_chain_of_your_own_preprod_requires_qa(project, staging_url, tmp_path):
+    """`requires` on environments of the project's own: preprod deploys only what qa
+    applied, read from qa's URL or from its manifest."""
+    (project.root / "audifi-db.toml").write_text(
+        '[environments.qa]\nurl_variable = "QA_DATABASE_URL"\n\n'
+        '[environments.preprod]\nurl_variable = "PREPROD_DATABASE_URL"\nrequires = "qa"\n'
+    )
+    env = project.env(QA_DATABASE_URL=staging_url, PREPROD_DATABASE_URL=project.url)
+    project.write("20260101000001", "a", A)
+    refused = project.cli("deploy", "--env", "preprod", url=None, env=env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "1 pending migration(s) not applied on qa first" in refused.stderr
+    assert "20260101000001_a.sql is not applied on qa" in refused.stderr
+    assert project.query("select to_regclass('a')") == [(None,)]
+    assert project.cli("deploy", "--env", "qa", url=None, env=env).returncode == 0
+    manifest = tmp_path / "qa.json"
+    manifest.write_text(project.cli("status", "--env", "qa", "--json", url=None, env=env).stdout)
+    no_qa_url = {k: v for k, v in env.items() if k != "QA_DATABASE_URL"}
+    passed = project.cli(
+        "deploy", "--env", "preprod", "--staging-manifest", str(manifest), url=None, env=no_qa_url
+    )
+    assert passed.returncode == 0, passed.stderr
+    assert applied(project) == ["20260101000001"]

@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import pytest
@@ -82,6 +83,35 @@ def test_a_dump_and_its_manifest_are_their_owners_alone(backed_up, tmp_path):
     assert cli("backup", "verify", str(dump)).returncode == 0
     assert manifest(dump)["verified_at"]
     assert [stat.S_IMODE(p.stat().st_mode) for p in files] == [0o600, 0o600]
+
+
+def _age(dump, days: int) -> None:
+    """Make a backup look `days` old, as its manifest tells retention."""
+    path = dump.with_suffix(".json")
+    recorded = json.loads(path.read_text())
+    created = datetime.now(UTC) - timedelta(days=days)
+    recorded["created_at"] = created.isoformat().replace("+00:00", "Z")
+    path.write_text(json.dumps(recorded))
+
+
+def test_keep_days_deletes_older_backups_but_the_newest_verified(backed_up):
+    """keep_days = 7 in a real folder: of backups 10, 10 and 3 days old, the next backup
+    deletes the unverified 10-day-old one only (the verified one is the newest verified)."""
+    verified = backed_up.dump
+    assert verify(backed_up)[0].returncode == 0
+    _age(verified, 10)
+    for _ in range(2):
+        assert backed_up.cli("backup", env=backed_up.backup_env).returncode == 0
+    old, young = [p for p in backups(backed_up.folder) if p != verified]
+    _age(old, 10)
+    _age(young, 3)
+    env = {**backed_up.backup_env, "AUDIFI_DB_BACKUP_KEEP_DAYS": "7"}
+    result = backed_up.cli("backup", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [f"retention deleted {backed_up.folder}/{old.stem}"]
+    (new,) = [p for p in backups(backed_up.folder) if p not in (verified, old, young)]
+    assert backups(backed_up.folder) == sorted([verified, young, new])
+    assert not old.with_suffix(".json").exists()
 
 
 def test_verify_catches_a_truncated_dump(backed_up):
