@@ -4,6 +4,7 @@ backup that cannot be taken stops the deploy with nothing applied and nothing le
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -48,6 +49,9 @@ def test_staging_deploy_dumps_before_the_first_migration(staged, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     names = [json.loads(line)["event"] for line in result.stdout.splitlines()]
+    ahead = names[: names.index("backup_started")]
+    assert ahead.count("guard_passed") == 3 and "lock_acquired" in ahead  # plan, lint, promotion
+    assert names.index("backup_started") < names.index("backup_finished")
     assert names.index("backup_finished") < names.index("migration_started")
     (dump,) = backups(folder)
     assert dump.name.startswith(f"{staged.url.rsplit('/', 1)[1]}-staging-")
@@ -68,6 +72,7 @@ def test_staging_deploy_dumps_before_the_first_migration(staged, tmp_path):
     assert (
         row[2]["backup"]["file"] == str(dump) and row[2]["backup"]["sha256"] == recorded["sha256"]
     )
+    assert recorded["run_id"] == row[3] and recorded["database"] == dump.name.split("-")[0]
     assert "pg_dump" in recorded["pg_dump"] and recorded["pg_dump_version"]
 
 
@@ -103,7 +108,9 @@ def test_nothing_pending_takes_no_backup_and_a_dry_run_takes_none(staged, tmp_pa
     env = staging_env(staged, folder)
     dry = staged.cli("deploy", "--env", "staging", "--dry-run", url=None, env=env)
     assert dry.returncode == 0 and "backup: ok: would dump" in dry.stdout and not folder.exists()
-    assert staged.cli("deploy", "--env", "staging", url=None, env=env).returncode == 0
+    first = staged.cli("deploy", "--env", "staging", url=None, env=env)
+    assert first.returncode == 0
+    assert re.search(r"backup: dumping \S+ to \S+ with pg_dump \d+\.\d+ \(/", first.stderr)
     again = staged.cli("deploy", "--env", "staging", url=None, env=env)
     assert again.returncode == 0 and len(backups(folder)) == 1
 

@@ -57,6 +57,12 @@ def test_a_good_backup_verifies_and_is_marked_verified(backed_up):
     assert not scratch_exists(backed_up, report["scratch_database"])
     listed = json.loads(backed_up.cli("backup", "list", "--json", env=backed_up.backup_env).stdout)
     assert listed[0]["verified_at"] and listed[0]["location"] == str(backed_up.dump)
+    logged = backed_up.cli(
+        "backup", "verify", str(backed_up.dump), "--log-format", "json", env=backed_up.backup_env
+    )
+    lines = [json.loads(line) for line in logged.stderr.splitlines()]
+    (event,) = [line for line in lines if line.get("event") == "backup_verified"]
+    assert event["ok"] is True and event["differences"] == []
 
 
 def test_a_dump_and_its_manifest_are_their_owners_alone(backed_up, tmp_path):
