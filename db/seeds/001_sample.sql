@@ -102,19 +102,20 @@ INSERT INTO session_participants (session_id, user_id, role, joined_at, left_at)
     ('d0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 'listener', '2026-11-24 19:05+00', '2026-11-24 19:40+00'),
     ('d0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'listener', '2026-11-24 19:06+00', NULL);
 
-INSERT INTO session_decisions (session_id, decision_type, data, decided_at, decided_by) VALUES
-    ('d0000000-0000-4000-8000-000000000001', 'tempo', '{"bpm": 96, "previous_bpm": 92}', '2026-11-24 19:12+00',
-     'a0000000-0000-4000-8000-000000000001');
-
--- The bridge is put to the vote of the participants present (Lena has left);
--- deciding records the winner and freezes the decision and its votes.
+-- Decisions are put to the vote of the participants present (Lena has left):
+-- the bridge is decided, which records the winner and freezes the decision and
+-- its votes; the tempo vote is still open (a decision is created open and
+-- decided only from votes).
 INSERT INTO session_decisions (id, session_id, decision_type, data, status) VALUES
     ('d1000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000001', 'bridge_vote',
-     '{"question": "Which bridge?", "options": ["A", "B"]}', 'open');
+     '{"question": "Which bridge?", "options": ["A", "B"]}', 'open'),
+    ('d1000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000001', 'tempo',
+     '{"question": "Tempo for the final mix?", "previous_bpm": 92, "options": ["92", "96"]}', 'open');
 INSERT INTO session_decision_votes (decision_id, user_id, choice) VALUES
     ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'B'),
     ('d1000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'B'),
-    ('d1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'A');
+    ('d1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'A'),
+    ('d1000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-000000000002', '96');
 UPDATE session_decisions SET status = 'decided', data = data || '{"winner": "B", "votes": {"A": 1, "B": 2}}'
  WHERE id = 'd1000000-0000-4000-8000-000000000001';
 

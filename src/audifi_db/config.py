@@ -1,9 +1,10 @@
 """Settings: audifi-db.toml, then AUDIFI_DB_<SECTION>_<KEY> variables, then flags.
 
 Each `[section]` of the file is one named tuple (config_sections.py), listed in
-SECTIONS: a new section is one class and one line. Its fields' defaults give the types. Every section can be
-overridden per environment (`[environments.production.backup]`), and the built-in
-environments bring defaults of their own (backups before staging and production deploys).
+SECTIONS: a new section is one class and one line there, and `Settings` gets its field
+from SECTIONS. Its fields' defaults give the types. Every section can be overridden per
+environment (`[environments.production.backup]`), and the built-in environments bring
+defaults of their own (backups before staging and production deploys).
 Precedence, lowest first: the field's default, the built-in environment's, `[section]`,
 `[environments.NAME.section]`, `AUDIFI_DB_SECTION_KEY`, `AUDIFI_DB_ENVIRONMENTS_NAME_SECTION_KEY`,
 then flags. `redact` is the one place a database URL is made safe to show.
@@ -17,21 +18,11 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from .config_sections import (  # noqa: F401 - the sections are part of config's API
+from .config_sections import (
     BUILTIN_ENVIRONMENTS,
     ENVIRONMENT_KEYS,
     SECTIONS,
-    AlertsSettings,
-    BackupSettings,
-    EmbeddedSettings,
-    HistorySettings,
-    LintSettings,
-    LockSettings,
-    MetricsSettings,
-    MigrationsSettings,
-    OnlineSettings,
-    SeedsSettings,
-    parse_server_version,
+    parse_server_version,  # noqa: F401 - part of config's API
 )
 from .errors import ConfigError
 
@@ -39,23 +30,24 @@ CONFIG_FILE = "audifi-db.toml"
 PROTECTED_ENVIRONMENTS = frozenset({"staging", "production"})
 
 
-class Settings(NamedTuple):
-    project_root: Path
-    environment: str
-    database_url: str | None  # None: the embedded server (local only)
-    protected: bool
-    requires: str  # the environment whose history gates a deploy here ("" for none)
-    environments: tuple[str, ...]  # every known environment, for reports
-    migrations: MigrationsSettings
-    history: HistorySettings
-    lock: LockSettings
-    lint: LintSettings
-    seeds: SeedsSettings
-    embedded: EmbeddedSettings
-    backup: BackupSettings
-    alerts: AlertsSettings
-    metrics: MetricsSettings
-    online: OnlineSettings
+_SettingsFields = NamedTuple(
+    "_SettingsFields",
+    [
+        ("project_root", Path),
+        ("environment", str),
+        ("database_url", str | None),  # None: the embedded server (local only)
+        ("protected", bool),
+        ("requires", str),  # the environment whose history gates a deploy here ("" for none)
+        ("environments", tuple),  # every known environment, for reports
+        *SECTIONS.items(),  # one field per section: settings.backup, settings.lint…
+    ],
+)
+
+
+class Settings(_SettingsFields):
+    """One environment's settings, each section of SECTIONS a field of its own."""
+
+    __slots__ = ()
 
     @property
     def url_for_humans(self) -> str:

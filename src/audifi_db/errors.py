@@ -1,9 +1,9 @@
 """One base error the CLI catches; each subclass knows its exit code and what to do next.
 
 One exception type per failure, all here. Exit codes: 0 success; 1 the work failed (a
-migration failed, lint errors, not in sync, a guard refused the run, another runner holds
-the lock); 2 usage or configuration error, bad migration file, unreachable database;
-130 interrupted.
+migration failed, lint errors, not in sync, a guard refused the run, `reset` refused by a
+schema it cannot account for, another runner holds the lock); 2 usage or configuration
+error, bad migration file, unreachable database; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class ConfigError(AudiFiDbError):
 
 class UsageError(ConfigError):
     """The command line is wrong: an unknown command, flag or argument."""
+
+
+class ToolError(ConfigError):
+    """A client program (pg_dump, pg_restore) is missing, too old for the server, or failed."""
 
 
 class MigrationFileError(AudiFiDbError):
@@ -94,6 +98,13 @@ class RefusedError(AudiFiDbError):
 
 class PlanError(AudiFiDbError):
     """The history and the files disagree in a way deploy must not pass."""
+
+    exit_code = EXIT_FAILED
+
+
+class ResetRefusedError(AudiFiDbError):
+    """`reset` found a schema neither the settings nor the migrations account for: it cannot
+    tell whether re-applying the migrations would collide with it. Nothing was dropped."""
 
     exit_code = EXIT_FAILED
 

@@ -105,6 +105,18 @@ class Refused(Event):
     hint: str = ""
     details: tuple[Mapping[str, Any], ...] = ()
 
+    @classmethod
+    def of(cls, error: Any, target: Target, guard: str, details: tuple = ()) -> Refused:
+        """The event of a refusal raised as `error` (an AudiFiDbError)."""
+        return cls(
+            target=target,
+            guard=guard,
+            error=type(error).__name__,
+            message=error.message,
+            hint=error.hint,
+            details=details,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class GuardOverridden(Event):
@@ -307,6 +319,38 @@ class MigrationFailed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MigrationResolved(Event):
+    """`resolve`: a human's verdict on a failed or in_progress migration, recorded."""
+
+    NAME = "migration_resolved"
+    version: str
+    name: str
+    state: str  # applied or rolled_back
+
+
+@dataclass(frozen=True, kw_only=True)
+class Baselined(Event):
+    """`baseline`: migrations recorded as baselined, none of their SQL run."""
+
+    NAME = "baselined"
+    versions: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseCreated(Event):
+    """`db create` or `deploy --create-db` created the target database."""
+
+    NAME = "database_created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseDropped(Event):
+    """`db drop` dropped the target database."""
+
+    NAME = "database_dropped"
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunFinished(Event):
     NAME = "run_finished"
     command: str
@@ -349,6 +393,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     BackfillPaused,
     MigrationApplied,
     MigrationFailed,
+    MigrationResolved,
+    Baselined,
+    DatabaseCreated,
+    DatabaseDropped,
     RunFinished,
     RunFailed,
 )

@@ -20,7 +20,16 @@ if TYPE_CHECKING:  # pure text: the outcomes are read, never made, here
     from .strategies import Failed
 
 # SQLSTATEs of a statement that cannot run inside a transaction block.
-_NEEDS_NO_TRANSACTION = {"25001", "2D000"}
+_ACTIVE_SQL_TRANSACTION = "25001"
+_NEEDS_NO_TRANSACTION = {_ACTIVE_SQL_TRANSACTION, "2D000"}
+# Statements that run code: what PostgreSQL refuses inside a transaction block (25001) it
+# refuses there too, from a function, whatever the migration's directive.
+_RUN_CODE = {"DoStmt", "CallStmt"}
+_FROM_A_FUNCTION = (
+    "the statement that failed was run from a function (a DO block or a procedure is one), "
+    "where PostgreSQL never runs it, with or without the no-transaction directive: run it as "
+    "a top-level statement of a no-transaction migration"
+)
 # Where a transactional migration failed when it was not one of its statements.
 _PHASE_WHERE = {
     "history": "recording it in the history table (the migration was rolled back with it)",
@@ -116,6 +125,11 @@ def next_step(migration: Migration, stmt: RunStatement, outcome: Failed, command
             f"fix the cause, then run {again} again: a Python migration runs again from the "
             "start (its steps must be safe to repeat)"
         )
+    from_a_function = stmt.kind in _RUN_CODE and sqlstate == _ACTIVE_SQL_TRANSACTION
+    if migration.transactional and from_a_function:
+        return (
+            f"the migration was rolled back as a whole; {_FROM_A_FUNCTION}, then run {again} again"
+        )
     if migration.transactional and sqlstate in _NEEDS_NO_TRANSACTION:
         return (
             "the migration was rolled back as a whole; this statement cannot run inside a "
@@ -129,7 +143,8 @@ def next_step(migration: Migration, stmt: RunStatement, outcome: Failed, command
             f"{again} again: it drops the INVALID index this left and retries the statement"
         )
     return (
-        f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
+        (f"{_FROM_A_FUNCTION}; " if from_a_function else "")
+        + f"{stmt.index} statement(s) before it stayed applied (no-transaction migration); "
         f"check the database, then `audifi-db resolve {migration.version} --applied` "
         f"(you finished it by hand) or `--rolled-back` (you undid it; {again} runs it again)"
     )

@@ -228,16 +228,8 @@ def run_guards(ctx: GuardContext, guards: Sequence[Guard] = GUARDS) -> list[Verd
         error = verdict.refusal
         assert error is not None
         findings = getattr(error, "findings", ())
-        ctx.emit(
-            events.Refused(
-                target=ctx.target,
-                guard=guard.name,
-                error=type(error).__name__,
-                message=error.message,
-                hint=error.hint,
-                details=tuple(finding.to_json() for finding in findings),
-            )
-        )
+        details = tuple(finding.to_json() for finding in findings)
+        ctx.emit(events.Refused.of(error, ctx.target, guard.name, details))
         if not ctx.options.dry_run:
             break
     return verdicts

@@ -124,8 +124,8 @@ class Step(NamedTuple):
 
     `heal_index` names an INVALID index left by a failed CREATE INDEX CONCURRENTLY, to be
     dropped before the statement is retried. `retry_of` is the failed attempt being retried.
-    `row_id` is the in_progress history row to carry on (a no-transaction migration retried
-    by the runner after a lock timeout), None for a new attempt.
+    `row_id` is the in_progress history row to carry on (a no-transaction or Python
+    migration retried by the runner after a lock timeout), None for a new attempt.
     """
 
     migration: Migration
@@ -204,7 +204,7 @@ class RunStatement(NamedTuple):
     no_transaction_reason: str | None = None
     concurrent_index: tuple[str | None, str] | None = None
     changes_session: bool = False
-    creates_schema: str | None = None  # CREATE SCHEMA's name: what `reset` must drop
+    creates_schemas: tuple[str, ...] = ()  # CREATE SCHEMA's, its DO block's: what `reset` drops
     relations: tuple[tuple[str | None, str], ...] = ()  # (schema, name) it names as targets
 
     @property

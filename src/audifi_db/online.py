@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from .config import OnlineSettings
+from .config_sections import OnlineSettings
 
 LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a statement cancelled by lock_timeout
 BATCH_SIZE = 10_000  # rows per backfill batch: measured at 85-195 ms on a 5M-row table

@@ -22,13 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from .errors import ConfigError
+from .errors import ToolError
 
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
-
-
-class ToolError(ConfigError):
-    """A client program is missing, too old for the server, or failed."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ run refuses on them, and a dry run lists them all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .errors import MigrationFileError
 from .model import (
@@ -26,6 +27,9 @@ from .model import (
     Step,
 )
 from .online import LOCK_NOT_AVAILABLE
+
+if TYPE_CHECKING:  # pglast is imported when a migration is parsed, not by every command
+    from .sql import Statement
 
 IN_SYNC_STATES = DONE_STATES
 NOT_YET_APPLIED = frozenset({State.PENDING, State.FAILED, State.IN_PROGRESS})
@@ -194,6 +198,7 @@ def statements_of(migration: Migration) -> list[RunStatement]:
             f"{migration.path}: no SQL statements (only comments)", "write the migration's SQL"
         )
     for stmt in statements:
+        _refuse_never_from_a_function(migration, stmt)
         if is_transaction_control(stmt):
             raise MigrationFileError(
                 f"{migration.path}:{stmt.line}: transaction control ({stmt.text.split()[0]}) "
@@ -210,6 +215,26 @@ def statements_of(migration: Migration) -> list[RunStatement]:
                 f"{NO_TRANSACTION_RULE} (and keep that migration to such statements)",
             )
     return runnable
+
+
+def _refuse_never_from_a_function(migration: Migration, statement: Statement) -> None:
+    """A DO block that runs a statement PostgreSQL never runs from a function (VACUUM,
+    CREATE INDEX CONCURRENTLY, … through EXECUTE or written out) fails whatever the
+    migration's directives: refused before anything runs."""
+    from .sql import expand, never_from_a_function
+
+    if statement.node_type != "DoStmt":
+        return
+    for inner in expand(statement)[1:]:
+        what = never_from_a_function(inner)
+        if what:
+            how = "run by EXECUTE in a DO block" if inner.inside == "EXECUTE" else "in a DO block"
+            raise MigrationFileError(
+                f"{migration.path}:{inner.line}: {what} ({how}) cannot be executed from a "
+                "function, even in a no-transaction migration",
+                "run it as a top-level statement of a no-transaction migration, a migration of "
+                f"its own: {NO_TRANSACTION_RULE}; nothing was applied",
+            )
 
 
 def python_entry(migration: Migration) -> RunStatement:

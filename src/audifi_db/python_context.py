@@ -7,6 +7,8 @@ stops `migrate`, and the runner runs the migration again from the start after a 
 does the next `deploy` after a crash. That is safe because a migration's steps are
 idempotent by construction: `ctx.backfill` skips the rows its `where` says are finished, and
 `ctx.execute` is for statements that are safe to repeat (`ADD COLUMN IF NOT EXISTS`, …).
+`IF NOT EXISTS` would keep the INVALID index of a failed CREATE INDEX CONCURRENTLY, so
+`ctx.execute` drops one before building it (strategies.StepContext.heal_index).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import events
-from .errors import PythonMigrationError
+from .errors import PythonMigrationError, SqlSyntaxError
 from .model import Migration, RunStatement
 from .online import BATCH_SIZE, backfill_batch
 from .postgres import catalog
@@ -43,6 +45,9 @@ class MigrationContext:
         statements that are safe to run twice: the migration may run again from the start.
         With `params`, write placeholders as `%s` or `%(name)s` (and `%` as `%%`)."""
         stmt = self._next(sql, "execute")
+        index = self._index_built(sql, params)
+        if index is not None:  # the INVALID index of a failed build would be kept as is
+            self._step.heal_index(self._migration.version, index)
         rows = self._step.run_statement(self._migration.version, stmt, params)
         self.rows += rows or 0
         return rows
@@ -75,6 +80,22 @@ class MigrationContext:
         self.last = RunStatement(self.statements, text.strip(), self._caller_line(), kind)
         self.statements += 1
         return self.last
+
+    def _index_built(
+        self, sql: str, params: tuple | Mapping[str, Any] | None
+    ) -> tuple[str | None, str] | None:
+        """(schema, name) of the index `sql` builds if it is one CREATE INDEX CONCURRENTLY
+        naming it, else None (as for SQL the server will refuse: it says why)."""
+        if "concurrently" not in sql.lower():
+            return None  # most statements: not parsed
+        from .sql import concurrent_index, parse  # pglast: 30 ms to import
+
+        text = sql if params is None else self._step.conn.mogrify(sql, params)
+        try:
+            statements = parse(text)
+        except SqlSyntaxError:
+            return None
+        return concurrent_index(statements[0]) if len(statements) == 1 else None
 
     def _caller_line(self) -> int:
         """The line of the migration file that called ctx (0 when it cannot be told)."""

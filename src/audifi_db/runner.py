@@ -107,9 +107,10 @@ class Runner:
             yield Session(conn, History.of(conn, self.settings))
 
     @contextmanager
-    def locked(self, *, ensure_history: bool = True) -> Iterator[Session]:
-        """A session holding the migration lock (on a second, dedicated connection), with the
-        history table ensured unless told not to (a command that may fail leaves no trace)."""
+    def locked(self) -> Iterator[Session]:
+        """A session holding the migration lock (on a second, dedicated connection). The
+        history table is ensured, under the lock, by whoever is about to write to it, so that
+        a command refused before it writes leaves no trace."""
         cancel_on_interrupt()
         with self.session() as session, connect(self.url, "audifi-db lock") as lock_conn:
             key = lock_key(self.settings.history.schema, self.settings.history.table)
@@ -122,8 +123,6 @@ class Runner:
             with migration_lock(lock_conn, key, self.settings.lock.wait_seconds, waiting):
                 self.emit(events.LockAcquired(target=self.target, waited_ms=elapsed_ms(began)))
                 session.ensure_locked = lambda: ensure_held(lock_conn)
-                if ensure_history:
-                    session.history.ensure()
                 yield session
 
     def deploy(
@@ -163,11 +162,12 @@ class Runner:
         with self.locked() as session:
             if prepare is not None:
                 prepare(session.conn)
-                session.history.ensure()
             result, guarded = self._plan_and_guard(session, migrations)
             refusal = next((v.refusal for v in result.verdicts if not v.passed), None)
             if refusal is not None:
                 raise refusal
+            if result.plan.steps:
+                session.history.ensure()
             notes = {k: v for verdict in result.verdicts for k, v in verdict.notes.items()}
             history = session.history.for_run(guarded.run_id, notes)
             try:
@@ -189,6 +189,8 @@ class Runner:
                 }
                 todo = [s for s in seeds if loaded.get(s.version) != s.checksum]
                 statements = {s.version: statements_of(s) for s in todo}
+                if todo:
+                    session.history.ensure()
                 self.emit(
                     events.RunStarted(
                         target=self.target,
@@ -416,9 +418,12 @@ class Runner:
 
 def _resumed(step: Step, outcome: Blocked) -> Step:
     """The next attempt after a lock timeout: a no-transaction migration carries on at the
-    blocked statement, in the same history row (healing the INVALID index a cancelled
-    CREATE INDEX CONCURRENTLY left); the others start again from the top."""
-    if step.migration.transactional or step.migration.is_python:
+    blocked statement (healing the INVALID index a cancelled CREATE INDEX CONCURRENTLY
+    left), a Python migration starts again from the top, both in the same history row; a
+    transactional one starts again from the top (it left no row)."""
+    if step.migration.transactional:
         return step
+    if step.migration.is_python:
+        return step._replace(row_id=outcome.row_id)
     stmt = outcome.statement
     return step._replace(start=stmt.index, heal_index=stmt.concurrent_index, row_id=outcome.row_id)

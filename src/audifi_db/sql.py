@@ -15,7 +15,7 @@ import bisect
 import functools
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pglast import parser as _parser
 
@@ -209,10 +209,22 @@ def run_statement(statement: Statement) -> RunStatement:
         concurrent_index=concurrent_index(statement),
         changes_session=changes_session(statement),
         relations=named_relations(statement),
-        creates_schema=statement.body.get("schemaname")
-        if statement.node_type == "CreateSchemaStmt"
-        else None,
+        creates_schemas=created_schemas(statement),
     )
+
+
+def created_schemas(statement: Statement) -> tuple[str, ...]:
+    """The schemas a statement creates: a CREATE SCHEMA's (named, or after the role it is
+    AUTHORIZATION of), or those of the CREATE SCHEMAs its DO block runs (written out, or by
+    EXECUTE of a constant string). What `reset` drops for the migrations to create again."""
+    names = []
+    for inner in expand(statement):
+        if inner.node_type == "CreateSchemaStmt":
+            body = inner.body
+            name = body.get("schemaname") or body.get("authrole", {}).get("rolename")
+            if name:
+                names.append(name)
+    return tuple(names)
 
 
 def named_relations(statement: Statement) -> tuple[tuple[str | None, str], ...]:
@@ -290,6 +302,38 @@ def _read_do_block(text: str, first_line: int) -> DoBlock | None:
     block.statements.sort(key=lambda e: e.line)
     block.commits.sort()
     return block
+
+
+def expand(statement: Statement) -> list[Statement]:
+    """The statement, then the SQL statements its DO block runs (if it is one), in order.
+
+    An embedded statement keeps the index of its DO statement (so an allow comment above
+    the DO block acknowledges its findings), gets the line it has in the file, and says how
+    it runs (`inside`: "DO block", or "EXECUTE" of a constant string). The linter checks
+    them like any other statement; the planner refuses what can never run there."""
+    block = do_block(statement)
+    if block is None:
+        return [statement]
+    found = [statement]
+    for embedded in block.statements:
+        try:
+            inner = parse(embedded.text, first_line=embedded.line)
+        except SqlSyntaxError:
+            continue  # PL/pgSQL variables may make a statement that is not SQL alone
+        inside = "EXECUTE" if embedded.dynamic else "DO block"
+        found.extend(replace(s, index=statement.index, inside=inside) for s in inner)
+    return found
+
+
+def never_from_a_function(statement: Statement) -> str | None:
+    """For a statement a DO block runs: what it is when PostgreSQL refuses it there, else
+    None. A statement that cannot run inside a transaction block (CREATE INDEX
+    CONCURRENTLY, VACUUM, …) cannot be executed from a function either: not even a
+    no-transaction migration can run it from a DO block. (A nested DO block that commits
+    is another matter: transaction control, which the directive is for.)"""
+    if not statement.inside or statement.node_type == "DoStmt":
+        return None
+    return no_transaction_reason(statement)
 
 
 def _do_language(body: dict) -> str:

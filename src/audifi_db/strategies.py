@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import events
-from .config import OnlineSettings
+from .config_sections import OnlineSettings
 from .errors import AudiFiDbError, PythonMigrationError, ServerError
 from .model import BlockingSession, RunStatement, Step
 from .online import LOCK_NOT_AVAILABLE
@@ -157,6 +157,23 @@ class StepContext:
         """While the block runs, the watch samples who blocks the migration's session."""
         return self.watch.watching() if self.watch else nullcontext()
 
+    def heal_index(self, version: str, index: tuple[str | None, str]) -> str | None:
+        """Before a CREATE INDEX CONCURRENTLY of `index` runs: drop the INVALID index a
+        failed build of it left (ours, or one by hand), and say so. The name of a valid one
+        found instead (built after all), else None."""
+        found = catalog.find_index(self.conn, *index)
+        if found is None:
+            return None
+        qualified, valid = found
+        if valid:
+            return qualified
+        with self.watching():
+            catalog.drop_index_concurrently(self.conn, qualified)
+        self.emit(
+            events.IndexHealed(target=self.target, version=version, index=qualified, dropped=True)
+        )
+        return None
+
     def stopped(
         self,
         stmt: RunStatement,
@@ -222,12 +239,13 @@ class StatementByStatement:
         stmt = stmts[start]
         try:
             if step.heal_index is not None:
-                with ctx.watching():
-                    start += _heal(ctx, migration.version, *step.heal_index)
+                start += _heal(ctx, migration.version, step.heal_index)
             if row_id is None:
                 row_id = ctx.history.start(migration, len(stmts), start)
             begun, each = ctx.begin(stmts[start:], transaction=False), []
             for stmt in stmts[start:]:
+                if stmt.concurrent_index is not None:  # IF NOT EXISTS skips an INVALID one
+                    ctx.heal_index(migration.version, stmt.concurrent_index)
                 each.append(ctx.run_statement(migration.version, stmt, None))
                 rows += each[-1] or 0
                 ctx.history.progress(row_id, stmt.index + 1, rows)
@@ -236,20 +254,15 @@ class StatementByStatement:
         return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)
 
 
-def _heal(ctx: StepContext, version: str, schema: str | None, name: str) -> int:
+def _heal(ctx: StepContext, version: str, index: tuple[str | None, str]) -> int:
     """Before retrying a CREATE INDEX CONCURRENTLY: drop the INVALID index it left (0: retry
     it), or skip it if the index was built after all (1: its run was cut short after the
     build, before the history said so)."""
-    found = catalog.find_index(ctx.conn, schema, name)
-    if found is None:
+    built = ctx.heal_index(version, index)
+    if built is None:
         return 0
-    qualified, valid = found
-    if not valid:
-        catalog.drop_index_concurrently(ctx.conn, qualified)
-    ctx.emit(
-        events.IndexHealed(target=ctx.target, version=version, index=qualified, dropped=not valid)
-    )
-    return 1 if valid else 0
+    ctx.emit(events.IndexHealed(target=ctx.target, version=version, index=built, dropped=False))
+    return 1
 
 
 class PythonMigration:

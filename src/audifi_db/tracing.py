@@ -103,15 +103,17 @@ def _observe(conn, job: _Job, predictions: list[list]) -> list:
 
     results = []
     stopped = False
-    for (path, _sql, transactional), predicted in zip(job.traced, predictions, strict=True):
+    for (path, sql, transactional), predicted in zip(job.traced, predictions, strict=True):
         observed: list = []
         if not stopped:
             file = _traced_file([p.statement for p in predicted], transactional)
             observed = pg_trace.trace_file(conn, file)
             stopped = len(observed) < len(predicted) or any(o.error for o in observed)
-        for index, prediction in enumerate(predicted):
-            seen = observed[index] if index < len(observed) else None
-            results.append(lint_trace.compare(path, prediction, seen))
+        compared = [
+            lint_trace.compare(path, prediction, observed[i] if i < len(observed) else None)
+            for i, prediction in enumerate(predicted)
+        ]
+        results += lint_trace.acknowledge(sql, compared)
     return results
 
 

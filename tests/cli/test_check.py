@@ -260,7 +260,7 @@ def test_the_lock_table_knows_the_schema_the_base_migrations_leave(repo):
     repo.project.write(
         "20260103000001",
         "retype",
-        "-- audifi-db: allow changing-column-type reason: the table is small\n"
+        "-- audifi-db: allow changing-column-type the table is small\n"
         "ALTER TABLE ipos ALTER id TYPE text;\nALTER TABLE coins ALTER id TYPE text;\n",
     )
     code, report = repo.check_json()

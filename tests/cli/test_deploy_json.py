@@ -65,3 +65,22 @@ def test_log_format_json_puts_the_events_on_stderr(project, tmp_path):
     assert [e["event"] for e in events] == [e["event"] for e in lines(log.read_text())]
     assert events[-1]["event"] == "run_finished"
     assert "1 migration(s) applied" in result.stdout
+
+
+def test_a_dry_run_logs_its_events_and_prints_the_documented_plan(project, tmp_path):
+    project.write("20260101000001", "t", TWO)
+    log = tmp_path / "events.jsonl"
+    result = project.cli("deploy", "--dry-run", "--json", "--log-file", str(log))
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert set(plan) == {"ok", "dry_run", "steps", "guards"} and plan["dry_run"] is True
+    assert set(plan["steps"][0]) == {"version", "name", "transactional", "start", "sql"}
+    assert {g["guard"] for g in plan["guards"]} == {"plan", "lint", "promotion", "backup"}
+    events = lines(log.read_text())
+    for line in events:
+        check_line(line)
+    started = next(e for e in events if e["event"] == "run_started")
+    assert started["dry_run"] is True and started["pending"] == ["20260101000001_t.sql"]
+    assert [e["event"] for e in events].count("guard_passed") == 4
+    assert events[-1]["event"] == "run_finished" and events[-1]["applied"] == 0
+    assert project.query("SELECT to_regclass('t') IS NULL") == [(True,)]

@@ -7,6 +7,7 @@ import pytest
 from conftest import REPO, psql, query
 
 from audifi_db import pgtools
+from audifi_db.errors import ToolError
 
 MIGRATIONS = sorted((REPO / "db" / "migrations").glob("*.sql"))
 
@@ -57,7 +58,7 @@ def test_pg_dump_is_chosen_by_the_servers_major_version(server_url):
     major = int(query(server_url, "show server_version_num")[0][0]) // 10000
     tool = pgtools.find("pg_dump", major)
     assert tool.major >= major and tool.path.name == "pg_dump"
-    with pytest.raises(pgtools.ToolError) as refused:
+    with pytest.raises(ToolError) as refused:
         pgtools.find("pg_dump", 99)
     assert "pg_dump is older than the server" in refused.value.message
     assert "the server is 99" in refused.value.message

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from conftest import as_user, with_database
 
+from audifi_db.config_sections import HistorySettings
+
 GOOD = "create table users (id int);\n"
 
 
@@ -186,3 +188,32 @@ def test_resolve_on_a_database_without_history_leaves_no_trace(project):
     result = project.cli("resolve", "20260101000001", "--applied")
     assert result.returncode == 1 and "only a failed or in_progress migration" in result.stderr
     assert project.query("select to_regclass('audifi_migrations')") == [(None,)]
+
+
+HISTORY = ".".join(HistorySettings())  # the history table's configured name (schema.table)
+REFUSED_BEFORE_ANYTHING_RUNS = [
+    ("deploy", "create tabel x (id int);\n", 2, "syntax error at or near"),
+    ("deploy", "create index concurrently t_id on t (id);\n", 2, "cannot run inside a trans"),
+    ("staging", "drop table legacy;\n", 1, "[dropping-table]"),
+    ("dry-run", "create table t (id int);\n", 0, None),
+]
+
+
+@pytest.mark.parametrize("run, sql, code, expected", REFUSED_BEFORE_ANYTHING_RUNS)
+def test_a_refused_deploy_on_a_fresh_database_creates_no_history_table(
+    project, run, sql, code, expected
+):
+    project.write("20260101000001", "users", GOOD)
+    project.write("20260101000002", "refused", sql)
+    args = {"staging": ["--env", "staging"], "dry-run": ["--dry-run"]}.get(run, [])
+    url = None if run == "staging" else "default"
+    result = project.cli(
+        "deploy", *args, url=url, env=project.env(STAGING_DATABASE_URL=project.url)
+    )
+    if expected is None:
+        assert result.returncode == code, result.stderr
+    else:
+        assert expected in one_clear_line(result, code)
+    assert project.query("select to_regclass(%s), to_regclass('users')", (HISTORY,)) == [
+        (None, None)
+    ]

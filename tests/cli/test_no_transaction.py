@@ -2,6 +2,10 @@
 
 import json
 
+import psycopg2
+import pytest
+from conftest import admin_execute
+
 from audifi_db.model import NO_TRANSACTION_RULE
 
 DIRECTIVE = "-- audifi-db: no-transaction\n"
@@ -60,6 +64,28 @@ def test_failed_concurrent_unique_index_is_healed_after_the_data_is_fixed(projec
         (True,)
     ]
     assert project.history()[-1][:4] == ("20260101000002", "applied", 2, 2)
+
+
+def test_an_invalid_index_left_by_a_manual_build_is_rebuilt_not_skipped(project):
+    """IF NOT EXISTS would skip an INVALID index of the name (a failed build by hand) and
+    the migration would be recorded applied with the index unusable."""
+    project.write("20260101000001", "t", "create table t (a int);\n")
+    assert project.cli("deploy").returncode == 0
+    project.query("insert into t values (1), (1); select 1")
+    with pytest.raises(psycopg2.Error):
+        admin_execute(project.url, "create unique index concurrently t_a on t (a)")
+    project.query("delete from t where ctid = (select max(ctid) from t); select 1")
+    project.write(
+        "20260101000002",
+        "idx",
+        DIRECTIVE + "create unique index concurrently if not exists t_a on t (a);\n",
+    )
+    result = project.cli("deploy")
+    assert result.returncode == 0, result.stderr
+    assert "INVALID index" in result.stderr
+    assert project.query("select indisvalid from pg_index where indexrelid = 't_a'::regclass") == [
+        (True,)
+    ]
 
 
 def test_failed_no_transaction_migration_blocks_until_resolved(project):

@@ -49,6 +49,53 @@ def test_a_statement_that_commits_at_run_time_fails_with_a_hint_naming_the_direc
     assert "-- audifi-db: no-transaction" in result.stderr
 
 
+NEVER_FROM_A_FUNCTION = [
+    ("vacuum", "execute 'VACUUM t'", "VACUUM"),
+    (
+        "index",
+        "execute 'CREATE INDEX ' || 'CONCURRENTLY t_id ON t (id)'",
+        "CREATE INDEX CONCURRENTLY",
+    ),
+]
+
+
+@pytest.mark.parametrize("directive", ["", "-- audifi-db: no-transaction\n"])
+@pytest.mark.parametrize("name, execute, what", NEVER_FROM_A_FUNCTION)
+def test_a_do_block_executing_what_never_runs_from_a_function_is_refused_before_anything_runs(
+    project, directive, name, execute, what
+):
+    sql = f"create table if not exists t (id int);\ndo $$\nbegin\n  {execute};\nend $$;\n"
+    project.write("20260101000001", name, directive + sql)
+    result = project.cli("deploy")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("audifi-db: error:")]
+    line = 5 if directive else 4
+    assert f"_{name}.sql:{line}: {what} (run by EXECUTE in a DO block) cannot be executed" in error
+    assert "run it as a top-level statement of a no-transaction migration" in error
+    assert project.query("select to_regclass('t'), to_regclass('audifi_migrations')") == [
+        (None, None)
+    ]
+
+
+VACUUM_AT_RUN_TIME = [  # built at run time, or in a procedure's body: not seen before it runs
+    "do $$ begin execute format('VACUUM %I', 't'); end $$;\n",
+    "create procedure vac() language plpgsql as $$ begin execute 'VACUUM t'; end $$;\n"
+    "call vac();\n",
+]
+
+
+@pytest.mark.parametrize("runs_code", VACUUM_AT_RUN_TIME)
+def test_what_fails_from_a_function_at_run_time_is_not_told_to_add_the_directive(
+    project, runs_code
+):
+    project.write("20260101000001", "vacuum", "create table t (id int);\n" + runs_code)
+    result = project.cli("deploy")
+    assert result.returncode == 1 and "SQLSTATE 25001" in result.stderr
+    assert "put the line `-- audifi-db: no-transaction`" not in result.stderr
+    assert "was run from a function (a DO block or a procedure is one)" in result.stderr
+    assert "top-level statement of a no-transaction migration" in result.stderr
+
+
 def test_target_applies_up_to_and_including_the_version(project):
     for version in ("20260101000001", "20260101000002", "20260101000003"):
         project.write(version, f"t{version[-1]}", f"create table t{version[-1]} (id int);\n")

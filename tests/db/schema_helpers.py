@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import psycopg2.extensions
 import pytest
+from conftest import admin_execute
 from psycopg2 import errorcodes
 
 WAIT_SECONDS = 10
@@ -34,6 +36,28 @@ def session(url: str) -> Iterator[Connection]:
     conn = connect(url)
     yield conn
     conn.close()
+
+
+def member_logins(url: str) -> Iterator[Callable[[str], Connection]]:
+    """For a test's `login_as` fixture (`yield from member_logins(url)`): login_as(group) -> an
+    autocommit connection of a new login role, member of group (audifi_app, audifi_readonly).
+    Roles are cluster-wide: each login role has a unique name and is dropped afterwards; the
+    groups are never altered."""
+    made: list[tuple[str, Connection]] = []
+
+    def login(group: str) -> Connection:
+        name = f"audifi_test_login_{uuid.uuid4().hex[:10]}"
+        admin_execute(url, f"CREATE ROLE {name} LOGIN IN ROLE {group}")
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        conn = connect(urlunsplit(parts._replace(netloc=f"{name}@{host}")))
+        made.append((name, conn))
+        return conn
+
+    yield login
+    for name, conn in made:
+        conn.close()
+        admin_execute(url, f"DROP ROLE {name}")
 
 
 def connect(url: str, *, autocommit: bool = True, isolation: str = "READ COMMITTED") -> Connection:

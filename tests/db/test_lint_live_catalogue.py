@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import REPO
+
 from audifi_db import operations
 from audifi_db.config import load_settings
 
@@ -91,3 +93,11 @@ def test_the_databases_time_zone_decides_whether_timestamptz_rewrites(project):
     project.query(f"ALTER DATABASE \"{database}\" SET TimeZone = 'Europe/Paris'; SELECT 1")
     (finding,) = operations.lint_pending(settings)
     assert "rewrites the table (the session time zone is not UTC" in finding.message
+
+
+def test_audifis_migrations_lint_against_an_empty_database_as_from_their_folder(db_url):
+    """Every migration pending, each judged after the earlier ones in one run (what they
+    create is new), agrees with `lint db/migrations` (each judged as if the earlier ones were
+    applied): nothing unacknowledged, and no allow called unused."""
+    settings = load_settings("local", db_url, cwd=REPO, environ={})
+    assert [f"{f.file}:{f.line} {f.rule}" for f in operations.lint_pending(settings)] == []

@@ -4,6 +4,8 @@ deadline with nothing half-applied."""
 
 from __future__ import annotations
 
+import json
+
 import psycopg2
 import pytest
 from clusters import Cluster
@@ -29,6 +31,19 @@ def blocker(engine):
     conn.cursor().execute("select count(*) from t")
     yield conn
     conn.close()
+
+
+def deploy_past_the_deadline(engine: Engine) -> tuple[LockDeadlineError, int]:
+    """Deploy while a session that read t stays in its transaction: the run gives up. The
+    error, and the blocking session's pid."""
+    blocker = psycopg2.connect(engine.url, application_name="report query")
+    try:
+        blocker.cursor().execute("select count(*) from t")
+        with pytest.raises(LockDeadlineError) as failed:
+            engine.deploy()
+        return failed.value, blocker.get_backend_pid()
+    finally:
+        blocker.close()
 
 
 def end_after(conn, timeouts: int):
@@ -69,15 +84,8 @@ def test_the_deadline_fails_clearly_with_nothing_half_applied(tmp_path, db_url):
     engine.write(
         "20260101000001", "add_c", "create table side (id int);\nalter table t add column c int;\n"
     )
-    blocker = psycopg2.connect(engine.url, application_name="report query")
-    try:
-        blocker.cursor().execute("select count(*) from t")
-        with pytest.raises(LockDeadlineError) as failed:
-            engine.deploy()
-        pid = blocker.get_backend_pid()
-    finally:
-        blocker.close()
-    message = failed.value.message
+    failed, pid = deploy_past_the_deadline(engine)
+    message = failed.message
     attempts = len(engine.of(events.LockTimedOut))
     assert attempts >= 2
     assert (
@@ -85,7 +93,7 @@ def test_the_deadline_fails_clearly_with_nothing_half_applied(tmp_path, db_url):
         f"{attempts} attempt(s): statement 2 was last blocked by pid {pid} "
     ) in message
     assert f"pid {pid} (user postgres, application 'report query'" in message
-    assert "nothing of it was applied" in failed.value.hint
+    assert "nothing of it was applied" in failed.hint
     assert engine.of(events.LockTimedOut)[-1].retry_in_ms is None
     assert engine.of(events.RunFailed)[0].error == "LockDeadlineError"
     assert engine.query(
@@ -108,14 +116,8 @@ def test_a_no_transaction_migration_resumes_at_the_blocked_statement(tmp_path, d
         "two",
         "-- audifi-db: no-transaction\nupdate counter set n = n + 1;\nalter table t add column c int;\n",
     )
-    blocker = psycopg2.connect(engine.url, application_name="report query")
-    try:
-        blocker.cursor().execute("select count(*) from t")
-        with pytest.raises(LockDeadlineError) as failed:
-            engine.deploy()
-    finally:
-        blocker.close()
-    assert "statements 1-1 stayed applied" in failed.value.hint
+    failed, _ = deploy_past_the_deadline(engine)
+    assert "statements 1-1 stayed applied" in failed.hint
     retries = engine.of(events.LockRetry)
     assert retries and {r.from_statement for r in retries} == {2}  # not statement 1 again
     assert engine.query("select n from counter") == [(1,)]
@@ -193,3 +195,79 @@ def test_a_migration_waiting_behind_autovacuum_cancels_it_as_any_waiter_would(tm
         cluster.stop()
     assert engine.names()[-2:] == ["migration_applied", "run_finished"]
     assert engine.of(events.LockTimedOut) == []  # the wait cancelled it within 100 ms
+
+
+PY_ADD_C = 'def migrate(ctx):\n    ctx.execute("ALTER TABLE t ADD COLUMN IF NOT EXISTS c int")\n'
+PY_INDEX = 'def migrate(ctx):\n    ctx.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_v_idx ON t (v)")\n'
+
+
+def test_a_python_migrations_concurrent_index_cancelled_by_lock_timeout_is_healed(engine):
+    engine.query("alter table t add column v int")
+    writer = psycopg2.connect(engine.url, application_name="open writer")
+    writer.cursor().execute("insert into t values (1000)")  # holds ROW EXCLUSIVE on t
+    engine.write("20260101000001", "idx", PY_INDEX, ".py")
+    try:
+        engine.deploy(end_after(writer, 1))
+    finally:
+        writer.close()
+    assert engine.query(
+        "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"
+    ) == [(True,)]
+    assert [h.dropped for h in engine.of(events.IndexHealed)] == [True]
+    assert engine.query("select state from audifi_migrations order by id desc limit 1") == [
+        ("applied",)
+    ]
+
+
+@pytest.mark.parametrize(
+    "migration",
+    [
+        PY_INDEX,
+        'def migrate(ctx):\n    ctx.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_v_idx '
+        'ON t (v) WHERE v > %s", (0,))\n',
+    ],
+    ids=["literal", "with-params"],
+)
+def test_a_python_migrations_invalid_index_is_healed_by_the_next_deploy(
+    tmp_path, db_url, migration
+):
+    engine = Engine(tmp_path, db_url, {"AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS": "0"})
+    engine.query("create table t (id int primary key, v int)")
+    engine.write("20260101000001", "idx", migration, ".py")
+    writer = psycopg2.connect(engine.url, application_name="open writer")
+    try:
+        writer.cursor().execute("insert into t values (1)")
+        with pytest.raises(LockDeadlineError):
+            engine.deploy()  # no retry: the cancelled build's INVALID index stays
+    finally:
+        writer.close()
+    valid = "select indisvalid from pg_index where indexrelid = 't_v_idx'::regclass"
+    assert engine.query(valid) == [(False,)]
+    engine.deploy()
+    assert engine.query(valid) == [(True,)]
+    assert [h.dropped for h in engine.of(events.IndexHealed)] == [True]
+
+
+def test_a_python_migration_retried_after_lock_timeouts_keeps_one_history_row(
+    engine, blocker, project
+):
+    engine.write("20260101000001", "add_c", PY_ADD_C, ".py")
+    engine.deploy(end_after(blocker, 2))
+    assert [t.attempt for t in engine.of(events.LockTimedOut)] == [1, 2]
+    assert engine.query("select state, statements_applied from audifi_migrations") == [
+        ("applied", 1)
+    ]
+    listed = project.cli("history", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [(row["version"], row["state"]) for row in json.loads(listed.stdout)] == [
+        ("20260101000001", "applied")
+    ]
+
+
+def test_a_python_migration_that_gives_up_on_locks_leaves_one_failed_row(tmp_path, db_url):
+    engine = Engine(tmp_path, db_url, {"AUDIFI_DB_ONLINE_RETRY_DEADLINE_SECONDS": "1"})
+    engine.query("create table t (id int primary key)")
+    engine.write("20260101000001", "add_c", PY_ADD_C, ".py")
+    deploy_past_the_deadline(engine)
+    assert len(engine.of(events.LockTimedOut)) >= 2
+    assert engine.query("select state, sqlstate from audifi_migrations") == [("failed", "55P03")]

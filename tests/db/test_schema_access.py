@@ -8,19 +8,16 @@ name), grants it one of them, and drops it afterwards.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from conftest import admin_execute
 from psycopg2 import errorcodes
 from schema_helpers import (
     Connection,
     buy_sql,
-    connect,
     execute,
     ledger_sql,
+    member_logins,
     new_coin,
     new_ipo,
     new_user,
@@ -41,22 +38,7 @@ def db(deployed_url: str) -> Iterator[Connection]:
 
 @pytest.fixture
 def login_as(deployed_url: str) -> Iterator[Callable[[str], Connection]]:
-    """login_as(group) -> an autocommit connection of a new login role member of group."""
-    made: list[tuple[str, Connection]] = []
-
-    def login(group: str) -> Connection:
-        name = f"audifi_test_login_{uuid.uuid4().hex[:10]}"
-        admin_execute(deployed_url, f"CREATE ROLE {name} LOGIN IN ROLE {group}")
-        parts = urlsplit(deployed_url)
-        host = parts.netloc.rpartition("@")[2]
-        conn = connect(urlunsplit(parts._replace(netloc=f"{name}@{host}")))
-        made.append((name, conn))
-        return conn
-
-    yield login
-    for name, conn in made:
-        conn.close()
-        admin_execute(deployed_url, f"DROP ROLE {name}")
+    yield from member_logins(deployed_url)
 
 
 def test_the_roles_exist_cannot_log_in_and_own_nothing(db: Connection) -> None:

@@ -4,13 +4,14 @@ recovery codes that stay used.
 Each attack got through against the first five migrations: on a database created with the C
 locale lower() folds no accented letter, so 'Émile@…' and 'émile@…' (or a decomposed 'é') were
 two accounts; a plaintext string was accepted as a bcrypt hash; a used recovery code could be
-marked unused again.
+marked unused again, and, once that was refused, the application could still delete the used
+code and insert its hash again, unused.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg2
 import pytest
@@ -21,8 +22,10 @@ from schema_helpers import (
     UNIQUE,
     Connection,
     interleave,
+    member_logins,
     new_user,
     refused,
+    rows,
     run,
     scalar,
     session,
@@ -32,6 +35,11 @@ from schema_helpers import (
 @pytest.fixture
 def db(deployed_url: str) -> Iterator[Connection]:
     yield from session(deployed_url)
+
+
+@pytest.fixture
+def login_as(deployed_url: str) -> Iterator[Callable[[str], Connection]]:
+    yield from member_logins(deployed_url)
 
 
 @pytest.fixture(scope="module")
@@ -186,16 +194,47 @@ def test_a_used_recovery_code_stays_used(db: Connection) -> None:
     assert scalar(db, "SELECT used_at IS NOT NULL FROM recovery_codes WHERE id = %s", (code,))
 
 
-def test_two_logins_racing_for_one_recovery_code_exactly_one_wins(
-    db: Connection, deployed_url: str
-) -> None:
-    code = new_code(db)
+DELETE_CODE = "DELETE FROM recovery_codes WHERE id = %s"
 
-    error = interleave(
-        deployed_url, lambda c: run(c, USE_CODE, (code,)), lambda c: run(c, USE_CODE, (code,))
-    )
 
-    assert (
+def after_a_login(url: str, code: str, second: str) -> psycopg2.Error | None:
+    """A login uses the code; `second` (on the code) waits for it to commit: its error."""
+    return interleave(url, lambda c: run(c, USE_CODE, (code,)), lambda c: run(c, second, (code,)))
+
+
+def is_used_code_refusal(error: psycopg2.Error | None) -> bool:
+    return (
         isinstance(error, psycopg2.Error)
         and error.diag.constraint_name == "recovery_codes_single_use"
     )
+
+
+def test_two_logins_racing_for_one_recovery_code_exactly_one_wins(
+    db: Connection, deployed_url: str
+) -> None:
+    assert is_used_code_refusal(after_a_login(deployed_url, new_code(db), USE_CODE))
+
+
+def test_a_used_recovery_code_is_kept_so_its_hash_cannot_come_back_unused(
+    db: Connection, login_as: Callable[[str], Connection]
+) -> None:
+    app = login_as("audifi_app")  # it may DELETE recovery codes: regenerating a set
+    user, used_hash = new_user(db), f"sha256:{uuid.uuid4().hex}"
+    insert = "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%s, %s) RETURNING id"
+    used = scalar(app, insert, (user, used_hash))
+    unused = scalar(app, insert, (user, f"sha256:{uuid.uuid4().hex}"))
+    run(app, USE_CODE, (used,))
+    with refused(RESTRICT, "recovery_codes_single_use"):
+        run(app, DELETE_CODE, (used,))
+    with refused(UNIQUE, "recovery_codes_user_code_key"):
+        run(app, insert, (user, used_hash))
+    run(app, DELETE_CODE, (unused,))  # an unused code can still be replaced
+    assert rows(
+        db, "SELECT id, used_at IS NOT NULL FROM recovery_codes WHERE user_id = %s", (user,)
+    ) == [(used, True)]
+
+
+def test_a_code_used_while_it_is_being_deleted_is_kept(db: Connection, deployed_url: str) -> None:
+    code = new_code(db)
+    assert is_used_code_refusal(after_a_login(deployed_url, code, DELETE_CODE))
+    assert scalar(db, "SELECT used_at IS NOT NULL FROM recovery_codes WHERE id = %s", (code,))

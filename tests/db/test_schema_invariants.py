@@ -193,9 +193,9 @@ def test_shares_are_bought_only_from_an_open_ipo(db: Connection) -> None:
 
 def test_shares_sold_is_maintained_by_the_database_only(db: Connection) -> None:
     ipo = new_ipo(db)
-    with refused(RESTRICT):
+    with refused(RESTRICT, "ipos_protect_shares_sold"):
         run(db, "UPDATE ipos SET shares_sold = 1 WHERE id = %s", (ipo,))
-    with refused(RESTRICT):
+    with refused(RESTRICT, "ipos_protect_shares_sold"):
         run(
             db,
             "INSERT INTO ipos (master_id, total_shares, share_price, start_date, shares_sold)"
@@ -263,12 +263,14 @@ def test_collaboration_events_are_append_only(db: Connection, session_id: str) -
         "INSERT INTO v_studio_events (session_id, event_type, payload) VALUES (%s, 'track.edit', '{}')",
         (session_id,),
     )
-    for statement in (
-        "UPDATE v_studio_events SET event_type = 'chat.message'",
-        "DELETE FROM v_studio_events",
-        "TRUNCATE v_studio_events",
+    for statement, rule in (
+        ("UPDATE v_studio_events SET event_type = 'chat.message'", "v_studio_events_append_only"),
+        ("DELETE FROM v_studio_events", "v_studio_events_append_only"),
+        ("TRUNCATE v_studio_events", "v_studio_events_no_truncate"),
+        # A partition reports its parent's rule: the row trigger is inherited under its name.
+        ("DELETE FROM v_studio_events_y2026m12", "v_studio_events_append_only"),
     ):
-        with refused(RESTRICT):
+        with refused(RESTRICT, rule):
             run(db, statement)
     assert scalar(db, "SELECT count(*) FROM v_studio_events") == 1
 
@@ -301,16 +303,22 @@ def test_balances_follow_the_ledger_and_never_go_negative(db: Connection) -> Non
 def test_balances_cannot_be_written_directly(db: Connection) -> None:
     coin, alice = new_coin(db), new_user(db)
     execute(db, ledger_sql(coin, "mint", 10, to_user=alice))
-    for statement in (
-        "UPDATE coin_balances SET balance = 1000",
-        "UPDATE coin_balances SET balance = 0 WHERE false",  # refused per statement
-        "DELETE FROM coin_balances",
-        f"INSERT INTO coin_balances (coin_id, user_id, balance) VALUES ('{coin}', '{new_user(db)}', 5)",
-        "DELETE FROM liquidity_positions",
+    for statement, rule in (
+        ("UPDATE coin_balances SET balance = 1000", "coin_balances_protect"),
+        (
+            "UPDATE coin_balances SET balance = 0 WHERE false",
+            "coin_balances_protect",
+        ),  # per statement
+        ("DELETE FROM coin_balances", "coin_balances_protect"),
+        (
+            f"INSERT INTO coin_balances (coin_id, user_id, balance) VALUES ('{coin}', '{new_user(db)}', 5)",
+            "coin_balances_protect",
+        ),
+        ("DELETE FROM liquidity_positions", "liquidity_positions_protect"),
     ):
-        with refused(RESTRICT):
+        with refused(RESTRICT, rule):
             run(db, statement)
-    with refused(RESTRICT):
+    with refused(RESTRICT, "coins_protect_total_supply"):
         run(db, "UPDATE coins SET total_supply = 1 WHERE id = %s", (coin,))
     assert balance(db, coin, alice) == 10
 
@@ -318,12 +326,12 @@ def test_balances_cannot_be_written_directly(db: Connection) -> None:
 def test_ledger_rows_cannot_be_updated_or_deleted(db: Connection) -> None:
     coin = new_coin(db)
     execute(db, ledger_sql(coin, "mint", 10, to_user=new_user(db)))
-    for statement in (
-        "UPDATE coin_transactions SET amount = 1000",
-        "DELETE FROM coin_transactions",
-        "TRUNCATE coin_transactions",
+    for statement, rule in (
+        ("UPDATE coin_transactions SET amount = 1000", "coin_transactions_immutable"),
+        ("DELETE FROM coin_transactions", "coin_transactions_immutable"),
+        ("TRUNCATE coin_transactions", "coin_transactions_no_truncate"),
     ):
-        with refused(RESTRICT):
+        with refused(RESTRICT, rule):
             run(db, statement)
     assert scalar(db, "SELECT amount FROM coin_transactions") == 10
 
@@ -359,7 +367,7 @@ def test_pool_reserves_never_go_negative(db: Connection) -> None:
             db,
             ledger_sql(new_coin(db), "remove_liquidity", 1, to_user=pool.provider, pool=pool.id),
         )
-    with refused(RESTRICT):
+    with refused(RESTRICT, "liquidity_pools_protect_reserves"):
         run(db, "UPDATE liquidity_pools SET reserve_a = 0")
 
 
@@ -524,6 +532,7 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         UNION ALL SELECT 'positions', count(*) FROM liquidity_positions
         UNION ALL SELECT 'refunds', count(*) FROM ownership WHERE kind = 'refund'
         UNION ALL SELECT 'decided', count(*) FROM session_decisions WHERE status = 'decided'
+        UNION ALL SELECT 'open_votes', count(*) FROM session_decisions WHERE status = 'open'
         UNION ALL SELECT 'votes', count(*) FROM session_decision_votes
         UNION ALL SELECT 'events', count(*) FROM engagement_events""",
         )
@@ -540,8 +549,9 @@ def test_sample_seed_loads_and_is_consistent(db: Connection) -> None:
         "ledger": 10,
         "positions": 2,
         "refunds": 1,
-        "decided": 2,
-        "votes": 3,
+        "decided": 1,
+        "open_votes": 1,
+        "votes": 4,
         "events": 7,
     }
     # Every unit of supply is held by someone or sits in a pool.

@@ -1,7 +1,9 @@
 """V Studio decisions are made from votes: one per participant present, while the vote is
 open, for one of its options; deciding freezes the decision and its votes.
 
-The first five migrations had no votes at all: a decision's data could claim any tally.
+The first five migrations had no votes at all: a decision's data could claim any tally. Then a
+decision could still be inserted already decided (the status's old default), be decided with no
+vote, or have its options changed after votes were cast for them.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def test_a_decided_decision_and_its_votes_are_final(db: Connection, vote: tuple[
         "UPDATE session_decision_votes SET choice = 'B'",
         "DELETE FROM session_decision_votes",
     ):
-        with refused(RESTRICT):
+        with refused(RESTRICT, "session_decision_votes_append_only"):
             run(db, statement)
     assert votes(db, decision) == 1
 
@@ -120,7 +122,9 @@ def test_a_vote_racing_the_decision_is_counted_or_refused(
     db: Connection, deployed_url: str, vote: tuple[str, str], vote_first: bool
 ) -> None:
     decision, studio = vote
-    voter = join(db, studio)
+    if not vote_first:  # a decision needs a vote: the one it is made from when it goes first
+        execute(db, vote_sql(decision, join(db, studio)))
+    earlier, voter = votes(db, decision), join(db, studio)
 
     def cast(c: Connection) -> None:
         execute(c, vote_sql(decision, voter))
@@ -137,4 +141,79 @@ def test_a_vote_racing_the_decision_is_counted_or_refused(
             error is not None
             and error.diag.constraint_name == "session_decision_votes_decision_open"
         )
-        assert votes(db, decision) == 0
+        assert votes(db, decision) == earlier
+
+
+def test_a_decision_is_created_open(db: Connection) -> None:
+    studio = new_session(db)
+    with refused(CHECK, "session_decisions_created_open"):
+        run(
+            db,
+            "INSERT INTO session_decisions (session_id, decision_type, data, status)"
+            """ VALUES (%s, 'tempo', '{"bpm": 96}', 'decided')""",
+            (studio,),
+        )
+    # The design sketch's columns alone still make a decision: an open one.
+    decision = scalar(
+        db,
+        "INSERT INTO session_decisions (session_id, decision_type, data)"
+        """ VALUES (%s, 'tempo', '{"options": ["92", "96"]}') RETURNING id""",
+        (studio,),
+    )
+    assert scalar(db, "SELECT status FROM session_decisions WHERE id = %s", (decision,)) == "open"
+    assert scalar(db, "SELECT count(*) FROM session_decisions") == 1
+
+
+def test_a_decision_is_made_from_at_least_one_vote(db: Connection, vote: tuple[str, str]) -> None:
+    decision, studio = vote
+    with refused(CHECK, "session_decisions_decided_from_votes"):
+        run(db, DECIDE, (decision,))
+    execute(db, vote_sql(decision, join(db, studio)))
+    run(db, DECIDE, (decision,))
+    assert (
+        scalar(db, "SELECT status FROM session_decisions WHERE id = %s", (decision,)) == "decided"
+    )
+
+
+def options(db: Connection, decision: str) -> list[str]:
+    return scalar(db, "SELECT data -> 'options' FROM session_decisions WHERE id = %s", (decision,))
+
+
+SET_OPTIONS = "UPDATE session_decisions SET data = jsonb_set(data, '{options}', %s) WHERE id = %s"
+
+
+def test_the_options_are_frozen_once_a_vote_exists(db: Connection, vote: tuple[str, str]) -> None:
+    decision, studio = vote
+    run(db, SET_OPTIONS, ('["A", "B", "C"]', decision))  # no vote yet: still being set up
+    execute(db, vote_sql(decision, join(db, studio), "C"))
+    for statement, params in (
+        (SET_OPTIONS, ('["A", "B"]', decision)),  # the vote for C would point at nothing
+        (SET_OPTIONS, ('["A", "B", "C", "D"]', decision)),
+        ("UPDATE session_decisions SET data = data - 'options' WHERE id = %s", (decision,)),
+        ("UPDATE session_decisions SET data = '{}' WHERE id = %s", (decision,)),
+    ):
+        with refused(RESTRICT, "session_decisions_options_fixed"):
+            run(db, statement, params)
+    # The rest of an open decision's data may change (a question reworded).
+    run(
+        db,
+        """UPDATE session_decisions SET data = data || '{"question": "Which?"}' WHERE id = %s""",
+        (decision,),
+    )
+    assert options(db, decision) == ["A", "B", "C"]
+
+
+def test_options_changed_while_a_vote_is_cast_are_refused(
+    db: Connection, deployed_url: str, vote: tuple[str, str]
+) -> None:
+    decision, studio = vote
+    voter = join(db, studio)
+
+    error = interleave(
+        deployed_url,
+        lambda c: execute(c, vote_sql(decision, voter, "B")),
+        lambda c: run(c, SET_OPTIONS, ('["A"]', decision)),
+    )
+
+    assert error is not None and error.diag.constraint_name == "session_decisions_options_fixed"
+    assert options(db, decision) == ["A", "B"]

@@ -65,7 +65,7 @@ def test_a_failing_statement_stops_the_trace_and_the_scratch_database_is_dropped
 def test_the_trace_runs_with_the_targets_time_zone_and_search_path(db_url, tmp_path):
     """timestamp -> timestamptz rewrites the table unless the session's time zone is UTC."""
     database = db_url.rsplit("/", 1)[1]
-    admin_execute(db_url, f'ALTER DATABASE "{database}" SET TimeZone = \'Europe/Paris\'')
+    admin_execute(db_url, f"ALTER DATABASE \"{database}\" SET TimeZone = 'Europe/Paris'")
     admin_execute(db_url, f'ALTER DATABASE "{database}" SET search_path = app, public')
     folder = tmp_path / "db" / "migrations"
     folder.mkdir(parents=True)
@@ -86,3 +86,32 @@ def test_cli_trace(project):
     assert "ACCESS EXCLUSIVE on public.plays; rewrites public.plays" in result.stdout
     assert result.stdout.rstrip().endswith("2 confirmed, 0 mismatch, 0 failed, 0 not run")
     assert "tracing on a scratch database next to" in result.stderr
+
+
+def test_trace_findings_are_annotations_and_an_allow_acknowledges_them(project):
+    project.write("20260101000000", "plays", "CREATE TABLE plays (n integer);\n")
+    failing = project.write(
+        "20260102000000", "stats", "ALTER TABLE plays ADD m int;\nCREATE EXTENSION nope_ext;\n"
+    )
+    result = project.cli("lint", "--trace", "--format", "github", "db/migrations")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "::error file=db/migrations/20260102000000_stats.sql,line=2,col=1,"
+        "title=trace-statement-failed::"
+    )
+    assert lines[1:] == ["2 confirmed, 0 mismatch, 1 failed, 0 not run"]
+
+    failing.write_text(
+        "ALTER TABLE plays ADD m int;\n"
+        "-- audifi-db: allow trace-statement-failed installed by the platform team\n"
+        "CREATE EXTENSION nope_ext;\n"
+    )
+    result = project.cli("lint", "--trace", "--format", "github", "db/migrations")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("::notice file=db/migrations/20260102000000_stats.sql,line=3,")
+    assert "(acknowledged: installed by the platform team)" in result.stdout
+    text = project.cli("lint", "--trace", "db/migrations").stdout
+    assert "3: failed    CREATE EXTENSION nope_ext (acknowledged:" in text
+    static = project.cli("lint", "db/migrations")  # the static lint leaves the allow to --trace
+    assert static.returncode == 0 and "unused-allow" not in static.stdout, static.stdout

@@ -10,7 +10,7 @@ from observe_fixtures import webhook_factory_fixture, webhook_fixture  # noqa: F
 from observe_helpers import closed_port, wait_for
 
 from audifi_db import events
-from audifi_db.config import AlertsSettings
+from audifi_db.config_sections import AlertsSettings
 from audifi_db.fanout import Fanout
 from audifi_db.observe.alerts import Alerts
 from audifi_db.postgres.lock import lock_key

@@ -22,8 +22,8 @@ from audifi_db.backup.manifest import Manifest, differences, parse, schema_diges
 from audifi_db.backup.retention import to_delete
 from audifi_db.backup.s3 import folder_and_file, s3_checksum, split_url
 from audifi_db.config import load_settings
-from audifi_db.errors import ConfigError
-from audifi_db.pgtools import Tool, ToolError, choose, parse_version, pgpass_line, without_password
+from audifi_db.errors import ConfigError, ToolError
+from audifi_db.pgtools import Tool, choose, parse_version, pgpass_line, without_password
 from audifi_db.postgres.snapshot import normalized
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

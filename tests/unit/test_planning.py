@@ -2,8 +2,9 @@
 
 import pytest
 
+from audifi_db.errors import MigrationFileError
 from audifi_db.model import Directive, HistoryRow, Migration, State
-from audifi_db.planning import is_in_sync, plan_deploy, statuses
+from audifi_db.planning import is_in_sync, plan_deploy, statements_of, statuses
 from audifi_db.sql import parse, run_statement
 
 
@@ -133,3 +134,28 @@ def test_failed_concurrent_index_is_healed_and_resumed():
     )
     step = plan_deploy(items, {A: parsed(sql)}).steps[0]
     assert (step.start, step.heal_index) == (1, (None, "t_a"))
+
+
+@pytest.mark.parametrize("transactional", [True, False])
+@pytest.mark.parametrize(
+    "body, refused",
+    [
+        ("EXECUTE 'VACUUM t'", "3: VACUUM (run by EXECUTE in a DO block)"),
+        ("EXECUTE 'REINDEX TABLE ' || 'CONCURRENTLY t'", "3: REINDEX CONCURRENTLY (run by EXEC"),
+        ("VACUUM t", "3: VACUUM (in a DO block)"),
+        ("EXECUTE format('VACUUM %I', 't')", None),  # built at run time: not seen
+        ("EXECUTE 'DO $x$ BEGIN COMMIT; END $x$'", None),  # transaction control, not this
+        ("EXECUTE 'CREATE INDEX t_id ON t (id)'", None),
+    ],
+)
+def test_a_do_block_running_what_never_runs_from_a_function_is_refused(
+    body, refused, transactional
+):
+    sql = f"CREATE TABLE t (id int);\nDO $$ BEGIN\n  {body};\nEND $$;\n"
+    if refused is None:
+        assert len(statements_of(migration(A, sql, transactional))) == 2
+        return
+    with pytest.raises(MigrationFileError, match="cannot be executed from a function") as error:
+        statements_of(migration(A, sql, transactional))
+    assert f"db/migrations/{A}_m.sql:{refused}" in error.value.message
+    assert "top-level statement of a no-transaction migration" in error.value.hint

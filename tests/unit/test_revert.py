@@ -84,17 +84,46 @@ def test_indexes_are_reverted_concurrently_in_a_migration_of_their_own():
 
 def test_what_the_model_cannot_give_back_is_a_todo_line():
     folder = [
-        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000001", "base", "CREATE TABLE t (id bigserial, n int CHECK (n > 0));\n"
+        ),
         migration(
             "20260101000002",
-            "retype",
-            "ALTER TABLE tracks ALTER COLUMN plays DROP DEFAULT;\n"
-            "ALTER TABLE tracks ADD COLUMN x int;\n",
+            "loosen",
+            "ALTER TABLE t ALTER COLUMN id DROP DEFAULT;\n"
+            "ALTER TABLE t DROP CONSTRAINT t_n_check;\n"
+            "ALTER TABLE t ADD COLUMN x int;\n",
         ),
     ]
     body = revert("20260101000002", folder)["revert"]
-    assert "-- TODO: restore the default of tracks.plays\n" in body
-    assert "ALTER TABLE tracks DROP COLUMN x;" in body
+    assert "-- TODO: restore the default of t.id\n" in body  # a sequence's: not an expression
+    assert "-- TODO: restore the check constraint t_n_check of t\n" in body
+    assert "ALTER TABLE t DROP COLUMN x;" in body
+
+
+def test_a_default_comes_back_with_its_expression():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002",
+            "defaults",
+            "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 1;\n"
+            "ALTER TABLE tracks ALTER COLUMN title SET DEFAULT 'untitled';\n",
+        ),
+        migration(
+            "20260101000003",
+            "drop",
+            "-- audifi-db: allow dropping-column the test's\nALTER TABLE tracks DROP COLUMN plays;\n",
+        ),
+    ]
+    changed = revert("20260101000002", folder)["revert"]
+    assert "ALTER TABLE tracks ALTER COLUMN title DROP DEFAULT;" in changed
+    assert "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 0;" in changed
+    dropped = revert("20260101000003", folder)["revert"]
+    assert dropped.endswith(
+        "ALTER TABLE tracks ADD COLUMN plays bigint;\n"
+        "ALTER TABLE tracks ALTER COLUMN plays SET DEFAULT 1;\n"
+    )
 
 
 def test_the_drafts_are_lint_clean_once_the_folder_is_applied():
@@ -132,3 +161,66 @@ def test_the_drafts_are_lint_clean_once_the_folder_is_applied():
 def test_a_revert_that_cannot_be_drafted_is_refused(version, folder, message):
     with pytest.raises(ConfigError, match=message):
         revert(version, folder)
+
+
+def test_a_migration_is_undone_statement_by_statement_in_reverse_order():
+    folder = [
+        migration("20260101000001", "base", "CREATE TABLE t (id bigint PRIMARY KEY, d int);\n"),
+        migration(
+            "20260101000002",
+            "swap",
+            "ALTER TABLE t ADD COLUMN d_new bigint;\n"
+            "-- audifi-db: allow dropping-column the test's swap\n"
+            "ALTER TABLE t DROP COLUMN d;\n"
+            "-- audifi-db: allow renaming-column the test's swap\n"
+            "ALTER TABLE t RENAME COLUMN d_new TO d;\n"
+            "CREATE TABLE a (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a);\n",
+        ),
+    ]
+    statements = [
+        line
+        for line in revert("20260101000002", folder)["revert"].splitlines()
+        if not line.startswith("--")
+    ]
+    assert statements == [
+        "DROP TABLE b;",
+        "DROP TABLE a;",
+        "ALTER TABLE t RENAME COLUMN d TO d_new;",
+        "ALTER TABLE t ADD COLUMN d integer;",
+        "ALTER TABLE t DROP COLUMN d_new;",
+    ]
+
+
+def test_an_index_renamed_is_renamed_back_not_rebuilt():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002", "rename", "ALTER INDEX tracks_title_idx RENAME TO tracks_by_title;\n"
+        ),
+    ]
+    assert revert("20260101000002", folder) == {
+        "revert": "-- Reverts db/migrations/20260101000002_rename.sql (audifi-db new --template "
+        "revert --of 20260101000002),\n"
+        "-- drafted from the schema model before and after each of its statements, the last one\n"
+        "-- undone first: review every line.\n"
+        "ALTER INDEX tracks_by_title RENAME TO tracks_title_idx;\n"
+    }
+
+
+def test_what_runs_after_the_transaction_is_named_as_the_transaction_leaves_it():
+    folder = [
+        migration("20260101000001", "base", BASE),
+        migration(
+            "20260101000002",
+            "rename_then_loosen",
+            "-- audifi-db: allow renaming-column the test's\n"
+            "ALTER TABLE tracks RENAME COLUMN title TO name;\n"
+            "ALTER TABLE tracks ALTER COLUMN name DROP NOT NULL;\n"
+            "DROP INDEX tracks_title_idx;\n",
+        ),
+    ]
+    made = revert("20260101000002", folder)
+    assert "ALTER TABLE tracks RENAME COLUMN name TO title;" in made["revert"]
+    assert "ON tracks (title);" in made["revert_indexes"]
+    assert "ALTER TABLE tracks ALTER COLUMN title SET NOT NULL;" in made["revert_not_null"]

@@ -49,6 +49,22 @@ def test_no_transaction_reason(statement, reason):
     assert sql.no_transaction_reason(sql.parse(statement)[0]) == reason
 
 
+@pytest.mark.parametrize(
+    "statement, schemas",
+    [
+        ("create schema app", ("app",)),
+        ("create schema if not exists app authorization joe", ("app",)),
+        ("create schema authorization joe", ("joe",)),
+        ("create schema authorization current_user", ()),  # its name is known when it runs
+        ("do $$ begin create schema a; execute 'CREATE SCHEMA ' || 'b'; end $$", ("a", "b")),
+        ("do $$ begin execute format('CREATE SCHEMA %I', 'c'); end $$", ()),  # built at run time
+        ("create table app.t (id int)", ()),
+    ],
+)
+def test_the_schemas_a_statement_creates(statement, schemas):
+    assert sql.run_statement(sql.parse(statement)[0]).creates_schemas == schemas
+
+
 def test_facts_the_runner_keeps_of_a_statement():
     create = sql.run_statement(sql.parse("create index concurrently if not exists i on s.t (a)")[0])
     assert create.concurrent_index == ("s", "i")

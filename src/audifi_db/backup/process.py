@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from .. import pgtools, threads
-from ..errors import BackupFailedError
+from ..errors import BackupFailedError, ToolError
 from ..pgtools import Tool
 
 TICK_SECONDS = 0.5
@@ -56,7 +56,7 @@ def find(name: str, bin_dir: str, need_major: int) -> Tool:
     """`pgtools.find`, failing as a backup fails: the run is refused (exit 1)."""
     try:
         return pgtools.find(name, need_major, bin_dir)
-    except pgtools.ToolError as error:
+    except ToolError as error:
         raise BackupFailedError(error.message, error.hint) from None
 
 
@@ -64,7 +64,7 @@ def sibling(tool: Tool, name: str) -> Tool:
     """`pgtools.sibling`, failing as a backup fails."""
     try:
         return pgtools.sibling(tool, name)
-    except pgtools.ToolError as error:
+    except ToolError as error:
         raise BackupFailedError(error.message, error.hint) from None
 
 

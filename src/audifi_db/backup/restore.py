@@ -64,7 +64,7 @@ def restore(
             from ..runner import Runner
 
             runner = Runner(settings, url, emit, command="restore")
-            with runner.locked(ensure_history=False) as session:
+            with runner.locked() as session:
                 safety = _safety_backup(settings, url, emit, target)
                 need = max(
                     catalog.server_version(session.conn) // 10000,

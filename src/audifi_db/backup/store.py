@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from ..config import BackupSettings
+from ..config_sections import BackupSettings
 from ..errors import BackupFailedError, ConfigError
 from .manifest import DUMP_SUFFIX, MANIFEST_SUFFIX, Manifest, manifest_path, read
 

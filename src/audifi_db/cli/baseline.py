@@ -18,11 +18,12 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..operations import baseline
+    from .deploy import log_listeners
     from .output import announce, info, plural, print_json
 
     settings = settings_from(args)
     announce(settings)
-    recorded = baseline(settings, args.version, report=info)
+    recorded = baseline(settings, args.version, report=info, listeners=log_listeners(args))
     if args.json:
         print_json({"ok": True, "baselined": [m.version for m in recorded]})
         return 0

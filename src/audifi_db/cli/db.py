@@ -22,27 +22,30 @@ def add_parser(subparsers) -> None:
 
 def create(args) -> int:
     from ..operations import create_database
+    from .deploy import log_listeners
     from .output import announce
 
     settings = settings_from(args)
     announce(settings)
-    created = create_database(settings)
+    created = create_database(settings, log_listeners(args))
     say(args, settings, created, "created" if created else "exists already")
     return 0
 
 
 def drop_database(args) -> int:
-    from ..operations import drop_database, refuse_protected
+    from ..operations import drop_database
+    from .deploy import log_listeners
     from .output import announce, confirm
 
     settings = settings_from(args)
     announce(settings)
-    refuse_protected(settings, "db drop")
     question = f"Drop the database {settings.database_name} and everything in it?"
-    if not confirm("db drop", question, force=args.force):
+    dropped = drop_database(
+        settings, log_listeners(args), lambda: confirm("db drop", question, force=args.force)
+    )
+    if dropped is None:
         print("db drop cancelled")
         return 1
-    dropped = drop_database(settings)
     say(args, settings, dropped, "dropped" if dropped else "does not exist")
     return 0
 

@@ -96,7 +96,7 @@ def prepare_database(args, settings) -> None:
         )
     if args.wait:
         wait_for_database(settings, args.wait, info, server_only=args.create_db)
-    if args.create_db and create_database(settings):
+    if args.create_db and create_database(settings, log_listeners(args)):
         info(f"created database {settings.database_name}")
 
 
@@ -159,7 +159,7 @@ def show_plan(args, settings, options) -> int:
     from .output import info, plural, print_json
 
     info(f"{settings.environment}: {settings.url_for_humans} (dry run: nothing is executed)")
-    result = deploy(settings, [], options, report=info)
+    result = deploy(settings, log_listeners(args), options, report=info)
     refused = [v for v in result.verdicts if not v.passed]
     if args.json:
         print_json(

@@ -50,15 +50,17 @@ EPILOG = """exit codes:
   0    success (status: the database is in sync)
   1    the work failed: a migration failed, lint errors, not in sync, changed or missing
        migrations, a failed migration awaiting `resolve`, a guard refused the run (plan,
-       lint, staging first, backup: nothing applied), the migration lock held by another
+       lint, staging first, backup: nothing applied), `reset` refused by a schema it cannot
+       account for (nothing dropped), the migration lock held by another
        run past the wait, a backup that does not verify, a restore refused (no or wrong
        `--confirm`, a file that does not match its manifest) or failed (nothing changed);
        `check`: a conflict with the base branch (an edited, deleted or renamed migration,
        two with one version, a new one not newer than the base's newest)
-  2    usage or configuration error, a bad migration file (a syntax error too), a backup
-       file that is missing or unreadable, the database unreachable or refusing us, a
-       command refused for the environment;
-       `check`: not a git repository, a base that does not resolve, no CREATEDB
+  2    usage or configuration error, a bad migration file (a syntax error too, except
+       under `lint`, which reports it as a lint error: exit 1), a backup file that is
+       missing or unreadable, the database unreachable or refusing us, a command refused
+       for the environment; `check`: not a git repository, a base that does not resolve,
+       no CREATEDB
   130  interrupted (Ctrl-C, or SIGTERM: a cancelled CI job, a stopped container); the
        running statement is cancelled and recorded as failed
   141  stdout closed early (e.g. piped into head)

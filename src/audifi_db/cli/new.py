@@ -8,19 +8,26 @@ import os
 from .options import command_parser
 
 TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME>_<step>):
-  add-required-column --table T --column C --type TYPE (--default EXPR | --backfill EXPR)
-      add nullable -> backfill in batches (.py) -> CHECK NOT VALID -> VALIDATE
-      -> SET NOT NULL (no scan) -> drop the check
-  rename-column --table T --from A --to B --type TYPE [--phase contract]
-      add B -> trigger keeping A and B in sync -> batched copy; once no code uses A,
-      --phase contract drops the trigger and A
+  add-required-column --table T --column C --type TYPE [--default EXPR] [--backfill EXPR]
+      add nullable -> backfill in batches (.py; given neither value, it stops the deploy
+      if there are rows to fill) -> CHECK NOT VALID -> VALIDATE -> SET NOT NULL (no scan)
+      -> drop the check
+  rename-column --table T --from A --to B [--type TYPE] [--phase contract]
+      add B (of A's type) -> trigger keeping A and B in sync -> batched copy -> A's
+      indexes, unique constraints and NOT NULL on B; once no code uses A, --phase
+      contract drops the trigger and A, B taking A's default
   change-column-type --table T --column C --type TYPE
-      add C_new -> sync trigger -> batched copy -> swap in one short transaction
+      add C_new -> sync trigger -> batched copy -> C's indexes and NOT NULL on C_new
+      -> swap in one short transaction (C_new takes C's name, default and index names)
   drop-column --table T --column C [--reason TEXT]
       the contract step, acknowledged for the linter
   revert --of VERSION
-      a new forward migration undoing VERSION, drafted from the linter's schema model
-      before and after it, for a human to review (a dropped column comes back empty)"""
+      a new forward migration undoing VERSION's statements in reverse order, drafted
+      from the linter's schema model, for a human to review (a dropped column comes
+      back empty)
+rename-column and change-column-type read the column in the schema the migrations
+leave; one they cannot carry over safely (in a primary or foreign key, with a check,
+in an index the model cannot build again) is refused: exit 2, nothing written."""
 
 
 OPTIONS = ("table", "column", "type", "default", "backfill", "from_", "to", "reason", "of")
@@ -37,7 +44,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--template", choices=TEMPLATES, help="write a strategy's migrations")
     parser.add_argument("--table", metavar="T", help="the table, e.g. tracks or public.tracks")
     parser.add_argument("--column", metavar="C", help="the column")
-    parser.add_argument("--type", metavar="TYPE", help="the column's (new) SQL type")
+    parser.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="the column's (new) SQL type; rename-column: the old column's unless given",
+    )
     parser.add_argument(
         "--default",
         metavar="EXPR",

@@ -26,12 +26,13 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..model import State
     from ..operations import resolve
+    from .deploy import log_listeners
     from .output import announce, print_json
 
     state = State.APPLIED if args.applied else State.ROLLED_BACK
     settings = settings_from(args)
     announce(settings)
-    item = resolve(settings, args.version, state)
+    item = resolve(settings, args.version, state, log_listeners(args))
     if args.json:
         print_json(
             {"ok": True, "version": item.version, "name": item.name, "state": item.state.value}

@@ -4,7 +4,8 @@ Pure code. Comments are found with PostgreSQL's own scanner (pglast), so the tex
 string literal or a dollar-quoted body is never taken for a comment. An allow applies to
 the statement that starts on the first line below it that is not a comment line; it
 acknowledges that statement's findings of that rule. An allow without a reason, or one
-that acknowledges nothing, is itself a finding.
+that acknowledges nothing, is itself a finding, unless the statement's verdict depends on the
+run (see `apply_allows`).
 """
 
 from __future__ import annotations
@@ -52,35 +53,72 @@ def find_allows(text: str) -> tuple[list[Allow], set[int]]:
 
 
 def apply_allows(
-    path: str, text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+    path: str,
+    text: str,
+    statements: list[Statement],
+    found: list[tuple[int, Finding]],
+    unjudged: set[int] | frozenset[int] = frozenset(),
 ) -> list[Finding]:
-    """Mark acknowledged findings and add the findings about the allow comments themselves."""
+    """Mark acknowledged findings and add the findings about the allow comments themselves.
+
+    An allow of a rule only `lint --trace` reports is not judged here: the trace does.
+    `unjudged`: indexes of statements found safe only because an earlier migration of the
+    same run created what they touch. An allow on one acknowledges nothing here but is
+    needed where that migration is applied, so it is not reported unused."""
+    from .registry import TRACE_RULE_IDS
+
     allows, comment_lines = find_allows(text)
-    by_line = {}
-    for statement in reversed(statements):
-        by_line[statement.line] = statement.index
+    by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
     extra = []
     for allow in allows:
-        target = _target(allow.line, comment_lines, by_line)
         if allow.rule not in _rule_ids():
             extra.append(_unknown_rule(path, allow))
             continue
         if not allow.reason:
             extra.append(_about_allow(path, allow, allow_missing_reason, "the allow has no reason"))
             continue
-        matched = [
-            i for i, (index, f) in enumerate(found) if index == target and f.rule == allow.rule
-        ]
-        for i in matched:
-            findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
-        if not matched:
+        target = _target(allow.line, comment_lines, by_line)
+        matched = _acknowledge(allow, target, found, findings)
+        if not matched and allow.rule not in TRACE_RULE_IDS and target not in unjudged:
             extra.append(
                 _about_allow(
                     path, allow, unused_allow, f"no {allow.rule} finding on the next statement"
                 )
             )
     return sorted(findings + extra, key=lambda f: (f.line, f.column))
+
+
+def acknowledge(
+    text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+) -> list[Finding]:
+    """The findings, those an allow comment names marked acknowledged; for findings made
+    after the static lint (the trace's), which reports on the allow comments themselves."""
+    allows, comment_lines = find_allows(text)
+    by_line = _statement_lines(statements)
+    findings = [finding for _, finding in found]
+    for allow in allows:
+        if allow.reason:
+            _acknowledge(allow, _target(allow.line, comment_lines, by_line), found, findings)
+    return findings
+
+
+def _acknowledge(
+    allow: Allow, target: int | None, found: list[tuple[int, Finding]], findings: list[Finding]
+) -> bool:
+    """Mark, in `findings`, the findings of `allow`'s rule on statement `target`."""
+    matched = [i for i, (index, f) in enumerate(found) if index == target and f.rule == allow.rule]
+    for i in matched:
+        findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
+    return bool(matched)
+
+
+def _statement_lines(statements: list[Statement]) -> dict[int, int]:
+    """First line -> index of the first statement starting on it."""
+    by_line = {}
+    for statement in reversed(statements):
+        by_line[statement.line] = statement.index
+    return by_line
 
 
 def allows_in_unchecked_file(path: str, text: str) -> list[Finding]:

@@ -46,6 +46,11 @@ class Context:
         table = self.schema.table_named(name)
         return table is not None and self.schema.is_new_table(table)
 
+    def is_new_index(self, name: str) -> bool:
+        """Whether index `name` (`schema.index` or `index`) is on a new table (`is_new`)."""
+        index = self.schema.index_named(name)
+        return index is not None and self.is_new_table(index.table)
+
     def altered(self, statement: Statement, *subtypes: str) -> list[tuple[str, dict]]:
         """(table, subcommand) for an ALTER TABLE's subcommands of these kinds, when the table
         existed before this run (what is done to a new table is safe)."""

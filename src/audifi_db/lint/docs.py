@@ -19,6 +19,9 @@ against the schema the migrations before it leave (or the live database's): anyt
 to a table created in the same run (this migration, or an earlier pending one) is not
 reported, and a finding on a table of a few hundred rows is a warning.
 
+What squawk's and strong_migrations' users asked for, and which of it these rules take and
+why: [Asked of squawk and strong_migrations](lint-survey.md).
+
 | rule | severity | summary |
 |---|---|---|
 """

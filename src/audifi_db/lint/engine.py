@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import SqlSyntaxError
-from ..sql import Statement, parse
+from ..sql import Statement, expand, parse
 from . import locks
 from .allow import allows_in_unchecked_file, apply_allows
 from .context import Context
-from .embedded import expand
 from .model import Finding, Hit, Severity
 from .registry import rules_for
 from .rules import syntax_error
@@ -39,6 +38,7 @@ if TYPE_CHECKING:  # protocols for the type checker only: creating them costs ev
 
     class FolderMigration(PendingMigration, Protocol):
         version: str
+        is_python: bool
 
 
 def lint_source(
@@ -66,13 +66,19 @@ def lint_source(
     if estimate is not None:
         ctx.estimate = estimate
     found: list[tuple[int, Finding]] = []
+    # Statements whose verdict leaned on what an earlier migration of this run created:
+    # an allow on one is needed where that migration is applied, so it is not called unused.
+    leaned: set[int] = set()
     for top in statements:
         for statement in expand(top):
+            schema.leaned_on_run = False
             for rule in rules_for(statement):
                 for hit in rule.check(ctx, statement):
                     found.append((statement.index, _finding(rule, hit, statement, ctx)))
+            if schema.leaned_on_run:
+                leaned.add(statement.index)
             ctx.observe(statement)
-    return apply_allows(path, text, statements, found)
+    return apply_allows(path, text, statements, found, unjudged=leaned)
 
 
 def replay_source(path: str, text: str, schema: SchemaModel, *, in_run: bool = False) -> None:
@@ -85,6 +91,16 @@ def replay_source(path: str, text: str, schema: SchemaModel, *, in_run: bool = F
     for top in statements:
         for statement in expand(top):
             schema.apply(statement)
+
+
+def replay_folder(migrations: Iterable[FolderMigration]) -> SchemaModel:
+    """The schema `migrations` leave, as applied (Python ones change nothing the model
+    can see)."""
+    schema = SchemaModel()
+    for migration in migrations:
+        if not migration.is_python:
+            replay_source(str(migration.path), migration.sql, schema)
+    return schema
 
 
 def lint_pending(
@@ -157,7 +173,9 @@ def explain_folder(
     explained = []
     for migration, in_run in _reported(migrations, schema, new_since, only):
         path = str(migration.path)
-        statements = explain_source(path, migration.sql, server_version, schema=schema, in_run=in_run)
+        statements = explain_source(
+            path, migration.sql, server_version, schema=schema, in_run=in_run
+        )
         explained.append((path, statements))
     return explained
 

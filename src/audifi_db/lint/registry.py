@@ -11,6 +11,7 @@ from types import ModuleType
 from .rules import (
     adding_check_constraint,
     adding_column_with_volatile_default,
+    adding_column_without_equality,
     adding_domain_constraint,
     adding_enum_value_in_transaction,
     adding_exclusion_constraint,
@@ -29,6 +30,7 @@ from .rules import (
     detaching_partition_non_concurrently,
     disabling_trigger,
     dropping_column,
+    dropping_database,
     dropping_index_non_concurrently,
     dropping_required_column_default,
     dropping_schema,
@@ -36,6 +38,8 @@ from .rules import (
     dropping_trigger,
     dropping_with_cascade,
     granting_to_public,
+    identifier_too_long,
+    integer_identity_column,
     lock_table,
     missing_no_transaction_directive,
     moving_to_tablespace,
@@ -105,6 +109,10 @@ STATEMENT_RULES: tuple[ModuleType, ...] = (
     adding_domain_constraint,
     adding_exclusion_constraint,
     dropping_required_column_default,
+    adding_column_without_equality,
+    integer_identity_column,
+    identifier_too_long,
+    dropping_database,
 )
 
 # Rules the engine reports itself: ID, SEVERITY and a docstring.
@@ -118,6 +126,8 @@ ENGINE_RULES: tuple[ModuleType, ...] = (
 )
 
 ALL_RULES = STATEMENT_RULES + ENGINE_RULES
+# Reported by `lint --trace` only: the static lint leaves their allow comments to it.
+TRACE_RULE_IDS = frozenset((trace_mismatch.ID, trace_statement_failed.ID))
 
 
 def rules_for(statement) -> tuple[ModuleType, ...]:

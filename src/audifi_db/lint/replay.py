@@ -47,17 +47,19 @@ def known_or_stub(model: SchemaModel, range_var: dict) -> str:
 
 
 def _column(model: SchemaModel, column_def: dict) -> Column:
-    kinds = {c["contype"] for c in column_constraints(column_def)}
+    constraints = {c["contype"]: c for c in column_constraints(column_def)}
     typ = column_type(column_def["typeName"], model.type_name)
+    default = constraints.get("CONSTR_DEFAULT", {}).get("raw_expr")
     return Column(
         column_def["colname"],
         typ.stored(),
-        not_null=bool(kinds & {"CONSTR_NOTNULL", "CONSTR_PRIMARY", "CONSTR_IDENTITY"}),
+        not_null=bool(constraints.keys() & {"CONSTR_NOTNULL", "CONSTR_PRIMARY", "CONSTR_IDENTITY"}),
         has_default=typ.serial
-        or bool(kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}),
+        or bool(constraints.keys() & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}),
         since=model.path,
         origin=model.path,
         new=model.in_run,
+        default=None if typ.serial else default,
     )
 
 
@@ -78,8 +80,12 @@ def _create_table(model: SchemaModel, body: dict) -> None:
         unlogged=body["relation"].get("relpersistence") == "u",
     )
     model.tables[key] = table
+    if "ofTypename" in body:  # CREATE TABLE … OF a composite type the model does not keep
+        table.columns_known = False
     for element in body.get("tableElts", ()):
         element_kind, value = unwrap(element)
+        if element_kind == "ColumnDef" and "typeName" not in value:
+            continue  # `col WITH OPTIONS …`: a column of the type or the parent, as it is there
         if element_kind == "ColumnDef":
             add_column(model, key, value)
         elif element_kind == "Constraint":
@@ -143,11 +149,15 @@ def add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...]
         return
     table = model.tables[key]
     columns = constraint_columns(body, on)
-    name = body.get("conname") or _default_name(table, kind, columns)
+    name = body.get("conname") or body.get("indexname") or _default_name(table, kind, columns)
     references = None
     if kind == "foreign":
         references = model.table_key(body["pktable"]) or dotted_range(body["pktable"])
-    constraint = Constraint(
+    if kind in ("primary", "unique"):
+        columns = _constraint_index(model, key, name, body, columns)
+    if kind == "primary":
+        set_columns(table, columns, not_null=True)
+    table.constraints[name] = Constraint(
         name,
         kind,
         columns,
@@ -155,16 +165,28 @@ def add_constraint(model: SchemaModel, key: str, body: dict, on: tuple[str, ...]
         not_null_of=not_null_check_column(body),
         references=references,
         added_in=model.path,
+        referenced=tuple(k["String"]["sval"] for k in body.get("pk_attrs", ())),
     )
-    table.constraints[name] = constraint
-    if kind == "primary":
-        set_columns(table, columns, not_null=True)
-    if kind in ("primary", "unique"):
-        index_name = body.get("indexname") or name
-        index_key = model.qualify(index_name, key.partition(".")[0])
-        existing = model.indexes.get(index_key)
-        index_columns = existing.columns if existing else columns
-        model.add_index(Index(index_key, key, index_columns, True, origin=model.path))
+
+
+def _constraint_index(
+    model: SchemaModel, key: str, name: str, body: dict, columns: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The index of a primary key or unique constraint, named after it: a new one, or the
+    one `USING INDEX` names, which PostgreSQL renames so. Returns its columns."""
+    schema = key.partition(".")[0]
+    plain = not (body.keys() & _NOT_PLAIN_CONSTRAINT)
+    if "indexname" in body:
+        existing = model.drop_index(model.qualify(body["indexname"], schema))
+        columns = existing.columns if existing else columns
+        plain = plain and existing is not None and existing.plain
+    index = Index(model.qualify(name, schema), key, columns, True, origin=model.path, plain=plain)
+    model.add_index(index)
+    return columns
+
+
+# what makes a constraint's index more than its columns (`indexname` is USING INDEX's)
+_NOT_PLAIN_CONSTRAINT = {"including", "nulls_not_distinct", "options", "indexspace", "deferrable"}
 
 
 def _default_name(table: Table, kind: str, columns: tuple[str, ...]) -> str:
@@ -221,7 +243,44 @@ def _index(model: SchemaModel, body: dict) -> None:
     key = model.qualify(name, table.partition(".")[0])
     if key in model.indexes and body.get("if_not_exists"):
         return
-    model.add_index(Index(key, table, columns, bool(body.get("unique")), origin=model.path))
+    plain = (
+        body.get("accessMethod") == "btree"
+        and not (body.keys() & _NOT_PLAIN_INDEX)
+        and all(_plain_element(p["IndexElem"]) for p in body.get("indexParams", ()))
+    )
+    mentions = _mentioned(body, columns)
+    unique = bool(body.get("unique"))
+    model.add_index(
+        Index(key, table, columns, unique, origin=model.path, plain=plain, mentions=mentions)
+    )
+
+
+def _mentioned(body: dict, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an index reads other than its plain key columns."""
+    elements = [p["IndexElem"] for p in body.get("indexParams", ())]
+    elements += [p["IndexElem"] for p in body.get("indexIncludingParams", ())]
+    read = [e["name"] for e in elements if "name" in e]
+    read += column_refs([e.get("expr") for e in elements] + [body.get("whereClause")])
+    return tuple(c for c in dict.fromkeys(read) if c not in columns)
+
+
+_NOT_PLAIN_INDEX = {
+    "indexIncludingParams",
+    "whereClause",
+    "nulls_not_distinct",
+    "options",
+    "tableSpace",
+}
+
+
+def _plain_element(element: dict) -> bool:
+    """A column in its default order, collation and operator class."""
+    return (
+        "name" in element
+        and element.get("ordering") == "SORTBY_DEFAULT"
+        and element.get("nulls_ordering") == "SORTBY_NULLS_DEFAULT"
+        and not (element.keys() & {"expr", "collation", "opclass", "opclassopts"})
+    )
 
 
 def _drop(model: SchemaModel, body: dict) -> None:
@@ -287,6 +346,8 @@ def rename_table(model: SchemaModel, old: str, new: str) -> None:
     model.tables[new] = table
     for key in table.indexes:
         model.indexes[key] = evolve(model.indexes[key], table=new)
+    for referencing, constraint in model.foreign_keys_to(old):
+        referencing.constraints[constraint.name] = evolve(constraint, references=new)
 
 
 def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
@@ -309,7 +370,11 @@ def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
     }
     for name in table.indexes:
         index = model.indexes[name]
-        model.indexes[name] = evolve(index, columns=renamed(index.columns))
+        columns, mentions = renamed(index.columns), renamed(index.mentions)
+        model.indexes[name] = evolve(index, columns=columns, mentions=mentions)
+    for referencing, constraint in model.foreign_keys_to(key):
+        referenced = renamed(constraint.referenced)
+        referencing.constraints[constraint.name] = evolve(constraint, referenced=referenced)
 
 
 def _alter_schema_of(model: SchemaModel, body: dict) -> None:

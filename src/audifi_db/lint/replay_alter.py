@@ -51,7 +51,7 @@ def _column_flag(**changes) -> Callable[[SchemaModel, str, dict], None]:
 
 
 def _column_default(model: SchemaModel, key: str, cmd: dict) -> None:
-    set_columns(model.tables[key], (cmd["name"],), has_default="def" in cmd)
+    set_columns(model.tables[key], (cmd["name"],), has_default="def" in cmd, default=cmd.get("def"))
 
 
 def _validate(model: SchemaModel, key: str, cmd: dict) -> None:
@@ -101,8 +101,8 @@ _ALTER: dict[str, Callable[[SchemaModel, str, dict], None]] = {
     "AT_ColumnDefault": _column_default,
     "AT_SetNotNull": _column_flag(not_null=True),
     "AT_DropNotNull": _column_flag(not_null=False),
-    "AT_AddIdentity": _column_flag(has_default=True, not_null=True),
-    "AT_DropIdentity": _column_flag(has_default=False),
+    "AT_AddIdentity": _column_flag(has_default=True, not_null=True, default=None),
+    "AT_DropIdentity": _column_flag(has_default=False, default=None),
     "AT_AddConstraint": lambda m, k, c: add_constraint(m, k, c["def"]["Constraint"]),
     "AT_ValidateConstraint": _validate,
     "AT_DropConstraint": _drop_constraint,

@@ -133,7 +133,7 @@ def rename_object(model: SchemaModel, body: dict) -> None:
     elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         key = model.type_name(".".join(_names(_object_names(body))))
         new = f"{key.rpartition('.')[0]}.{body['newname']}"
-        for space in (model.enums, model.domains):
+        for space in (model.enums, model.domains, model.created):
             if key in space:
                 space[new] = space.pop(key)
     elif kind == "OBJECT_TRIGGER" and "relation" in body:
@@ -158,9 +158,11 @@ def _rename_schema(model: SchemaModel, old: str, new: str) -> None:
     prefix = f"{old}."
     for key in [k for k in model.tables if k.startswith(prefix)]:
         rename_table(model, key, new + key[len(old) :])
-    for space in (model.enums, model.domains):
+    for space in (model.enums, model.domains, model.created):
         for key in [k for k in space if k.startswith(prefix)]:
             space[new + key[len(old) :]] = space.pop(key)
+    if old in model.created:
+        model.created[new] = model.created.pop(old)
     for key in [k for k in model.indexes if k.startswith(prefix)]:
         index = model.drop_index(key)
         model.add_index(evolve(index, name=new + key[len(old) :]))

@@ -147,7 +147,10 @@ def trace(traced: Sequence, fmt: str = "text") -> str:
     prediction next to what the server did."""
     if fmt == "json":
         return json.dumps([_traced_json(t) for t in traced], indent=2)
-    lines = [_traced_text(t) for t in traced]
+    if fmt == "github":
+        lines = [_annotation(t.finding) for t in traced if t.finding is not None]
+    else:
+        lines = [_traced_text(t) for t in traced]
     counts = {v: sum(1 for t in traced if t.verdict == v) for v in _VERDICTS}
     lines.append(", ".join(f"{n} {v}" for v, n in counts.items()))
     return "\n".join(lines)
@@ -175,6 +178,7 @@ def _traced_json(traced) -> dict:
             "error": observed.error,
         },
         "differences": traced.differences,
+        "finding": traced.finding.to_json() if traced.finding is not None else None,
     }
 
 
@@ -188,6 +192,8 @@ def _traced_text(traced) -> str:
     statement = traced.prediction.statement
     first = statement.text.splitlines()[0][:80]
     head = f"{traced.path}:{statement.line}: {traced.verdict:<9} {first}"
+    if traced.finding is not None and traced.finding.acknowledged:
+        head += f" (acknowledged: {traced.finding.reason})"
     details = [f"    {d}" for d in traced.differences]
     if traced.verdict == "confirmed" and traced.prediction.locks:
         locks = ", ".join(f"{m.label} on {r}" for r, m in traced.prediction.locks.items())

@@ -16,18 +16,24 @@ PostgreSQL does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from .column_types import ColumnType, Domain, is_utc
 
 LIVE = "the database"  # `origin` of what the live catalogue holds
+MAX_NAME = 63  # PostgreSQL's identifier length, in bytes
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column; `since` is where its current type was set (a file, or the database)."""
+    """A column; `since` is where its current type was set (a file, or the database).
+    `default` is the default's expression as parsed (`lint.deparse.sql_of` gives its SQL),
+    None when there is none or it is not an expression the model read: a serial's,
+    an identity's, a generated column's, the live catalogue's."""
 
     name: str
     type: ColumnType
@@ -36,12 +42,23 @@ class Column:
     since: str = LIVE
     origin: str = LIVE
     new: bool = False
+    default: dict | None = field(default=None, compare=False, repr=False)
+
+    def default_sql(self) -> str | None:
+        """The default's expression as SQL; None when the model has none."""
+        if self.default is None:
+            return None
+        from .deparse import sql_of  # pglast's printer: only drafts pay for it
+
+        return sql_of(self.default)
 
 
 @dataclass(frozen=True)
 class Constraint:
     """A table constraint. `kind`: check, foreign, unique, primary, exclusion.
-    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`."""
+    `not_null_of` names the column of a `CHECK (col IS NOT NULL)`. A foreign key
+    `references` a table, and its `referenced` columns (empty: the table's primary key, or
+    not read, from the live catalogue)."""
 
     name: str
     kind: str
@@ -50,16 +67,28 @@ class Constraint:
     not_null_of: str | None = None
     references: str | None = None
     added_in: str = LIVE
+    referenced: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Index:
+    """An index: its key `columns` (those named plainly), and the columns it `mentions`
+    otherwise (in an expression, its predicate, INCLUDE). `plain`: its columns and `unique`
+    are all there is to it (a B-tree on plain columns in their default order), so it can
+    be built again from the model; False when not known (the live catalogue's)."""
+
     name: str  # qualified, like tables
     table: str
     columns: tuple[str, ...] = ()
     unique: bool = False
     valid: bool = True
     origin: str = LIVE
+    plain: bool = False
+    mentions: tuple[str, ...] = ()
+
+    def on(self, column: str) -> bool:
+        """Whether the index reads `column` (dropping the column drops the index)."""
+        return column in self.columns or column in self.mentions
 
 
 @dataclass
@@ -119,6 +148,13 @@ class Table:
         return f"about {_rounded(self.rows)} rows"
 
 
+def sql_name(dotted: str) -> str:
+    """A name of the model as SQL: `public.` left out, quoted where it must be."""
+    schema, _, short = dotted.rpartition(".")
+    parts = [short] if schema in ("", "public") else [schema, short]
+    return ".".join(p if _PLAIN_NAME.match(p) else '"' + p.replace('"', '""') + '"' for p in parts)
+
+
 def evolve(value, **changes):
     """A copy of a frozen dataclass value with some fields changed: `dataclasses.replace`
     without its generic checks (20 times cheaper; replaying a folder makes thousands)."""
@@ -162,8 +198,12 @@ class SchemaModel:
     session: Session = field(default_factory=Session)
     path: str = ""
     in_run: bool = True
-    # schemas and types (enums, domains) created by a file: name -> (file, in the run)
+    # schemas and types (enums, domains) created by a file, by their current names:
+    # name -> (file, in the run)
     created: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Set when an object was judged new only because an earlier migration of this run
+    # created it: where that migration is applied already, the verdict would differ.
+    leaned_on_run: bool = False
 
     # -- files -------------------------------------------------------------------------
     def begin_file(self, path: str, *, in_run: bool) -> None:
@@ -242,7 +282,7 @@ class SchemaModel:
 
     def is_new_table(self, table: Table) -> bool:
         """Created in this run, or earlier in the migration being linted."""
-        return table.new or table.origin == self.path
+        return table.origin == self.path or self._from_run(table.new)
 
     def record_created(self, name: str) -> None:
         """Note that this file creates schema or type `name` (for `is_new_object`)."""
@@ -251,11 +291,16 @@ class SchemaModel:
     def is_new_object(self, name: str) -> bool:
         """Whether a schema or a type was created in this run or earlier in this file."""
         path, in_run = self.created.get(name, ("", False))
-        return in_run or (bool(path) and path == self.path)
+        return (bool(path) and path == self.path) or self._from_run(in_run)
 
     def is_new_column(self, column: Column) -> bool:
         """Added in this run (every row holds its default, or NULL)."""
-        return column.new or column.origin == self.path
+        return column.origin == self.path or self._from_run(column.new)
+
+    def _from_run(self, new: bool) -> bool:
+        """`new` (made by an earlier migration of this run), noted in `leaned_on_run`."""
+        self.leaned_on_run = self.leaned_on_run or new
+        return new
 
     @property
     def utc(self) -> bool:
@@ -265,8 +310,17 @@ class SchemaModel:
         found = self.tables.get(table)
         for key in list(found.indexes) if found else ():
             index = self.indexes[key]
-            if column is None or column in index.columns:
+            if column is None or index.on(column):
                 yield index
+
+    def foreign_keys_to(self, table: str) -> list[tuple[Table, Constraint]]:
+        """The foreign keys referencing `table`, each with the table it is on."""
+        return [
+            (referencing, constraint)
+            for referencing in self.tables.values()
+            for constraint in referencing.constraints.values()
+            if constraint.kind == "foreign" and constraint.references == table
+        ]
 
     def add_index(self, index: Index) -> None:
         self.drop_index(index.name)

@@ -9,10 +9,10 @@ mismatched; a mismatch is a finding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..sql import Statement, parse
-from .embedded import expand
+from ..sql import Statement, expand, parse
+from . import allow
 from .engine import replay_source
 from .locks import LockEffect, LockMode, effects
 from .model import Finding, Severity
@@ -132,6 +132,20 @@ def _differences(prediction: Prediction, observed) -> tuple[list[str], bool]:
     for relation in sorted(prediction.rewrites - rewritten):
         found.append(f"{relation}: predicted a rewrite, none happened")
     return found, worse
+
+
+def acknowledge(text: str, traced: list[Traced]) -> list[Traced]:
+    """One file's traced statements, their findings acknowledged by the file's allow
+    comments (`-- audifi-db: allow trace-mismatch <reason>` above the statement)."""
+    with_findings = [t for t in traced if t.finding is not None]
+    if not with_findings:
+        return traced
+    statements = [t.prediction.statement for t in traced]
+    marked = allow.acknowledge(
+        text, statements, [(t.prediction.statement.index, t.finding) for t in with_findings]
+    )
+    by_id = {id(t): finding for t, finding in zip(with_findings, marked, strict=True)}
+    return [replace(t, finding=by_id[id(t)]) if id(t) in by_id else t for t in traced]
 
 
 def _finding(path, prediction, rule, message, severity=None) -> Finding:

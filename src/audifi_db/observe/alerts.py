@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import events, threads
-from ..config import AlertsSettings
+from ..config_sections import AlertsSettings
 from . import observed
 from .delivery import Poster
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
-from ..config import MetricsSettings
+from ..config_sections import MetricsSettings
 from . import RUN_SUMMARY_EVENTS, observed
 from .delivery import shown, with_basic_auth
 

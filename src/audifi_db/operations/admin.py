@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..config import Settings
-from .common import refuse_protected
+from .common import listening, refuse_protected
+
+if TYPE_CHECKING:
+    from .. import events
 
 
 def _url(settings: Settings) -> str:
@@ -17,20 +21,39 @@ def _url(settings: Settings) -> str:
     return embedded.start(settings.embedded.data_dir, settings.embedded.database, create=False)
 
 
-def create_database(settings: Settings) -> bool:
+def create_database(settings: Settings, listeners: Sequence[events.Listener] = ()) -> bool:
     """Create the environment's database; False when it exists already."""
+    from .. import events
     from ..postgres import admin
+    from ..runner import target_of
 
-    return admin.create_database(_url(settings))
+    with listening(settings, listeners) as emit:
+        created = admin.create_database(_url(settings))
+        if created:
+            emit(events.DatabaseCreated(target=target_of(settings)))
+    return created
 
 
-def drop_database(settings: Settings) -> bool:
-    """Drop the environment's database; False when there is none. Refused for staging and
+def drop_database(
+    settings: Settings,
+    listeners: Sequence[events.Listener] = (),
+    confirm: Callable[[], bool] = lambda: True,
+) -> bool | None:
+    """Drop the environment's database: True when dropped, False when there was none, None
+    when `confirm` (asked after the policy check) said no. Refused for staging and
     production."""
+    from .. import events
     from ..postgres import admin
+    from ..runner import target_of
 
-    refuse_protected(settings, "db drop")
-    return admin.drop_database(_url(settings))
+    with listening(settings, listeners) as emit:
+        refuse_protected(settings, "db drop", emit)
+        if not confirm():
+            return None
+        dropped = admin.drop_database(_url(settings))
+        if dropped:
+            emit(events.DatabaseDropped(target=target_of(settings)))
+    return dropped
 
 
 def wait_for_database(

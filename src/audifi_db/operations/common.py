@@ -40,6 +40,19 @@ def listening(
         yield fanout.emit
 
 
+@contextmanager
+def refusals(emit: events.Emit, target: events.Target, guard: str) -> Iterator[None]:
+    """A refusal (PlanError, RefusedError) raised in the block is an event too."""
+    from .. import events
+    from ..errors import PlanError
+
+    try:
+        yield
+    except (PlanError, RefusedError) as error:
+        emit(events.Refused.of(error, target, guard))
+        raise
+
+
 def refuse_protected(settings: Settings, command: str, emit: events.Emit | None = None) -> None:
     """RefusedError for commands meant for local databases only, as an event too."""
     if not settings.protected:
@@ -52,13 +65,5 @@ def refuse_protected(settings: Settings, command: str, emit: events.Emit | None 
         from .. import events
         from ..runner import target_of
 
-        emit(
-            events.Refused(
-                target=target_of(settings),
-                guard="protected-environment",
-                error=type(error).__name__,
-                message=error.message,
-                hint=error.hint,
-            )
-        )
+        emit(events.Refused.of(error, target_of(settings), "protected-environment"))
     raise error

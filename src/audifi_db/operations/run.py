@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from .. import discovery, events
 from ..config import Settings
-from ..errors import ConfigError, PlanError
+from ..errors import ConfigError, PlanError, ResetRefusedError
 from ..model import RunOptions
 from ..planning import statements_of
 from .common import database_url, listening, refuse_protected
@@ -80,24 +80,31 @@ def dev(
 
 def reset(settings: Settings, listeners: Sequence[events.Listener] = (), *, report: Report = None):
     """Drop the managed schemas, the schemas the migrations create and the history, then
-    apply every migration again, all under the migration lock. Schemas neither managed nor
-    created by a migration are kept, and `report` names them. Refused for staging and
-    production."""
+    apply every migration again, all under the migration lock. Refused for staging and
+    production, and, with nothing dropped, when the database holds a schema that is neither
+    managed, nor created by a migration's CREATE SCHEMA (its DO block's too), nor
+    PostgreSQL's own: a migration may make it some other way (a Python migration, a
+    function, EXECUTE format(…)), and re-applying the migrations would then fail half-way."""
     migrations = discovery.discover(settings.migrations.dir)
     # a broken file is refused before anything is dropped
     statements = [s for migration in migrations for s in statements_of(migration)]
-    created = tuple(dict.fromkeys(s.creates_schema for s in statements if s.creates_schema))
+    created = tuple(dict.fromkeys(name for s in statements for name in s.creates_schemas))
     managed = (*settings.migrations.schemas, settings.history.schema)
     recreated = tuple(schema for schema in dict.fromkeys(managed) if schema not in created)
 
     def drop(conn) -> None:
         from ..postgres import catalog
 
-        kept = [s for s in catalog.user_schemas(conn) if s not in (*recreated, *created)]
-        if kept and report is not None:
-            report(
-                f"kept schema(s) {', '.join(kept)}: neither in [migrations] schemas nor created "
-                "by a migration (list them in [migrations] schemas to have reset drop them)"
+        unknown = [s for s in catalog.user_schemas(conn) if s not in (*recreated, *created)]
+        if unknown:
+            raise ResetRefusedError(
+                f"reset refused: the database holds schema(s) {', '.join(unknown)}, "
+                "neither in [migrations] schemas nor created by a migration's CREATE SCHEMA, "
+                "so re-applying the migrations might collide with them; nothing was dropped",
+                "drop them by hand (`DROP SCHEMA <name> CASCADE`) if a migration makes them "
+                "some other way (a Python migration, a function, EXECUTE format(…)) or they "
+                "hold nothing you need; list them in [migrations] schemas if the migrations "
+                "expect them to exist (reset then empties them)",
             )
         catalog.recreate_schemas(conn, recreated, drop_only=created)
 

@@ -53,6 +53,10 @@ class Connection:
         tag = (self._cursor.statusmessage or "").split(" ", 1)[0]
         return self._cursor.rowcount if tag in _ROW_CHANGING_TAGS else None
 
+    def mogrify(self, sql: str, params: tuple | dict) -> str:
+        """`sql` with `params` in it, as the server receives it."""
+        return self._cursor.mogrify(sql, params).decode()
+
     def in_transaction(self) -> bool:
         """Whether a transaction is open (idle in it, or failed and awaiting ROLLBACK)."""
         return self._raw.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE

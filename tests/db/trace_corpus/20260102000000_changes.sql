@@ -27,6 +27,7 @@ CLUSTER tracks USING tracks_pkey;
 TRUNCATE events_2026;
 COMMENT ON TABLE tracks IS 'x';
 ALTER TABLE tracks DROP COLUMN rnd;
+ALTER TABLE tracks DROP CONSTRAINT tracks_artist_fk;
 ALTER TABLE artists RENAME TO performers;
 DROP TABLE events_2026;
 REINDEX TABLE tracks;

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
-from lint_helpers import assert_lint_errors, assert_lint_ok, lint
+from lint_helpers import assert_lint_errors, assert_lint_ok, lint, lint_last
 
 from audifi_db.config import parse_server_version
 from audifi_db.discovery import is_transactional
@@ -41,6 +41,26 @@ def test_allow_without_reason_is_a_finding_and_acknowledges_nothing():
 def test_allow_that_matches_nothing_is_a_finding():
     [finding] = lint("-- audifi-db: allow dropping-table not needed\nSELECT 1;")
     assert (finding.rule, finding.line, finding.column) == ("unused-allow", 1, 1)
+
+
+PLAYS = "CREATE TABLE plays (id bigint);"
+ALLOWED_RENAME = "-- audifi-db: allow renaming-table no code reads plays yet\nALTER TABLE plays RENAME TO listens;"
+
+
+def test_an_allow_needed_once_earlier_migrations_are_applied_is_not_unused_in_their_run():
+    # Applied before it: plays may be in use, the rename is found and acknowledged.
+    [applied] = lint_last(PLAYS, ALLOWED_RENAME)
+    assert (applied.rule, applied.acknowledged) == ("renaming-table", True)
+    # Pending with it (`lint` against an empty database): plays is new, nothing is found, and
+    # the allow is kept for the databases where plays exists already.
+    assert lint_last(PLAYS, ALLOWED_RENAME, new=True) == []
+
+
+def test_a_stale_allow_is_unused_in_a_run_too():
+    stale = "-- audifi-db: allow renaming-table plays is ours\nCREATE TABLE listens (id bigint);"
+    assert [f.rule for f in lint_last(PLAYS, stale, new=True)] == ["unused-allow"]
+    # A table made earlier in the same file is new wherever the file runs.
+    assert [f.rule for f in lint(f"{PLAYS}\n{ALLOWED_RENAME}")] == ["unused-allow"]
 
 
 def test_allow_for_another_rule_does_not_acknowledge():

@@ -107,3 +107,97 @@ def test_the_live_catalogue_becomes_the_same_model():
     assert plays.proven_not_null("title") and plays.size() == "about 12 M rows"
     assert [i.name for i in schema.indexes_on("public.plays", "count")] == ["public.plays_count"]
     assert schema.utc and not schema.is_new_table(plays)
+
+
+def test_columns_declared_with_options_come_from_the_type_or_the_parent():
+    """`col WITH OPTIONS …` names no type: the column is the composite type's or the
+    parent's (the replay once raised KeyError on it)."""
+    schema = model(
+        "CREATE TYPE pt AS (a int, b text);\n"
+        "CREATE TABLE x OF pt (a WITH OPTIONS NOT NULL);\n"
+        "CREATE TABLE p (a int, b text) PARTITION BY LIST (a);\n"
+        "CREATE TABLE p1 PARTITION OF p (b WITH OPTIONS DEFAULT 'x') FOR VALUES IN (1);\n"
+    )
+    assert not schema.tables["public.x"].columns_known
+    assert schema.tables["public.p1"].columns["b"].type == ColumnType("text")
+
+
+def test_a_default_keeps_its_expression_for_drafts():
+    schema = model(
+        "CREATE TABLE t (a int DEFAULT 0, b timestamptz, c bigserial, d int DEFAULT NULL);\n"
+        "ALTER TABLE t ALTER COLUMN b SET DEFAULT now() - interval '1 day';\n"
+        "ALTER TABLE t ALTER COLUMN a DROP DEFAULT;\n"
+    )
+    columns = schema.tables["public.t"].columns
+    assert columns["a"].default is None and not columns["a"].has_default
+    assert columns["b"].default_sql() == "now() - CAST('1 day' AS interval)"
+    assert columns["c"].has_default and columns["c"].default is None  # a sequence's
+    assert columns["d"].default_sql() == "NULL"
+
+
+def test_an_index_is_plain_when_its_columns_say_all_there_is_to_it():
+    schema = model(
+        "CREATE TABLE t (a int, b text, c int UNIQUE, d int, CONSTRAINT t_d_key UNIQUE (d) "
+        "DEFERRABLE);\n"
+        "CREATE INDEX t_a_b ON t (a, b);\n"
+        "CREATE INDEX t_lower_b ON t (lower(b));\n"
+        "CREATE INDEX t_a_part ON t (a) WHERE a > 0;\n"
+        "CREATE INDEX t_b_desc ON t (b DESC);\n"
+        "CREATE INDEX t_b_ops ON t (b text_pattern_ops);\n"
+        "CREATE INDEX t_b_gin ON t USING gin (b);\n"
+        "CREATE INDEX t_a_incl ON t (a) INCLUDE (b);\n"
+    )
+    plain = {i.name.partition(".")[2]: i.plain for i in schema.indexes_on("public.t")}
+    assert plain == {
+        "t_c_key": True,
+        "t_d_key": False,
+        "t_a_b": True,
+        "t_lower_b": False,
+        "t_a_part": False,
+        "t_b_desc": False,
+        "t_b_ops": False,
+        "t_b_gin": False,
+        "t_a_incl": False,
+    }
+
+
+def test_unique_using_index_renames_the_index_to_the_constraints_name():
+    schema = model(
+        "CREATE TABLE t (id int, code int);\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY t_code_new ON t (code);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_code_key UNIQUE USING INDEX t_code_new;\n"
+    )
+    assert [(i.name, i.columns, i.plain) for i in schema.indexes_on("public.t")] == [
+        ("public.t_code_key", ("code",), True)
+    ]
+    assert schema.tables["public.t"].constraints["t_code_key"].columns == ("code",)
+    replay_source("2.sql", "ALTER TABLE t DROP CONSTRAINT t_code_key;", schema)
+    assert list(schema.indexes_on("public.t")) == []
+
+
+def test_a_foreign_key_follows_the_table_and_columns_it_references():
+    schema = model(
+        "CREATE TABLE songs (id int PRIMARY KEY, isrc text UNIQUE);\n"
+        "CREATE TABLE covers (id int, isrc text REFERENCES songs (isrc), song int REFERENCES songs);\n"
+        "ALTER TABLE songs RENAME TO tracks;\n"
+        "ALTER TABLE tracks RENAME COLUMN isrc TO code;\n"
+    )
+    assert [
+        (c.name, c.references, c.referenced) for _, c in schema.foreign_keys_to("public.tracks")
+    ] == [
+        ("covers_isrc_fkey", "public.tracks", ("code",)),
+        ("covers_song_fkey", "public.tracks", ()),
+    ]
+
+
+def test_an_index_on_an_expression_of_a_column_goes_with_the_column():
+    schema = model(
+        "CREATE TABLE t (id int, slug text, body text, live bool);\n"
+        "CREATE INDEX t_lower_slug ON t (lower(slug));\n"
+        "CREATE INDEX t_live ON t (id) INCLUDE (body) WHERE live;\n"
+        "ALTER TABLE t RENAME COLUMN slug TO handle;\n"
+    )
+    assert [i.name for i in schema.indexes_on("public.t", "handle")] == ["public.t_lower_slug"]
+    assert [i.name for i in schema.indexes_on("public.t", "body")] == ["public.t_live"]
+    replay_source("2.sql", "ALTER TABLE t DROP COLUMN handle, DROP COLUMN live;", schema)
+    assert list(schema.indexes_on("public.t")) == []

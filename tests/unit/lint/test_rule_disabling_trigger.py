@@ -1,4 +1,4 @@
-from lint_helpers import assert_lint_errors, assert_lint_ok
+from lint_helpers import assert_across_files, assert_lint_errors, assert_lint_ok
 
 RULE = "disabling-trigger"
 
@@ -16,3 +16,11 @@ def test_disabled_and_enabled_again_in_one_transaction_is_ok():
     )
     assert_lint_ok(sql)
     assert_lint_errors(sql, RULE, transactional=False)  # each statement commits alone
+
+
+def test_across_files_a_table_of_an_applied_migration_loses_writes_one_of_this_run_does_not():
+    create = (
+        "CREATE TABLE tracks (n int);\n"
+        "CREATE TRIGGER touch BEFORE UPDATE ON tracks FOR EACH ROW EXECUTE FUNCTION touch();"
+    )
+    assert_across_files(RULE, create, "ALTER TABLE tracks DISABLE TRIGGER touch;")

@@ -6,7 +6,9 @@ rows are checked from then on) and `VALIDATE CONSTRAINT` in a later migration, w
 only SHARE UPDATE EXCLUSIVE. `ADD COLUMN … REFERENCES …` without a default is fine: the
 new column holds only NULLs, and PostgreSQL skips the check (measured: instant on 2 M rows,
 where the same key added to an existing all-NULL column scanned them). A foreign key on a
-table created in this run is fine.
+table created in this run is fine. One from an existing table to a table created in this
+run is not: the new table's lock blocks no one, but the existing table is still scanned
+while its writes wait.
 """
 
 from __future__ import annotations

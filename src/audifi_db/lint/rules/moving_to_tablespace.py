@@ -4,7 +4,8 @@
 whole index) to the new place under an ACCESS EXCLUSIVE lock; `ALTER TABLE ALL IN
 TABLESPACE` does it to every table there. Move data between tablespaces outside
 migrations, with a tool that copies online (pg_repack --tablespace), or create new objects
-in the right tablespace from the start. A table created in this run is fine.
+in the right tablespace from the start. A table created in this run, or an index of one,
+is fine.
 """
 
 from __future__ import annotations
@@ -33,10 +34,9 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
         )
         return
     if body.get("objtype") == "OBJECT_INDEX":
-        yield Hit(
-            f"moving index {relation_name(body['relation'])} copies it under ACCESS EXCLUSIVE",
-            _RECIPE,
-        )
+        index = relation_name(body["relation"])
+        if not ctx.is_new_index(index):
+            yield Hit(f"moving index {index} copies it under ACCESS EXCLUSIVE", _RECIPE)
         return
     for table, _cmd in ctx.altered(statement, "AT_SetTableSpace"):
         yield Hit(

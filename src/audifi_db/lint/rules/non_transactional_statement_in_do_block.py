@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...sql import Statement, no_transaction_reason
+from ...sql import Statement, never_from_a_function
 from ..context import Context
 from ..model import Hit, Severity
 from .missing_no_transaction_directive import DIRECTIVE, WHERE
@@ -24,7 +24,7 @@ NODE_TYPES = tuple(kind for kind in _KINDS if kind != "DoStmt")
 
 
 def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
-    reason = no_transaction_reason(statement) if statement.inside else None
+    reason = never_from_a_function(statement)
     if reason:
         yield Hit(
             f"{reason} cannot be executed from a function, even in a no-transaction migration",

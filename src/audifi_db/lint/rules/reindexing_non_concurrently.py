@@ -2,7 +2,8 @@
 
 `REINDEX` blocks writes to the table (SHARE lock) and reads that use the index (ACCESS
 EXCLUSIVE on it) while it rebuilds. Use `REINDEX … CONCURRENTLY` (PostgreSQL >= 12) in a
-`-- audifi-db: no-transaction` migration.
+`-- audifi-db: no-transaction` migration. Rebuilding a table created in this run, or an
+index of one, is fine.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ def check(ctx: Context, statement: Statement) -> Iterator[Hit]:
     if any(p["DefElem"]["defname"] == "concurrently" for p in body.get("params", [])):
         return
     relation = body.get("relation")
-    if relation is not None and ctx.is_new(relation):
-        return
     kind = body["kind"].removeprefix("REINDEX_OBJECT_")
     name = relation_name(relation) if relation else body.get("name", "")
+    if relation is not None and (
+        ctx.is_new_index(name) if kind == "INDEX" else ctx.is_new(relation)
+    ):
+        return
     yield Hit(
         f"REINDEX {kind} {name} blocks writes while it rebuilds",
         recipes.concurrently(f"REINDEX {kind} CONCURRENTLY {name}"),
