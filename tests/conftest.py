@@ -172,6 +172,7 @@ class Project:
             if not k.startswith("AUDIFI_DB_") and not k.endswith("DATABASE_URL")
         }
         env.pop("GITHUB_ACTIONS", None)
+        env.pop("RUNNER_ENVIRONMENT", None)  # a test run on a hosted runner is not one
         env.pop("GITHUB_STEP_SUMMARY", None)  # never the real job summary of a CI run
         env.update(extra)
         return env

@@ -15,6 +15,9 @@ The run calls each guard once it holds the migration lock and knows what is pend
                  guard comes last: it is the slow one, and a run another guard refuses
                  needs no backup).
 
+An override (`--skip-staging-check`, `--skip-backup`) needs a reason the history can record:
+`with_reasons`, called once by the runner, strips each and refuses a blank one (exit 2).
+
 A guard returns a Verdict: passed (with a note, and notes for the history) or refused
 (with the error to raise). The run emits each verdict as an event and stops at the first
 refusal with nothing applied; a dry run asks every guard and reports every verdict,
@@ -30,9 +33,29 @@ from typing import Any, Protocol
 from . import events
 from .backup.guard import BackupGuard
 from .config import Settings
-from .errors import AudiFiDbError, LintFailedError, PlanError
+from .errors import AudiFiDbError, ConfigError, LintFailedError, PlanError
 from .model import Migration, Plan, RunOptions
 from .postgres.connect import Connection
+
+# The flags that let a run past a guard, by their RunOptions field.
+OVERRIDE_FLAGS = {"skip_staging_check": "--skip-staging-check", "skip_backup": "--skip-backup"}
+
+
+def with_reasons(options: RunOptions) -> RunOptions:
+    """`options` with each override's reason stripped; a ConfigError (exit 2) for one that is
+    blank: a guard is skipped only for a reason the history records."""
+    reasons = {}
+    for name, flag in OVERRIDE_FLAGS.items():
+        given = getattr(options, name)
+        if given is None:
+            continue
+        reasons[name] = given.strip()
+        if not reasons[name]:
+            raise ConfigError(
+                f"{flag} needs a reason; nothing was applied",
+                f'{flag} "<why>" (recorded in the history with who gave it)',
+            )
+    return options._replace(**reasons)
 
 
 @dataclass(frozen=True)
@@ -175,7 +198,7 @@ class PromotionGuard:
         if not upstream or not ctx.pending:
             return Verdict(self.name)  # nothing to check: nothing worth a line
         reason = ctx.options.skip_staging_check
-        if reason:
+        if reason is not None:
             ctx.override(self.name, f"--skip-staging-check: {reason}")
             record = {"reason": reason, "by": ctx.applied_by, "requires": upstream}
             return Verdict(self.name, f"skipped: {reason}", notes={"skip_staging_check": record})

@@ -25,7 +25,7 @@ from . import events
 from .config import Settings
 from .errors import AudiFiDbError
 from .failures import blocked, failure_error, failure_record
-from .guards import GuardContext, Verdict, run_guards
+from .guards import GuardContext, Verdict, run_guards, with_reasons
 from .model import DONE_STATES, Migration, Plan, RunOptions, RunStatement, Step
 from .online import Backoff, LockWaits, session_settings
 from .planning import not_yet_applied, plan_deploy, statements_of, statuses
@@ -90,7 +90,7 @@ class Runner:
         measure: Measure | None = None,
     ) -> None:
         self.settings, self.url, self.emit = settings, url, emit
-        self.command, self.options = command, options or RunOptions()
+        self.command, self.options = command, with_reasons(options or RunOptions())
         self.measure = measure
         self.target = target_of(settings)
         self.rows_applied: dict[str, int] = {}  # version -> rows changed, per applied step

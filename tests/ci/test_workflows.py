@@ -165,14 +165,49 @@ def test_the_migration_jobs_use_their_environments_secret_and_cache_pip():
                 assert step["env"][f"{variable}_DATABASE_URL"] == secret, step["name"]
                 others = set(step["env"]) - {f"{variable}_DATABASE_URL"}
                 backs_up = step["run"].startswith("audifi-db deploy")
-                assert others == (
-                    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} if backs_up else set()
-                )
+                assert others == (set(BACKUP_ENV) if backs_up else set())
         python = next(s for s in job["steps"] if "setup-python" in s.get("uses", ""))
         assert python["with"]["cache"] == "pip"
     production = workflow["jobs"]["production"]
     assert production["needs"] == "staging-manifest"
     assert "--staging-manifest staging.json" in text
+
+
+BACKUP_ENV = {
+    "AWS_ACCESS_KEY_ID": "${{ secrets.BACKUP_AWS_ACCESS_KEY_ID }}",
+    "AWS_SECRET_ACCESS_KEY": "${{ secrets.BACKUP_AWS_SECRET_ACCESS_KEY }}",
+    "AUDIFI_DB_BACKUP_S3_URL": "${{ vars.BACKUP_S3_URL }}",
+    "AUDIFI_DB_BACKUP_S3_ENDPOINT_URL": "${{ vars.BACKUP_S3_ENDPOINT_URL }}",
+}
+
+
+def deploy_steps():
+    """Every step of the workflows that runs `audifi-db deploy` (staging or production)."""
+    for path in WORKFLOWS:
+        for _, job_id, job in jobs_of(path):
+            for step in job["steps"]:
+                if "audifi-db deploy" in " ".join(step.get("run", "").split()):
+                    yield path.name, job_id, step
+
+
+def test_every_deploy_step_sends_its_backup_to_the_environments_bucket():
+    """The dump a deploy takes first leaves the runner (or the one-off container) for the
+    bucket the GitHub environment's BACKUP_S3_URL variable names, with its credentials;
+    inside a container, each variable is handed over with -e."""
+    steps = list(deploy_steps())
+    assert {(workflow, job) for workflow, job, _ in steps} == {
+        ("db-migrations.yml", "staging"),
+        ("db-migrations.yml", "production"),
+        ("deploy-backend.yml", "deploy"),
+    }
+    for workflow, _, step in steps:
+        env = step["env"]
+        assert {name: env.get(name) for name in BACKUP_ENV} == BACKUP_ENV, (workflow, step["name"])
+        if "docker compose run" in step["run"]:
+            passed = set(re.findall(r"-e (\w+)", step["run"]))
+            assert set(BACKUP_ENV) <= passed, (workflow, step["name"])
+            # the container goes with --rm: a dump kept in it is refused as on a hosted runner
+            assert {"GITHUB_ACTIONS", "RUNNER_ENVIRONMENT"} <= passed, (workflow, step["name"])
 
 
 def audifi_db_calls():
@@ -181,7 +216,7 @@ def audifi_db_calls():
         for _, _, job in jobs_of(path):
             for step in job["steps"]:
                 for match in re.finditer(
-                    r"audifi-db (\w[\w-]*)([^|&;>\n\\]*)", step.get("run", "")
+                    r"audifi-db (\w[\w-]*)([^|&;<>\n\\]*)", step.get("run", "")
                 ):
                     args = [re.sub(r"\$\w+", "x", a) for a in shlex.split(match[2])]
                     yield path.name, [match[1], *args]
@@ -215,6 +250,45 @@ def test_the_backend_deploy_migrates_in_a_one_off_container_before_up_wait():
     rollback = next(s for s in job["steps"] if s["name"].startswith("Roll back"))
     assert rollback["if"] == "failure() && steps.up.outcome == 'failure'"
     assert 'API_IMAGE_TAG="$PREVIOUS_TAG" docker compose up -d --wait' in rollback["run"]
+
+
+def test_a_production_backend_deploy_hands_its_gate_stagings_history():
+    """As in db-migrations.yml: staging's history is read in a job of the staging
+    environment and handed over as an artifact; the one-off container of the production
+    deploy reads it on its stdin and never gets staging's secret."""
+    workflows = REPO / ".github" / "workflows"
+    workflow = load(workflows / "deploy-backend.yml")
+    reader = workflow["jobs"]["staging-manifest"]
+    assert reader["environment"] == "staging"
+    assert reader["if"] == "inputs.environment == 'production'"
+    writes = next(s for s in reader["steps"] if "audifi-db status" in s.get("run", ""))
+    assert writes["env"] == {"STAGING_DATABASE_URL": "${{ secrets.STAGING_DATABASE_URL }}"}
+    migrations = load(workflows / "db-migrations.yml")["jobs"]["staging-manifest"]
+    assert writes["run"] == next(
+        s["run"] for s in migrations["steps"] if "status" in s.get("run", "")
+    )
+    upload = next(s for s in reader["steps"] if "upload-artifact" in s.get("uses", ""))
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "staging-manifest"
+    assert "needs.staging-manifest.result == 'skipped'" in deploy["if"]  # staging goes on
+    steps = deploy["steps"]
+    download = next(i for i, s in enumerate(steps) if "download-artifact" in s.get("uses", ""))
+    assert steps[download]["with"]["name"] == upload["with"]["name"]
+    assert steps[download]["if"] == "inputs.environment == 'production'"
+    migrate = {
+        s["if"]: (i, s) for i, s in enumerate(steps) if "docker compose run" in s.get("run", "")
+    }
+    at, production = migrate["inputs.environment == 'production'"]
+    command = " ".join(production["run"].split())
+    assert download < at and "docker compose run --rm -T " in command
+    assert command.endswith(
+        "api audifi-db deploy --env production --staging-manifest /dev/stdin < staging.json"
+    )
+    assert "STAGING_DATABASE_URL" not in command and "STAGING_DATABASE_URL" not in production["env"]
+    _, staging = migrate["inputs.environment == 'staging'"]
+    command = " ".join(staging["run"].split())
+    assert command.endswith("api audifi-db deploy --env staging")
+    assert "PRODUCTION_DATABASE_URL" not in command + str(staging["env"])
 
 
 def test_the_pre_commit_hooks_are_valid_and_run_real_commands(pre_commit, tmp_path):

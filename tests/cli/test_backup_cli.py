@@ -44,6 +44,18 @@ def test_backup_usage_errors_are_one_line_exit_2(project):
     missing = project.cli("backup", "verify", "nowhere.dump")
     assert missing.returncode == 2 and "cannot read backup manifest nowhere.json" in missing.stderr
     assert project.cli("restore", "nowhere.dump").returncode == 2
+    project.write("20260101000001", "t", "create table t (id int);\n")
+    assert project.cli("deploy").returncode == 0
+    folder = project.root / ".audifi" / "backups"
+    taken = project.cli("backup")
+    assert taken.returncode == 0, taken.stderr
+    (dump,) = folder.glob("*.dump")
+    dump.unlink()  # its manifest stays
+    for args in (["restore", str(dump)], ["backup", "verify", str(dump)]):
+        gone = project.cli(*args)
+        assert gone.returncode == 2 and "Traceback" not in gone.stderr
+        (line,) = [line for line in gone.stderr.splitlines() if "error:" in line]
+        assert f"cannot read {dump}: No such file or directory" in line
 
 
 def test_status_and_deploy_never_import_boto3(project):

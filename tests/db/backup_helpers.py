@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from conftest import query as execute
@@ -103,3 +104,17 @@ def staging_env(project, backup_dir: Path, **extra: str) -> dict[str, str]:
     return project.env(
         STAGING_DATABASE_URL=project.url, AUDIFI_DB_BACKUP_DIR=str(backup_dir), **extra
     )
+
+
+def wait_for_locked_backup(project) -> None:
+    """Until a pg_dump of `project`'s database waits for a lock a test session holds."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        waiting = project.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name LIKE 'audifi-db backup%%' AND wait_event_type = 'Lock'"
+        )
+        if waiting[0][0] >= 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError("pg_dump never waited for the lock")

@@ -4,10 +4,10 @@ backup that cannot be taken stops the deploy with nothing applied and nothing le
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
-import time
 
 import psycopg2
 import pytest
@@ -20,6 +20,7 @@ from backup_helpers import (
     fingerprint,
     manifest,
     staging_env,
+    wait_for_locked_backup,
 )
 from clusters import BIN, free_port
 from conftest import REPO
@@ -48,6 +49,9 @@ def test_staging_deploy_dumps_before_the_first_migration(staged, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     names = [json.loads(line)["event"] for line in result.stdout.splitlines()]
+    ahead = names[: names.index("backup_started")]
+    assert ahead.count("guard_passed") == 3 and "lock_acquired" in ahead  # plan, lint, promotion
+    assert names.index("backup_started") < names.index("backup_finished")
     assert names.index("backup_finished") < names.index("migration_started")
     (dump,) = backups(folder)
     assert dump.name.startswith(f"{staged.url.rsplit('/', 1)[1]}-staging-")
@@ -68,6 +72,7 @@ def test_staging_deploy_dumps_before_the_first_migration(staged, tmp_path):
     assert (
         row[2]["backup"]["file"] == str(dump) and row[2]["backup"]["sha256"] == recorded["sha256"]
     )
+    assert recorded["run_id"] == row[3] and recorded["database"] == dump.name.split("-")[0]
     assert "pg_dump" in recorded["pg_dump"] and recorded["pg_dump_version"]
 
 
@@ -103,7 +108,9 @@ def test_nothing_pending_takes_no_backup_and_a_dry_run_takes_none(staged, tmp_pa
     env = staging_env(staged, folder)
     dry = staged.cli("deploy", "--env", "staging", "--dry-run", url=None, env=env)
     assert dry.returncode == 0 and "backup: ok: would dump" in dry.stdout and not folder.exists()
-    assert staged.cli("deploy", "--env", "staging", url=None, env=env).returncode == 0
+    first = staged.cli("deploy", "--env", "staging", url=None, env=env)
+    assert first.returncode == 0
+    assert re.search(r"backup: dumping \S+ to \S+ with pg_dump \d+\.\d+ \(/", first.stderr)
     again = staged.cli("deploy", "--env", "staging", url=None, env=env)
     assert again.returncode == 0 and len(backups(folder)) == 1
 
@@ -217,7 +224,7 @@ def test_counts_and_dump_share_one_snapshot_while_rows_keep_coming(staged, tmp_p
         cur.execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
     backing_up = staged.spawn("backup", env=env)
     try:
-        _wait_for_locked_backup(staged)
+        wait_for_locked_backup(staged)
         execute(
             staged.url,
             "SET statement_timeout = '20s'; INSERT INTO tally SELECT generate_series(1, 250)",
@@ -232,19 +239,6 @@ def test_counts_and_dump_share_one_snapshot_while_rows_keep_coming(staged, tmp_p
     assert manifest(dump)["row_counts"]["public.tally"] == 1000
     verified = staged.cli("backup", "verify", str(dump), env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-
-
-def _wait_for_locked_backup(project) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        waiting = project.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name LIKE 'audifi-db backup%%' AND wait_event_type = 'Lock'"
-        )
-        if waiting[0][0] >= 1:
-            return
-        time.sleep(0.05)
-    raise AssertionError("pg_dump never waited for the lock")
 
 
 def test_a_producer_that_dies_half_way_gets_nothing_committed(db_url):

@@ -7,7 +7,7 @@ import uuid
 
 import boto3
 import pytest
-from backup_helpers import add_blobs, audifi_project, backups, fill
+from backup_helpers import add_blobs, audifi_project, backups, fill, manifest
 from moto.server import ThreadedMotoServer
 
 CREDENTIALS = {
@@ -116,3 +116,46 @@ def test_retention_keeps_the_last_and_the_newest_verified(in_s3):
     expected = sorted(f"staging/{p.name}{s}" for p in (oldest, newest) for s in ("", ".json"))
     assert keys(in_s3) == [k.replace(".dump.json", ".json") for k in expected]
     assert "retention deleted" in result.stdout
+
+
+def test_a_restore_from_the_bucket_deletes_no_backup_there(in_s3):
+    """Retention (keep the last 2) does not run after the restore's safety backup: the
+    bucket copy being restored, and every other, stay."""
+    database = in_s3.url.rsplit("/", 1)[1]
+    env = {**in_s3.s3_env, "STAGING_DATABASE_URL": in_s3.url, "AUDIFI_DB_BACKUP_KEEP_LAST": "2"}
+    for _ in range(2):
+        assert in_s3.cli("backup", "--env", "staging", url=None, env=env).returncode == 0
+    stored = keys(in_s3)
+    older = min(backups(in_s3.folder), key=lambda p: manifest(p)["created_at"])
+    url = f"s3://{in_s3.bucket}/staging/{older.name}"
+    result = in_s3.cli("restore", url, "--env", "staging", "--confirm", database, url=None, env=env)
+    assert result.returncode == 0, result.stderr
+    assert set(stored) < set(keys(in_s3)) and len(keys(in_s3)) == len(stored) + 2
+
+
+def test_on_a_github_hosted_runner_a_deploy_backs_up_to_the_bucket_or_not_at_all(in_s3):
+    in_s3.write("20991231000000", "tallies", "CREATE TABLE IF NOT EXISTS tallies (id int);\n")
+    runner = {
+        "STAGING_DATABASE_URL": in_s3.url,
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_ENVIRONMENT": "github-hosted",
+    }
+    no_bucket = in_s3.env(AUDIFI_DB_BACKUP_DIR=str(in_s3.folder), **runner)
+    refused = in_s3.cli("deploy", "--env", "staging", url=None, env=no_bucket)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    (error,) = [
+        line for line in refused.stderr.splitlines() if line.startswith("audifi-db: error:")
+    ]
+    assert "would stay on this GitHub-hosted runner" in error
+    assert "AUDIFI_DB_BACKUP_S3_URL" in error and "--skip-backup" in error
+    assert "::error title=audifi-db::" in refused.stderr
+    assert in_s3.query("SELECT to_regclass('tallies')") == [(None,)] and backups(in_s3.folder) == []
+    self_hosted = {**no_bucket, "RUNNER_ENVIRONMENT": "self-hosted"}
+    dry = in_s3.cli("deploy", "--env", "staging", "--dry-run", url=None, env=self_hosted)
+    assert dry.returncode == 0 and "backup: ok: would dump" in dry.stdout
+    uploaded = in_s3.cli("deploy", "--env", "staging", url=None, env={**in_s3.s3_env, **runner})
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert "::warning" not in uploaded.stderr
+    (dump,) = backups(in_s3.folder)
+    assert f"staging/{dump.name}" in keys(in_s3)
+    assert in_s3.query("SELECT to_regclass('tallies') IS NOT NULL") == [(True,)]

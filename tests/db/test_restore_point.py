@@ -73,6 +73,21 @@ def test_a_restore_point_is_made_before_the_run_and_archived_after_it(on_archivi
     assert on_archiving.query("SELECT to_regclass('royalty_splits') IS NOT NULL") == [(True,)]
 
 
+def test_an_on_demand_restore_point_reaches_the_archive_before_the_command_ends(
+    on_archiving, archiving
+):
+    result = on_archiving.cli("backup", "--env", "staging", url=None, env=on_archiving.point_env)
+    assert result.returncode == 0, result.stderr
+    (path,) = on_archiving.folder.glob("*.json")
+    point = json.loads(path.read_text())["restore_point"]
+    segment = archiving.archive / point["wal_file"]
+    assert segment.exists()  # switched and archived by the command itself
+    waldump = subprocess.run(
+        [str(BIN / "pg_waldump"), str(segment)], capture_output=True, text=True
+    )
+    assert "RESTORE_POINT" in waldump.stdout and point["name"] in waldump.stdout
+
+
 def test_failing_archiving_refuses_the_run(on_archiving, archiving):
     admin = psycopg2.connect(archiving.url())
     admin.autocommit = True
@@ -92,3 +107,29 @@ def test_failing_archiving_refuses_the_run(on_archiving, archiving):
     assert "WAL archiving is failing" in result.stderr and "--skip-backup" in result.stderr
     assert on_archiving.query("SELECT to_regclass('royalty_splits')") == [(None,)]
     assert list(on_archiving.folder.glob("*")) == []
+
+
+def test_without_archiving_a_restore_point_is_refused_and_nothing_applied(project, tmp_path):
+    """A cluster with archive_mode off (PostgreSQL's default): the run is refused before
+    any restore point, with nothing applied and no manifest."""
+    plain = Cluster().start()
+    try:
+        execute(plain.url(), "CREATE DATABASE points")
+        project.url = plain.url("points")
+        project.write("20991231000000", "tallies", "CREATE TABLE tallies (id int);\n")
+        folder = tmp_path / "backups"
+        env = project.env(
+            STAGING_DATABASE_URL=project.url,
+            AUDIFI_DB_BACKUP_DIR=str(folder),
+            AUDIFI_DB_BACKUP_METHOD="restore-point",
+            AUDIFI_DB_BACKUP_ARCHIVE_WAIT_SECONDS="5",
+        )
+        result = project.cli("deploy", "--env", "staging", url=None, env=env)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        (error,) = [line for line in result.stderr.splitlines() if "error:" in line]
+        assert "archive_mode is off: a restore point needs continuous archiving" in error
+        assert 'method = "dump"' in error and "--skip-backup" in error
+        assert project.query("SELECT to_regclass('tallies')") == [(None,)]
+        assert not folder.exists() or list(folder.iterdir()) == []
+    finally:
+        plain.stop()

@@ -13,6 +13,8 @@ from audifi_db.backup.commands import (
     dump_args,
     psql_args,
     restore_args,
+    restore_point_name,
+    restore_sql_args,
     transaction,
     with_database,
 )
@@ -57,10 +59,7 @@ def test_arguments_never_carry_a_password():
     assert secret == "Top Secret" and not any("Secret" in a for a in args)
     assert "--format=custom" in args and "--snapshot=00000003-1" in args and "--jobs=4" in args
     assert "--no-owner" in args and "--no-password" in args
-    assert restore_args(Path("/bin/pg_restore"), Path("/b/x.dump"))[-2:] == [
-        "--file=-",
-        "/b/x.dump",
-    ]
+    assert restore_sql_args(Path("/bin/pg_restore"))[-1] == "--file=-"
 
 
 def test_pgpass_line_escapes_colons_and_backslashes():
@@ -86,6 +85,19 @@ def test_backup_names():
         "audifi_prod-production-20261201T093005Z-before-20261201000000"
     )
     assert backup_name("a b/c", "x", when, "on-demand") == "a_b_c-x-20261201T093005Z-on-demand"
+
+
+def test_restore_point_names_fit_postgresqls_63_bytes_and_stay_distinct():
+    run = "20261201T093005Z-1a2b3c4d"
+    assert restore_point_name(run) == f"audifi-db-{run}"
+    when = datetime(2026, 12, 1, 9, 30, 5, tzinfo=UTC)
+    long = [
+        backup_name("audifi_production_eu", "production", when, t)
+        for t in ("on-demand", "on-demand-2")
+    ]
+    points = [restore_point_name(name) for name in long]
+    assert all(len(p) == 63 and p.startswith("audifi-db-audifi_production_eu-") for p in points)
+    assert points[0] != points[1]
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Nothing here runs a process or reads a file: `process.py` does, with what this b
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -29,18 +30,21 @@ def dump_args(pg_dump: Path, url: str, out: Path, snapshot: str | None) -> list[
 
 
 def restore_args(
-    pg_restore: Path, dump: Path, url: str | None = None, *, jobs: int = 1, scratch: bool = False
+    pg_restore: Path, dump: Path, url: str, *, jobs: int = 1, scratch: bool = False
 ) -> list[str]:
-    """pg_restore of `dump`: into the database at `url` (with `jobs` workers), or as SQL on
-    stdout when `url` is None. A scratch copy skips owners and grants (its roles are ours)."""
+    """pg_restore of `dump` into the database at `url`, with `jobs` workers. A scratch copy
+    skips owners and grants (its roles are ours)."""
     args = [str(pg_restore), "--exit-on-error", "--no-password"]
     if scratch:
         args += ["--no-owner", "--no-acl"]
-    if url is None:
-        return [*args, "--file=-", str(dump)]
     if jobs > 1:
         args.append(f"--jobs={jobs}")
     return [*args, f"--dbname={url}", str(dump)]
+
+
+def restore_sql_args(pg_restore: Path) -> list[str]:
+    """pg_restore reading the archive on its stdin and writing its SQL on stdout."""
+    return [str(pg_restore), "--exit-on-error", "--no-password", "--file=-"]
 
 
 def psql_args(psql: Path, url: str) -> list[str]:
@@ -69,6 +73,19 @@ def backup_name(database: str, environment: str, when: datetime, tail: str) -> s
     `before-restore`), without suffix."""
     stamp = when.strftime("%Y%m%dT%H%M%SZ")
     return f"{_safe(database)}-{_safe(environment)}-{stamp}-{_safe(tail)}"
+
+
+POINT_NAME_MAX = 63  # bytes PostgreSQL keeps of a restore point's name; longer is refused
+
+
+def restore_point_name(run_or_backup: str) -> str:
+    """`audifi-db-<run id or backup name>`; past 63 bytes, its head and a digest of the
+    whole, so that two long names stay two points (names are ASCII: see `_safe`)."""
+    name = f"audifi-db-{run_or_backup}"
+    if len(name) <= POINT_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: POINT_NAME_MAX - len(digest) - 1]}-{digest}"
 
 
 def _safe(text: str) -> str:

@@ -9,6 +9,7 @@ raised (exit 1).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,10 +33,16 @@ from .store import LocalStore, bucket
 SKIP_HINT = 'or deploy without a backup knowingly: --skip-backup "<reason>" (recorded in history)'
 
 
+def _at_once(callback: Callable[[], None]) -> None:
+    callback()
+
+
 @dataclass(frozen=True)
 class Job:
     """One backup to take: of the database at `url`, before `before` (a version) if a
-    deploy asked for it, as part of run `run_id`."""
+    deploy asked for it, as part of run `run_id`. What must follow the backup (a restore
+    point's WAL switch) is handed to `then`: done at once, or, for a deploy, when the run
+    ends (the guard passes the run's `after_run`)."""
 
     settings: Settings
     url: str
@@ -45,6 +52,8 @@ class Job:
     run_id: str = ""
     for_deploy: bool = False
     label: str = "on-demand"  # the name's tail when not before a migration
+    retain: bool = True  # apply keep_last / keep_days afterwards
+    then: Callable[[Callable[[], None]], None] = _at_once
 
     @property
     def policy(self):
@@ -209,9 +218,10 @@ def failed(job: Job, local: LocalStore, name: str, error: BaseException) -> Base
 
 def _retain(job: Job, taken: Taken) -> Taken:
     """Apply `keep_last` / `keep_days` to this database's backups, locally and in the
-    bucket. A failure here does not undo the backup: it is reported in the result."""
+    bucket, unless the job says not to. A failure here does not undo the backup: it is
+    reported in the result."""
     policy = job.policy
-    if not (policy.keep_last or policy.keep_days):
+    if not job.retain or not (policy.keep_last or policy.keep_days):
         return taken
     deleted = []
     try:

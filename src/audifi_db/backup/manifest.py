@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import ConfigError
 
@@ -109,10 +109,17 @@ def manifest_path(given: Path) -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as source:
-        while chunk := source.read(HASH_CHUNK):
-            digest.update(chunk)
+        return sha256_of_file(source)
+
+
+def sha256_of_file(source: BinaryIO) -> str:
+    """The sha256 of an open file, read from its start; left at its start again."""
+    digest = hashlib.sha256()
+    source.seek(0)
+    while chunk := source.read(HASH_CHUNK):
+        digest.update(chunk)
+    source.seek(0)
     return digest.hexdigest()
 
 

@@ -3,8 +3,9 @@
 A password never reaches a child's argument list (anyone on the machine can read it with
 `ps`) nor a log line: it goes into a pgpass file of mode 0600, made for the child in a
 private temporary folder and removed when the child ends; the child's environment names
-the file (PGPASSFILE). While a child runs, `tick` is called about every `TICK_SECONDS` so
-the caller can report progress.
+the file (PGPASSFILE). A child runs with umask 077: a dump it writes holds every row, and
+is its owner's alone (0600). While a child runs, `tick` is called about every
+`TICK_SECONDS` so the caller can report progress.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .. import pgtools, threads
 from ..errors import BackupFailedError, ToolError
 from ..pgtools import Tool
 
 TICK_SECONDS = 0.5
+PRIVATE_UMASK = 0o077  # what a child writes is readable by its owner only
 PUMP_CHUNK = 1 << 20
 Tick = Callable[[Sequence[int]], None]
 
@@ -76,8 +79,9 @@ class Running:
 
     For a pair, the producer's output reaches the consumer's stdin through this process:
     `prologue` first, then the output, then `epilogue` only if the producer succeeded, so a
-    pg_restore that dies half-way never gets its partial SQL committed. Used as a context
-    manager: leaving the block early (Ctrl-C, an error) kills what still runs.
+    pg_restore that dies half-way never gets its partial SQL committed. `stdin` (an open
+    file) is the first child's input. Used as a context manager: leaving the block early
+    (Ctrl-C, an error) kills what still runs.
     """
 
     def __init__(
@@ -87,13 +91,16 @@ class Running:
         *,
         prologue: bytes = b"",
         epilogue: bytes = b"",
+        stdin: BinaryIO | None = None,
     ) -> None:
         self.children: list[subprocess.Popen] = []
         self.errors: list = []
         self.pump: threading.Thread | None = None
         try:
             pair = len(commands) == 2
-            producer = self._start(commands[0], env, stdout=subprocess.PIPE if pair else None)
+            producer = self._start(
+                commands[0], env, stdin=stdin, stdout=subprocess.PIPE if pair else None
+            )
             if pair:
                 consumer = self._start(commands[1], env, stdin=subprocess.PIPE)
                 self.pump = threads.start(_pump, producer, consumer, prologue, epilogue)
@@ -107,9 +114,10 @@ class Running:
         child = subprocess.Popen(
             list(args),
             env=env,
-            stdin=pipes.get("stdin", subprocess.DEVNULL),
+            stdin=pipes.get("stdin") or subprocess.DEVNULL,
             stdout=pipes.get("stdout") or subprocess.DEVNULL,
             stderr=stderr,
+            umask=PRIVATE_UMASK,
         )
         self.children.append(child)
         return child

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from .. import events
 from . import process
@@ -20,10 +19,11 @@ def progress(emit: events.Emit, target: events.Target, phase: str):
 
 
 def restore_progress(
-    emit: events.Emit, target: events.Target, dump: Path
+    emit: events.Emit, target: events.Target, total: int
 ) -> Callable[[Sequence[int]], None]:
-    """A process tick reporting how much of `dump` pg_restore (the first child) has read."""
-    total, report = dump.stat().st_size, progress(emit, target, "restore")
+    """A process tick reporting how much of a dump of `total` bytes pg_restore (the first
+    child) has read."""
+    report = progress(emit, target, "restore")
 
     def tick(pids: Sequence[int]) -> None:
         done = process.bytes_read(pids[:1])

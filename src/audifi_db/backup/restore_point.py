@@ -3,9 +3,10 @@ rely on the continuous archiving the team runs (pgBackRest, WAL-G, Barman, archi
 
 Before the first migration: prove archiving works now (a WAL switch, then the archiver
 reports that segment archived, with no failure since), then create a restore point named
-after the run and write a manifest of it (no dump). After the run, `after_run` switches
-WAL again so the segment holding the point reaches the archive. `recovery_settings` is
-what `audifi-db restore` prints for such a backup.
+after the run and write a manifest of it (no dump). Then `send_to_archive` switches WAL
+again so the segment holding the point reaches the archive: through the job's `then`, at
+once for an on-demand point, when the run ends for a deploy's. `recovery_settings` is what
+`audifi-db restore` prints for such a backup.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .. import events
 from ..errors import AudiFiDbError, BackupFailedError
 from ..postgres import archiving, snapshot
 from ..postgres.connect import connect
+from .commands import restore_point_name
 from .dump import Job, Taken, applied_versions, failed
 from .manifest import Manifest
 from .store import LocalStore, bucket
@@ -27,7 +29,7 @@ def create(job: Job) -> Taken:
     began = time.perf_counter()
     local, remote = LocalStore(job.policy.dir), bucket(job.policy)
     name = job.name(local)
-    point_name = f"audifi-db-{job.run_id or name}"
+    point_name = restore_point_name(job.run_id or name)
     try:
         local.prepare()
         if remote is not None:
@@ -55,6 +57,7 @@ def create(job: Job) -> Taken:
             manifest=str(path),
         )
     )
+    job.then(lambda: send_to_archive(job, point_name))
     record = {"method": "restore-point", "restore_point": point_name, "lsn": point.lsn}
     return Taken(manifest, str(path), history={**record, "manifest": str(path)})
 
@@ -108,9 +111,9 @@ def _check_archiving(conn, wait_seconds: float) -> archiving.ArchiverState:
     return state
 
 
-def after_run(job: Job, point_name: str) -> None:
+def send_to_archive(job: Job, point_name: str) -> None:
     """Switch WAL so the segment holding the restore point is archived; a BackupFailed
-    event when it is not within the wait (the run itself is not undone)."""
+    event when it is not within the wait (the point, and a run after it, stay)."""
     try:
         with connect(job.url, "audifi-db backup") as conn:
             segment = archiving.switch_wal(conn)

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from ..config_sections import BackupSettings
 from ..errors import BackupFailedError, ConfigError
@@ -39,11 +40,15 @@ class LocalStore:
         return self.folder / filename
 
     def put_manifest(self, manifest: Manifest) -> Path:
-        """Write the manifest beside its dump, whole or not at all (write, then rename)."""
+        """Write the manifest beside its dump, whole or not at all (write, then rename),
+        readable by its owner only, like the dump."""
         target = self.path(manifest.manifest_file)
         partial = target.with_suffix(".json.partial")
         try:
-            partial.write_text(manifest.dumps(), encoding="utf-8")
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # a partial file left by a crash had its own mode
+            with open(descriptor, "w", encoding="utf-8") as out:
+                out.write(manifest.dumps())
             partial.replace(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)
@@ -105,21 +110,24 @@ class Located:
             self.remote, self.local = None, LocalStore(path.parent)
             self.manifest = read(path)
 
-    def dump(self, progress) -> Path:
-        """The dump file, downloaded first when it is in a bucket."""
+    def open(self, progress) -> BinaryIO:
+        """The dump file, opened for reading (downloaded first when it is in a bucket).
+        What is read from it is what was opened, even if the file is deleted meanwhile."""
         if self.local is not None:
             path = self.local.path(self.manifest.dump_file)
-            if not path.is_file():
+            try:
+                return path.open("rb")
+            except OSError as exc:
                 raise ConfigError(
-                    f"{path} is missing (its manifest is {self.local.path(self.manifest.manifest_file)})",
+                    f"cannot read {path}: {exc.strerror or exc} (its manifest is "
+                    f"{self.local.path(self.manifest.manifest_file)}); nothing was changed",
                     "give a backup whose .dump and .json sit side by side",
-                )
-            return path
+                ) from None
         if self._temporary is None:
             store = LocalStore(self.settings.dir)
             store.prepare()
             self._temporary = Path(tempfile.mkdtemp(prefix=".download-", dir=store.folder))
-        return self.remote.download(self.manifest.dump_file, self._temporary, progress)
+        return self.remote.download(self.manifest.dump_file, self._temporary, progress).open("rb")
 
     def save(self, manifest: Manifest) -> None:
         """Write `manifest` back where this backup's came from."""

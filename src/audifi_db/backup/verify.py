@@ -13,6 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import events
 from ..config import Settings
@@ -22,7 +23,7 @@ from ..postgres import catalog, snapshot
 from ..postgres.connect import connect
 from . import process
 from .commands import restore_args, with_database
-from .manifest import Manifest, differences, sha256_of
+from .manifest import Manifest, differences, sha256_of_file
 from .progress import progress, restore_progress
 from .store import Located
 
@@ -56,11 +57,11 @@ def verify(
                 f"{location} is a restore point: there is no dump to verify",
                 "your archiving tool (pgBackRest, WAL-G, Barman) verifies the archive",
             )
-        dump = found.dump(progress(emit, target, "download"))
-        found_differences = file_differences(dump, manifest)
-        found_differences += restored_differences(
-            settings, url, emit, target, dump, manifest, scratch
-        )
+        with found.open(progress(emit, target, "download")) as dump:
+            found_differences = file_differences(dump, manifest)
+            found_differences += restored_differences(
+                settings, url, emit, target, Path(dump.name), manifest, scratch
+            )
         if not found_differences:
             found.save(manifest.verified())
     emit(
@@ -75,14 +76,14 @@ def verify(
     return Verification(location, manifest, tuple(found_differences), scratch, elapsed)
 
 
-def file_differences(dump: Path, manifest: Manifest) -> list[str]:
-    """The dump's size and sha256 against the manifest's."""
-    size = dump.stat().st_size
+def file_differences(dump: BinaryIO, manifest: Manifest) -> list[str]:
+    """The open dump's size and sha256 against the manifest's."""
+    size = os.fstat(dump.fileno()).st_size
     if size != manifest.size_bytes:
         return [
             f"file: {size} bytes, the manifest says {manifest.size_bytes} (truncated or replaced)"
         ]
-    digest = sha256_of(dump)
+    digest = sha256_of_file(dump)
     if digest != manifest.sha256:
         return [f"file: sha256 {digest}, the manifest says {manifest.sha256}"]
     return []
@@ -108,7 +109,8 @@ def restored_differences(
             plain, password = without_password(scratch_url)
             args = restore_args(pg_restore.path, dump, plain, jobs=JOBS, scratch=True)
             with client_environment(password, "audifi-db backup") as env:
-                finished = process.run(args, env, restore_progress(emit, target, dump))
+                tick = restore_progress(emit, target, manifest.size_bytes)
+                finished = process.run(args, env, tick)
             if not finished.ok:
                 return [f"pg_restore failed: {finished.why('pg_restore')}"]
             with connect(scratch_url, "audifi-db verify") as conn:

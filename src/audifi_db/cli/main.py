@@ -57,9 +57,10 @@ EPILOG = """exit codes:
        `check`: a conflict with the base branch (an edited, deleted or renamed migration,
        two with one version, a new one not newer than the base's newest)
   2    usage or configuration error, a bad migration file (a syntax error too, except
-       under `lint`, which reports it as a lint error: exit 1), the database unreachable
-       or refusing us, a command refused for the environment; `check`: not a git
-       repository, a base that does not resolve, no CREATEDB
+       under `lint`, which reports it as a lint error: exit 1), a backup file that is
+       missing or unreadable, the database unreachable or refusing us, a command refused
+       for the environment; `check`: not a git repository, a base that does not resolve,
+       no CREATEDB
   130  interrupted (Ctrl-C, or SIGTERM: a cancelled CI job, a stopped container); the
        running statement is cancelled and recorded as failed
   141  stdout closed early (e.g. piped into head)

@@ -154,7 +154,6 @@ class HumanPrinter:
 
     def __init__(self) -> None:
         self.command = ""
-        self.migrating = False
         self.backed_up = False  # its own lines said it all: no guard note after them
         self.backfills = None  # a backfill_progress.BackfillProgress once a backfill reports
 
@@ -198,11 +197,10 @@ class HumanPrinter:
             _warn_backup_on_runner(event.file)
 
     def _backup_failed(self, event: events.BackupFailed) -> None:
-        if self.migrating:  # before the first migration it is the run's error line
+        if self.backed_up:  # a backup taken, then found wanting; before, it is the error line
             info(f"warning: {event.message} — {event.hint}")
 
     def _migration_started(self, event: events.MigrationStarted) -> None:
-        self.migrating = True
         if event.retry or event.start:
             where = f" from statement {event.start + 1}" if event.start else ""
             info(f"retrying {event.version}_{event.name}{where} (its last attempt failed)")
