@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from .errors import ConfigError
-from .lint.schema import MAX_NAME, Column, Index, SchemaModel, Table, sql_name
+from .identifiers import fit
+from .lint.schema import Column, Index, SchemaModel, Table, sql_name
 
 BY_HAND = "write these migrations by hand"
 
@@ -163,10 +164,10 @@ def _rebuilt(
     unique_constraints: set[str],
 ) -> Rebuilt:
     schema, _, old = index.name.rpartition(".")
-    wanted = index_name(old)[:MAX_NAME]
+    wanted = fit(index_name(old))
     name, number = wanted, 1
     while f"{schema}.{name}" in taken:
         number += 1
-        name = f"{wanted[: MAX_NAME - len(str(number)) - 1]}_{number}"
+        name = fit(f"{wanted}_{number}")
     taken.add(f"{schema}.{name}")
     return Rebuilt(schema, name, old, index.columns, index.unique, old in unique_constraints)

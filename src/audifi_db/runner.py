@@ -346,7 +346,7 @@ class Runner:
         waits = self.waits.metrics(gave_up=False)
         measurements = {**outcome.measurements, **waits}
         if outcome.row_id is not None:
-            history.finish(outcome.row_id, outcome.duration_ms, measurements)
+            history.finish(outcome.row_id, measurements)
         elif waits:  # the row was committed with the migration: what its retries saw joins it
             history.add_metrics(migration.version, kind, waits)
         self.rows_applied[migration.version] = outcome.rows
@@ -377,7 +377,7 @@ class Runner:
         failure = failure_record(outcome)
         metrics = {**outcome.measurements, **self.waits.metrics(gave_up=blocked(outcome))}
         if outcome.row_id is not None:
-            history.fail(outcome.row_id, outcome.duration_ms, failure, metrics)
+            history.fail(outcome.row_id, failure, metrics)
         else:
             applied = stmt.index if phase == "statement" else len(stmts)
             history.record_failed(

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .identifiers import fit
 from .lint.recipes import not_null
-from .lint.schema import MAX_NAME, sql_name
+from .lint.schema import sql_name
 from .online import BATCH_SIZE
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ Step = Callable[["Request", int, int], Draft]
 
 def name(*parts: str) -> str:
     """A constraint, trigger or function name from parts, within PostgreSQL's 63 bytes."""
-    return "_".join(parts)[:MAX_NAME]
+    return fit("_".join(parts))
 
 
 def _base(table: str) -> str:

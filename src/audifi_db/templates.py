@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 
 from .carry import Carried, carried
 from .errors import ConfigError, SqlSyntaxError
-from .lint.schema import MAX_NAME
+from .identifiers import fit
 from .model import Migration
 from .template_steps import BUILDERS, COLUMN_BUILDERS, Draft, name
 
@@ -143,7 +143,7 @@ def _carried(
     else:
 
         def index_name(index: str) -> str:
-            return f"{index[: MAX_NAME - 4]}_new"
+            return fit(f"{index}_new")
 
     model = replay_folder(migrations)
     found = carried(model, f"--template {request.template}", request.table, old, index_name)

@@ -8,7 +8,7 @@ from audifi_db import operations
 from audifi_db.cli.running import StatementProgress
 from audifi_db.config import load_settings
 
-SLOW = "create table t (id int);\nselect pg_sleep(2.5);\n"
+SLOW = "create table t (id int);\nselect pg_sleep(3.5);\n"
 
 
 def test_without_a_terminal_a_line_every_interval_names_the_statement(project):
@@ -19,7 +19,7 @@ def test_without_a_terminal_a_line_every_interval_names_the_statement(project):
     operations.deploy(settings, [listener])
     assert 2 <= len(lines) <= 3, lines
     assert lines[0] == (
-        "still running after 1 s: 20260101000001 statement 2 (line 2): select pg_sleep(2.5)"
+        "still running after 1 s: 20260101000001 statement 2 (line 2): select pg_sleep(3.5)"
     )
     assert all("statement 2 " in line for line in lines)  # the quick first one never shows
 
@@ -48,7 +48,7 @@ def test_on_a_terminal_a_spinner_shows_the_statement_and_its_time(project):
     os.close(leader)
     assert child.wait(timeout=60) == 0
     text = screen.decode(errors="replace")
-    assert "20260101000001 statement 2 (line 2): select pg_sleep(2.5)" in text
+    assert "20260101000001 statement 2 (line 2): select pg_sleep(3.5)" in text
     assert "2 s" in text and "applied  20260101000001_slow" in text
 
 

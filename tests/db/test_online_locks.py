@@ -257,6 +257,14 @@ def test_a_python_migration_retried_after_lock_timeouts_keeps_one_history_row(
     assert engine.query("select state, statements_applied from audifi_migrations") == [
         ("applied", 1)
     ]
+    # the row spans every attempt: its duration is finished_at - started_at, not the last one's
+    [(duration, span)] = engine.query(
+        "select duration_ms, extract(epoch from finished_at - started_at) * 1000 "
+        "from audifi_migrations"
+    )
+    assert abs(duration - float(span)) <= 1 and duration >= sum(
+        t.attempt_ms for t in engine.of(events.LockTimedOut)
+    )
     listed = project.cli("history", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [(row["version"], row["state"]) for row in json.loads(listed.stdout)] == [

@@ -170,3 +170,19 @@ def test_the_human_printer_is_woken_for_every_event_it_prints_and_no_other():
     handled = {name for name in names if hasattr(HumanPrinter, f"_{name}")}
     assert "migration_applied" in handled and "statement_started" not in handled
     assert HumanPrinter.EVENTS & names == handled
+
+
+def test_a_hidden_replica_lag_is_a_warning_line_on_stderr(capsys):
+    from audifi_db.cli.output import HumanPrinter
+
+    HumanPrinter().on_event(
+        events.ReplicaLagUnseen(
+            target=events.Target("production", "audifi", "postgresql://x"),
+            version="20260101000001",
+            table="plays",
+            replicas=2,
+        )
+    )
+    err = capsys.readouterr().err
+    assert "warning: backfill of plays cannot see the lag of 2 streaming replicas" in err
+    assert "grant the deploying role pg_monitor" in err

@@ -326,3 +326,32 @@ def test_a_rebuilt_index_is_named_after_the_new_column_where_its_name_has_the_ol
     made = steps(Request("rename-column", table="t", from_="art", to="x"), migrations)
     assert "IF NOT EXISTS t_x_n ON t (x, n);" in made["indexes.sql"]
     assert "IF NOT EXISTS t_artist_x ON t (x);" in made["indexes.sql"]  # not t_xist
+
+
+def test_names_on_a_long_table_fit_63_bytes_and_stay_distinct():
+    """Names past 63 bytes are cut by the server: cut, the sync triggers of plays_count and
+    plays_country would be one name, and the second template's would fail at deploy."""
+    table = "listening_sessions_by_artist_and_territory_monthly"  # 51 bytes
+    migrations = folder(
+        f"CREATE TABLE {table} (id bigint PRIMARY KEY, plays_count int NOT NULL DEFAULT 0, "
+        "plays_country int NOT NULL DEFAULT 0);\n"
+    )
+    made = [
+        steps(Request("change-column-type", table=table, column=c, type="bigint"), migrations)
+        for c in ("plays_count", "plays_country")
+    ]
+    for one in made:
+        findings = lint_after(migrations, one)
+        assert not [f for f in findings if f.rule == "identifier-too-long"], findings
+        assert not blocking(findings), [f.message for f in findings]
+    names = [
+        {
+            line.split()[index]
+            for text in one.values()
+            for line in text.splitlines()
+            for start, index in (("CREATE TRIGGER ", 2), ("ALTER TABLE", 5))
+            if line.startswith(start) and (start != "ALTER TABLE" or " ADD CONSTRAINT " in line)
+        }
+        for one in made
+    ]
+    assert len(names[0]) == len(names[1]) == 2 and not names[0] & names[1], names

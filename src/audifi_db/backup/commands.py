@@ -6,12 +6,13 @@ Nothing here runs a process or reads a file: `process.py` does, with what this b
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..identifiers import fit
 
 
 def with_database(url: str, database: str) -> str:
@@ -75,17 +76,10 @@ def backup_name(database: str, environment: str, when: datetime, tail: str) -> s
     return f"{_safe(database)}-{_safe(environment)}-{stamp}-{_safe(tail)}"
 
 
-POINT_NAME_MAX = 63  # bytes PostgreSQL keeps of a restore point's name; longer is refused
-
-
 def restore_point_name(run_or_backup: str) -> str:
     """`audifi-db-<run id or backup name>`; past 63 bytes, its head and a digest of the
     whole, so that two long names stay two points (names are ASCII: see `_safe`)."""
-    name = f"audifi-db-{run_or_backup}"
-    if len(name) <= POINT_NAME_MAX:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-    return f"{name[: POINT_NAME_MAX - len(digest) - 1]}-{digest}"
+    return fit(f"audifi-db-{run_or_backup}", "-", 12)
 
 
 def _safe(text: str) -> str:

@@ -75,12 +75,12 @@ def _lost_with_the_runner(ctx: GuardContext):
     if not (hosted and ctx.settings.protected and policy.method == "dump" and not policy.s3_url):
         return None
     from ..errors import BackupFailedError
+    from .dump import SKIP_HINT
 
     return BackupFailedError(
         f"the backup of {ctx.target.database} ({ctx.target.environment}) would stay on this "
         "GitHub-hosted runner, whose disk goes when the job ends; nothing was applied",
-        "set [backup] s3_url (AUDIFI_DB_BACKUP_S3_URL) to keep it in a bucket, or deploy "
-        'without a backup knowingly: --skip-backup "<reason>" (recorded in history)',
+        f"set [backup] s3_url (AUDIFI_DB_BACKUP_S3_URL) to keep it in a bucket, {SKIP_HINT}",
     )
 
 

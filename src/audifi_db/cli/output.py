@@ -208,8 +208,8 @@ class HumanPrinter:
     def _index_healed(self, event: events.IndexHealed) -> None:
         if event.dropped:
             info(
-                f"healed: dropped INVALID index {event.index} left by a failed "
-                "CREATE INDEX CONCURRENTLY; retrying it"
+                f"healed: dropped INVALID index {event.index} (a failed build of it, ours or "
+                "by hand); building it again"
             )
         else:
             info(f"index {event.index} was built after all; skipping its CREATE INDEX")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..identifiers import fit
+
 BATCH_ROWS = 10000
 
 
@@ -39,7 +41,7 @@ ALTER TABLE {table} ADD COLUMN {column} {sql_type};
 def not_null(table: str, column: str, *, set_not_null: bool = True) -> str:
     """A validated `CHECK (col IS NOT NULL)`, and SET NOT NULL proven by it (PostgreSQL >= 12
     skips the scan), in a no-transaction migration so VALIDATE runs without the ADD's lock."""
-    check = f"{table.rpartition('.')[2]}_{column}_not_null"
+    check = fit(f"{table.rpartition('.')[2]}_{column}_not_null")
     steps = [
         "-- audifi-db: no-transaction",
         f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check};  -- re-runnable",

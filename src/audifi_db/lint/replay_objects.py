@@ -62,8 +62,12 @@ def _alter_domain(model: SchemaModel, body: dict) -> None:
 
 
 def _schema(model: SchemaModel, body: dict) -> None:
-    model.schemas.add(body["schemaname"])
-    model.record_created(body["schemaname"])
+    # CREATE SCHEMA AUTHORIZATION r is named r; AUTHORIZATION CURRENT_USER, unknown here
+    name = body.get("schemaname") or body.get("authrole", {}).get("rolename")
+    if name is None:
+        return
+    model.schemas.add(name)
+    model.record_created(name)
     for element in body.get("schemaElts", []):
         kind, value = unwrap(element)
         from .replay import apply

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from .column_types import ColumnType, Domain, is_utc
 
 LIVE = "the database"  # `origin` of what the live catalogue holds
-MAX_NAME = 63  # PostgreSQL's identifier length, in bytes
 _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
 

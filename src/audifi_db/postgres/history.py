@@ -55,6 +55,10 @@ _ADDED_COLUMNS = {
     "metrics": "jsonb NOT NULL DEFAULT '{}'",
 }
 
+# An in_progress row's duration when it ends: the server's clock on both sides, so that it is
+# finished_at - started_at even when the row spans several attempts (lock-timeout retries).
+_SINCE_STARTED = "(extract(epoch FROM now() - started_at) * 1000)::bigint"
+
 
 _ORIGINAL_COLUMNS = [c for c in _COLUMNS if c not in _ADDED_COLUMNS]
 
@@ -333,11 +337,12 @@ class History:
             (applied, rows, row_id),
         )
 
-    def finish(self, row_id: int, duration_ms: int, metrics: Mapping[str, Any]) -> None:
+    def finish(self, row_id: int, metrics: Mapping[str, Any]) -> None:
+        """An in_progress row applied: its duration from its start, retries included."""
         self.conn.execute(
-            f"UPDATE {self.name} SET state = 'applied', finished_at = now(), duration_ms = %s, "
-            "metrics = %s WHERE id = %s",
-            (duration_ms, json.dumps(metrics, default=str), row_id),
+            f"UPDATE {self.name} SET state = 'applied', finished_at = now(), "
+            f"duration_ms = {_SINCE_STARTED}, metrics = %s WHERE id = %s",
+            (json.dumps(metrics, default=str), row_id),
         )
 
     def add_metrics(self, version: str, kind: str, extra: Mapping[str, Any]) -> None:
@@ -349,19 +354,13 @@ class History:
             (json.dumps(extra, default=str), version, kind),
         )
 
-    def fail(
-        self,
-        row_id: int,
-        duration_ms: int,
-        failure: Mapping[str, Any],
-        metrics: Mapping[str, Any],
-    ) -> None:
+    def fail(self, row_id: int, failure: Mapping[str, Any], metrics: Mapping[str, Any]) -> None:
+        """An in_progress row failed: its duration from its start, retries included."""
         self.conn.execute(
-            f"UPDATE {self.name} SET state = 'failed', finished_at = now(), duration_ms = %s, "
-            "failed_statement = %s, failed_line = %s, error = %s, sqlstate = %s, metrics = %s "
-            "WHERE id = %s",
+            f"UPDATE {self.name} SET state = 'failed', finished_at = now(), "
+            f"duration_ms = {_SINCE_STARTED}, failed_statement = %s, failed_line = %s, "
+            "error = %s, sqlstate = %s, metrics = %s WHERE id = %s",
             (
-                duration_ms,
                 failure["failed_statement"],
                 failure["failed_line"],
                 failure["error"],

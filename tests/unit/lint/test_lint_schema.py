@@ -201,3 +201,13 @@ def test_an_index_on_an_expression_of_a_column_goes_with_the_column():
     assert [i.name for i in schema.indexes_on("public.t", "body")] == ["public.t_live"]
     replay_source("2.sql", "ALTER TABLE t DROP COLUMN handle, DROP COLUMN live;", schema)
     assert list(schema.indexes_on("public.t")) == []
+
+
+def test_a_schema_named_after_its_owner():
+    """`CREATE SCHEMA AUTHORIZATION r` names the schema r (the replay once raised KeyError);
+    with CURRENT_USER the name is unknown here and the schema is left out."""
+    schema = model(
+        "CREATE SCHEMA AUTHORIZATION r;\nCREATE SCHEMA AUTHORIZATION CURRENT_USER;\n"
+        "CREATE TABLE r.t (id int);\n"
+    )
+    assert "r" in schema.schemas and "r.t" in schema.tables

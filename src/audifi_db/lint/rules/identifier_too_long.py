@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from pglast import parser
 
+from ...identifiers import MAX_BYTES
 from ...sql import Statement
 from ..context import Context
 from ..model import Hit, Severity
@@ -35,7 +36,6 @@ NODE_TYPES = (
     "AlterTableStmt:AT_AddConstraint",
 )
 
-MAX_BYTES = 63  # NAMEDATALEN - 1
 # A truncated name is 63 bytes, or down to 60 when the cut falls inside a UTF-8 character.
 _TRUNCATED_MIN = MAX_BYTES - 3
 _MIN_CHARS = _TRUNCATED_MIN // 4  # a UTF-8 character is 4 bytes at most
