@@ -113,7 +113,7 @@ def _observe(conn, job: _Job, predictions: list[list]) -> list:
             lint_trace.compare(path, prediction, observed[i] if i < len(observed) else None)
             for i, prediction in enumerate(predicted)
         ]
-        results += lint_trace.acknowledge(sql, compared)
+        results += lint_trace.acknowledge(path, sql, compared)
     return results
 
 

@@ -115,3 +115,20 @@ def test_trace_findings_are_annotations_and_an_allow_acknowledges_them(project):
     assert "3: failed    CREATE EXTENSION nope_ext (acknowledged:" in text
     static = project.cli("lint", "db/migrations")  # the static lint leaves the allow to --trace
     assert static.returncode == 0 and "unused-allow" not in static.stdout, static.stdout
+
+
+def test_a_trace_allow_with_nothing_to_acknowledge_is_reported(project):
+    project.write(
+        "20260101000000",
+        "plays",
+        "-- audifi-db: allow trace-mismatch the table is new anyway\n"
+        "CREATE TABLE plays (n integer);\n",
+    )
+    result = project.cli("lint", "--trace", "--format", "github", "db/migrations")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(
+        "::warning file=db/migrations/20260101000000_plays.sql,line=1,col=1,title=unused-allow::"
+        "no trace-mismatch finding on the next statement"
+    )
+    text = project.cli("lint", "--trace", "db/migrations").stdout
+    assert "    warning unused-allow: no trace-mismatch finding on the next statement" in text

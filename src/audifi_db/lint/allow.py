@@ -90,17 +90,28 @@ def apply_allows(
 
 
 def acknowledge(
-    text: str, statements: list[Statement], found: list[tuple[int, Finding]]
-) -> list[Finding]:
-    """The findings, those an allow comment names marked acknowledged; for findings made
-    after the static lint (the trace's), which reports on the allow comments themselves."""
+    path: str, text: str, statements: list[Statement], found: list[tuple[int, Finding]]
+) -> tuple[list[Finding], dict[int, Finding]]:
+    """For findings made after the static lint (the trace's): the findings, those an allow
+    comment names marked acknowledged; and, by the index of its statement, an `unused-allow`
+    finding for each allow of a trace rule that acknowledged nothing (the static lint leaves
+    those to the trace)."""
+    from .registry import TRACE_RULE_IDS
+
     allows, comment_lines = find_allows(text)
     by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
+    unused = {}
     for allow in allows:
-        if allow.reason:
-            _acknowledge(allow, _target(allow.line, comment_lines, by_line), found, findings)
-    return findings
+        if not allow.reason:
+            continue
+        target = _target(allow.line, comment_lines, by_line)
+        matched = _acknowledge(allow, target, found, findings)
+        if not matched and allow.rule in TRACE_RULE_IDS and target is not None:
+            unused[target] = _about_allow(
+                path, allow, unused_allow, f"no {allow.rule} finding on the next statement"
+            )
+    return findings, unused
 
 
 def _acknowledge(

@@ -195,6 +195,10 @@ def _traced_text(traced) -> str:
     if traced.finding is not None and traced.finding.acknowledged:
         head += f" (acknowledged: {traced.finding.reason})"
     details = [f"    {d}" for d in traced.differences]
+    if traced.verdict == "confirmed" and traced.finding is not None:  # a stale allow above it
+        details.append(
+            f"    {traced.finding.severity} {traced.finding.rule}: {traced.finding.message}"
+        )
     if traced.verdict == "confirmed" and traced.prediction.locks:
         locks = ", ".join(f"{m.label} on {r}" for r, m in traced.prediction.locks.items())
         rewrites = (

@@ -134,18 +134,24 @@ def _differences(prediction: Prediction, observed) -> tuple[list[str], bool]:
     return found, worse
 
 
-def acknowledge(text: str, traced: list[Traced]) -> list[Traced]:
+def acknowledge(path: str, text: str, traced: list[Traced]) -> list[Traced]:
     """One file's traced statements, their findings acknowledged by the file's allow
-    comments (`-- audifi-db: allow trace-mismatch <reason>` above the statement)."""
-    with_findings = [t for t in traced if t.finding is not None]
-    if not with_findings:
-        return traced
+    comments (`-- audifi-db: allow trace-mismatch <reason>` above the statement); a traced
+    statement under such an allow with nothing to acknowledge gets `unused-allow`."""
     statements = [t.prediction.statement for t in traced]
-    marked = allow.acknowledge(
-        text, statements, [(t.prediction.statement.index, t.finding) for t in with_findings]
+    with_findings = [t for t in traced if t.finding is not None]
+    marked, unused = allow.acknowledge(
+        path, text, statements, [(t.prediction.statement.index, t.finding) for t in with_findings]
     )
     by_id = {id(t): finding for t, finding in zip(with_findings, marked, strict=True)}
-    return [replace(t, finding=by_id[id(t)]) if id(t) in by_id else t for t in traced]
+    result = []
+    for t in traced:
+        if id(t) in by_id:
+            t = replace(t, finding=by_id[id(t)])
+        elif t.verdict == "confirmed" and t.prediction.statement.index in unused:
+            t = replace(t, finding=unused[t.prediction.statement.index])
+        result.append(t)
+    return result
 
 
 def _finding(path, prediction, rule, message, severity=None) -> Finding:
