@@ -293,13 +293,19 @@ class _Diff:
 
 
 def _create_index(index: Index, concurrently: bool) -> str:
+    """The index again, when the model knows all of it (`plain`); else a TODO: an index
+    rebuilt from its columns alone would lose its expression, predicate or method (a partial
+    unique index would come back stricter)."""
+    if not index.plain:
+        return (
+            f"-- TODO: rebuild index {index.name} as {index.origin} made it (an expression, a "
+            "predicate, INCLUDE or a method the model does not keep)"
+        )
     unique = "UNIQUE " if index.unique else ""
     how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
-    columns = ", ".join(map(sql_name, index.columns)) or "<columns: see where it was created>"
-    note = (
-        f"-- index {index.name} as the model knows it (columns only): compare with {index.origin}\n"
-    )
-    return f"{note}CREATE {unique}INDEX {how}{sql_name(index.name.rpartition('.')[2])} ON {sql_name(index.table)} ({columns});"
+    columns = ", ".join(map(sql_name, index.columns))
+    name = sql_name(index.name.rpartition(".")[2])
+    return f"CREATE {unique}INDEX {how}{name} ON {sql_name(index.table)} ({columns});"
 
 
 def _texts(inverse: Inverse, target: Migration) -> list[tuple[str, str]]:

@@ -176,11 +176,20 @@ def _check_sql(text: str, request: Request, number: int, where: str) -> None:
     try:
         parse(text, where)
     except SqlSyntaxError as error:
+        given = [f"--{f.name.rstrip('_')}" for f in fields(request) if f.name in _IN_SQL]
+        given = [flag for flag in given if getattr(request, flag[2:]) is not None]
+        hint = (
+            f"check {', '.join(given)}: they go into the SQL as given; nothing was written"
+            if given
+            else "nothing was written; please report it: a drafted migration should parse"
+        )
         raise ConfigError(
             f"--template {request.template}: step {number} would not parse: {error.message}",
-            "check --type, --default and --backfill: they go into the SQL as given; "
-            "nothing was written",
+            hint,
         ) from None
+
+
+_IN_SQL = ("type", "default", "backfill")  # the options written into the SQL as given
 
 
 EXAMPLES = {

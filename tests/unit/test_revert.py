@@ -224,3 +224,28 @@ def test_what_runs_after_the_transaction_is_named_as_the_transaction_leaves_it()
     assert "ALTER TABLE tracks RENAME COLUMN name TO title;" in made["revert"]
     assert "ON tracks (title);" in made["revert_indexes"]
     assert "ALTER TABLE tracks ALTER COLUMN title SET NOT NULL;" in made["revert_not_null"]
+
+
+def test_an_index_the_model_does_not_fully_know_is_a_todo_not_a_different_index():
+    """Rebuilt from its columns alone, a partial unique index would come back stricter, and
+    an expression index would not parse."""
+    folder = [
+        migration(
+            "20260101000001",
+            "base",
+            "CREATE TABLE ipos (id bigint PRIMARY KEY, master_id bigint, status text, slug text);\n"
+            "CREATE UNIQUE INDEX ipos_one_open ON ipos (master_id) WHERE status = 'open';\n"
+            "CREATE INDEX ipos_slug ON ipos (lower(slug));\n",
+        ),
+        migration(
+            "20260101000002",
+            "drop",
+            "-- audifi-db: no-transaction\n"
+            "DROP INDEX CONCURRENTLY IF EXISTS ipos_one_open;\n"
+            "DROP INDEX CONCURRENTLY IF EXISTS ipos_slug;\n",
+        ),
+    ]
+    body = "\n".join(revert("20260101000002", folder).values())
+    assert "-- TODO: rebuild index public.ipos_one_open as db/migrations/" in body
+    assert "-- TODO: rebuild index public.ipos_slug as db/migrations/" in body
+    assert "CREATE UNIQUE INDEX" not in body and "<columns" not in body

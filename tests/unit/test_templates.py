@@ -355,3 +355,9 @@ def test_names_on_a_long_table_fit_63_bytes_and_stay_distinct():
         for one in made
     ]
     assert len(names[0]) == len(names[1]) == 2 and not names[0] & names[1], names
+
+
+def test_a_step_that_would_not_parse_names_only_the_options_given():
+    with pytest.raises(ConfigError) as refused:
+        drafts(Request("change-column-type", table="t", column="c", type="big int("))
+    assert refused.value.hint.startswith("check --type: they go into the SQL as given")
