@@ -19,8 +19,7 @@ def add_parser(subparsers) -> None:
 
 def listeners(args) -> list:
     """Human lines and progress bars (none with --json), then --log-format/--log-file."""
-    from .deploy import log_listeners
-    from .output import HumanPrinter
+    from .output import HumanPrinter, log_listeners
     from .progress import ProgressBars
 
     return ([] if args.json else [HumanPrinter(), ProgressBars()]) + log_listeners(args)

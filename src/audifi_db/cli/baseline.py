@@ -18,8 +18,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..operations import baseline
-    from .deploy import log_listeners
-    from .output import announce, info, plural, print_json
+    from .output import announce, info, log_listeners, plural, print_json
 
     settings = settings_from(args)
     announce(settings)

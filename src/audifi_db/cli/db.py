@@ -22,8 +22,7 @@ def add_parser(subparsers) -> None:
 
 def create(args) -> int:
     from ..operations import create_database
-    from .deploy import log_listeners
-    from .output import announce
+    from .output import announce, log_listeners
 
     settings = settings_from(args)
     announce(settings)
@@ -34,8 +33,7 @@ def create(args) -> int:
 
 def drop_database(args) -> int:
     from ..operations import drop_database
-    from .deploy import log_listeners
-    from .output import announce, confirm
+    from .output import announce, confirm, log_listeners
 
     settings = settings_from(args)
     announce(settings)

@@ -87,7 +87,7 @@ def prepare_database(args, settings) -> None:
     """--wait for the server, then --create-db, before the run."""
     from ..errors import UsageError
     from ..operations import create_database, wait_for_database
-    from .output import info
+    from .output import info, log_listeners
 
     if args.create_db and args.dry_run:
         raise UsageError(
@@ -105,7 +105,7 @@ def listeners_for(args) -> tuple[list, object]:
     Returns (listeners, the stdout JSON listener or None)."""
     import sys
 
-    from .output import HumanPrinter, JsonLines
+    from .output import HumanPrinter, JsonLines, log_listeners
     from .progress import ProgressBars
 
     stdout = JsonLines(sys.stdout) if args.json else None
@@ -115,20 +115,6 @@ def listeners_for(args) -> tuple[list, object]:
 
         listeners.append(StatementProgress(terminal=sys.stderr.isatty()))
     return listeners + log_listeners(args), stdout
-
-
-def log_listeners(args) -> list:
-    """The listeners --log-format json and --log-file ask for."""
-    import sys
-
-    from .output import JsonLines
-
-    listeners: list = []
-    if args.log_format == "json":
-        listeners.append(JsonLines(sys.stderr))
-    if args.log_file:
-        listeners.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
-    return listeners
 
 
 def run_and_render(args, settings, operation, options=None) -> int:
@@ -156,7 +142,7 @@ def run_and_render(args, settings, operation, options=None) -> int:
 
 def show_plan(args, settings, options) -> int:
     from ..operations import deploy
-    from .output import info, plural, print_json
+    from .output import info, log_listeners, plural, print_json
 
     info(f"{settings.environment}: {settings.url_for_humans} (dry run: nothing is executed)")
     result = deploy(settings, log_listeners(args), options, report=info)

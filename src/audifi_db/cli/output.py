@@ -269,3 +269,13 @@ class HumanPrinter:
 HumanPrinter.EVENTS = frozenset(  # type: ignore[attr-defined]
     name[1:] for name in vars(HumanPrinter) if name.startswith("_") and not name.startswith("__")
 )
+
+
+def log_listeners(args) -> list:
+    """The listeners --log-format json and --log-file ask for."""
+    listeners: list = []
+    if args.log_format == "json":
+        listeners.append(JsonLines(sys.stderr))
+    if args.log_file:
+        listeners.append(JsonLines(open(args.log_file, "a", encoding="utf-8")))  # noqa: SIM115
+    return listeners

@@ -26,8 +26,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..model import State
     from ..operations import resolve
-    from .deploy import log_listeners
-    from .output import announce, print_json
+    from .output import announce, log_listeners, print_json
 
     state = State.APPLIED if args.applied else State.ROLLED_BACK
     settings = settings_from(args)
