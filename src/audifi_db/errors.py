@@ -59,6 +59,9 @@ class ConnectError(AudiFiDbError):
     """The database cannot be reached, refuses us, or the connection was lost."""
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a statement cancelled by lock_timeout
+
+
 class ServerError(AudiFiDbError):
     """A statement failed on the server: SQLSTATE, message, detail, hint, position (1-based).
 

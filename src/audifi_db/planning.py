@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .errors import MigrationFileError
+from .errors import LOCK_NOT_AVAILABLE, MigrationFileError
 from .model import (
     DONE_STATES,
     NO_TRANSACTION_DIRECTIVE,
@@ -26,7 +26,6 @@ from .model import (
     State,
     Step,
 )
-from .online import LOCK_NOT_AVAILABLE
 
 if TYPE_CHECKING:  # pglast is imported when a migration is parsed, not by every command
     from .sql import Statement

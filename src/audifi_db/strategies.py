@@ -26,9 +26,8 @@ from typing import Any, Protocol
 
 from . import events
 from .config_sections import OnlineSettings
-from .errors import AudiFiDbError, PythonMigrationError, ServerError
+from .errors import LOCK_NOT_AVAILABLE, AudiFiDbError, PythonMigrationError, ServerError
 from .model import BlockingSession, RunStatement, Step
-from .online import LOCK_NOT_AVAILABLE
 from .postgres import catalog
 from .postgres.blockers import LockWatch
 from .postgres.connect import Connection

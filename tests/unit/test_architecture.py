@@ -131,6 +131,18 @@ def test_importing_the_cli_and_the_pure_modules_loads_no_driver():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_driver_loads_without_python_ssl_which_stays_importable_after():
+    """`status` pays for every import: psycopg2 loads without `ssl` (and the connection
+    module without `socket`), and code that needs TLS later (boto3, webhooks) still has it."""
+    code = (
+        "import sys, audifi_db.postgres.connect, audifi_db.planning;"
+        "print(sorted(m for m in ('ssl', 'socket', 'random') if m in sys.modules));"
+        "import ssl; ssl.create_default_context(); print('ssl ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "ssl ok"]
+
+
 def test_pure_modules_do_not_reach_the_database():
     for name, tree in modules():
         if name.startswith(PURE):

@@ -38,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
         print_json(to_json(report))
     else:
         print(text(report))
-    annotate(annotations(report), json_mode=args.json)
-    append_summary(markdown(report))
+    annotate(lambda: annotations(report), json_mode=args.json)
+    append_summary(lambda: markdown(report))
     return 0 if report.ok else 1

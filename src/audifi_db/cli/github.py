@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from ..github import annotation, code, table
 from .output import in_github_actions, info
 
 
-def annotate(lines: str, *, json_mode: bool = False) -> None:
-    """Print workflow commands when running in GitHub Actions (on stderr beside --json)."""
-    if in_github_actions() and lines:
+def annotate(build: Callable[[], str], *, json_mode: bool = False) -> None:
+    """Print the workflow commands `build` makes when running in GitHub Actions (on stderr
+    beside --json). Built only there: `status` over thousands of migrations pays otherwise."""
+    if in_github_actions() and (lines := build()):
         print(lines, file=sys.stderr if json_mode else sys.stdout)
 
 
-def append_summary(markdown: str) -> None:
-    """Append to the job summary when $GITHUB_STEP_SUMMARY names one."""
+def append_summary(build: Callable[[], str]) -> None:
+    """Append the Markdown `build` makes to the job summary when $GITHUB_STEP_SUMMARY names
+    one (and only then build it)."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
     try:
         with open(path, "a", encoding="utf-8") as out:
-            out.write(markdown)
+            out.write(build())
     except OSError as exc:
         info(f"warning: cannot write the job summary to {path}: {exc.strerror}")
 

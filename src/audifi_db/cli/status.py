@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..model import DONE_STATES, State
 from .options import command_parser, settings_from
 
 
@@ -22,7 +23,7 @@ def run(args) -> int:
     settings = settings_from(args)
     info(f"{settings.environment}: {settings.url_for_humans}")
     report = status(settings)
-    rows = [[item.version, item.name, item.state.value, _when(item)] for item in report.migrations]
+    rows = [[item.version, item.name, item.state, _when(item)] for item in report.migrations]
     counts = ", ".join(f"{n} {state}" for state, n in report.counts().items() if n)
     counts = f"{len(report.migrations)} migrations: {counts or 'none'}"
     if args.json:
@@ -34,8 +35,8 @@ def run(args) -> int:
             print(next_step)
     from .github import annotate, append_summary, status_annotations, status_markdown
 
-    annotate(status_annotations(report), json_mode=args.json)
-    append_summary(status_markdown(report, rows, counts))
+    annotate(lambda: status_annotations(report), json_mode=args.json)
+    append_summary(lambda: status_markdown(report, rows, counts))
     return 0 if report.in_sync else 1
 
 
@@ -49,14 +50,14 @@ def _when(item) -> str:
 
 
 def _state_note(item) -> str:
-    last = item.last
-    if item.state.value in ("failed", "in_progress") and last:
+    last, state = item.last, item.state  # members compared, not `.value`: a row each
+    if state in (State.FAILED, State.IN_PROGRESS) and last:
         return f"stopped at statement {last.statements_applied + 1} of {last.statements_total}"
-    if item.state.value == "changed":
+    if state is State.CHANGED:
         return "file edited since it was applied"
-    if item.state.value == "missing":
+    if state is State.MISSING:
         return "file is gone"
-    if last and last.finished_at and item.state.value in ("applied", "baselined"):
-        baselined = " (baselined)" if item.state.value == "baselined" else ""
+    if last and last.finished_at and state in DONE_STATES:
+        baselined = " (baselined)" if state is State.BASELINED else ""
         return last.finished_at.isoformat(" ", "seconds")[:19] + baselined
     return ""

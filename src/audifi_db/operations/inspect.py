@@ -23,7 +23,7 @@ class StatusReport(NamedTuple):
     def counts(self) -> dict[str, int]:
         counts = {state.value: 0 for state in State if state != State.ROLLED_BACK}
         for item in self.migrations:
-            counts[item.state.value] += 1
+            counts[item.state] += 1  # a StrEnum member is its value as a key
         return counts
 
     def next_step(self) -> str:
