@@ -5,7 +5,9 @@ A listener that raises is reported once and keeps receiving events; one busy wit
 for longer than the delivery timeout is reported once and dropped; `close` waits for them
 all, never longer than that timeout in all. So no listener fails, stalls or reorders the
 run or the others. A listener that names the events it handles (`EVENTS`) is woken for
-those alone: each wake-up is a thread switch, four events per quick migration.
+those alone. A listener's thread, once woken, lets the events of a burst gather for
+`GATHER_SECONDS` before it looks again: one thread switch per burst instead of one per event
+(a deploy of quick migrations emits four a migration; each switch cost the run about 0.05 ms).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from . import threads
 from .events import Event, Listener
 
 DELIVERY_TIMEOUT_SECONDS = 5.0
+GATHER_SECONDS = 0.01  # what a listener's output may lag behind the run: unnoticeable
 
 _log = logging.getLogger("audifi_db")
 _DONE = object()
@@ -44,11 +47,30 @@ class _Delivery:
         return type(self.listener).__name__
 
     def _work(self) -> None:
-        while (event := self.queue.get()) is not _DONE:
-            self._deliver(self.listener.on_event, event, getattr(event, "NAME", "event"))
+        while self._handle(self.queue.get()):  # blocks while the run is quiet
+            time.sleep(GATHER_SECONDS)  # meanwhile, a burst's events queue without a wake-up
+            if not self._handle_queued():
+                break
         close = getattr(self.listener, "close", None)
         if close is not None:
             self._deliver(lambda _: close(), None, "close")
+
+    def _handle(self, event: object) -> bool:
+        """Deliver one event; False for the end of the run."""
+        if event is _DONE:
+            return False
+        self._deliver(self.listener.on_event, event, getattr(event, "NAME", "event"))
+        return True
+
+    def _handle_queued(self) -> bool:
+        """Deliver what is queued, without waiting; False once the end of the run is reached."""
+        while True:
+            try:
+                event = self.queue.get_nowait()
+            except queue.Empty:
+                return True
+            if not self._handle(event):
+                return False
 
     def _deliver(self, call: Callable[[Any], None], event: object, what: str) -> None:
         self.busy_since, self.current = time.monotonic(), what

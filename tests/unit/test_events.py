@@ -98,6 +98,28 @@ def test_listeners_run_off_the_emitting_thread():
     assert threads and threads[0] is not threading.current_thread()
 
 
+def test_a_burst_of_events_wakes_a_listener_a_few_times_not_once_per_event():
+    """Each wake-up is a thread switch the run pays for: events emitted while the listener's
+    thread gathers are delivered together. Counted as the listener thread's voluntary context
+    switches (it blocks only to wait for events)."""
+    import resource
+
+    switches = []
+
+    class Switches(Recorder):
+        def on_event(self, event):
+            super().on_event(event)
+            switches.append(resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw)
+
+    listener = Switches()
+    with Fanout([listener]) as fanout:
+        for i in range(300):
+            fanout.emit(applied(str(i)))
+            time.sleep(0.0005)  # a quick migration's pace: one woken thread per event before
+    assert listener.seen == [str(i) for i in range(300)]
+    assert switches[-1] - switches[0] < 100
+
+
 def sample(cls: type[events.Event]) -> events.Event:
     """An instance of an event type with a plain value for each field."""
     values = {}
