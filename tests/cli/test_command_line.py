@@ -87,3 +87,13 @@ def test_help_and_readme_document_the_same_exit_codes():
     readme = (REPO / "README.md").read_text()
     in_readme = exit_codes(re.findall(r"^\| (\d+) \| (.+) \|$", readme, re.M))
     assert in_help == in_readme and set(in_help) == {"0", "1", "2", "130", "141"}
+
+
+def test_help_is_wrapped_to_the_width_columns_gives(project):
+    for columns in (60, 120):
+        env = {**project.env(), "COLUMNS": f"{columns}"}
+        result = project.cli("deploy", "--help", url=None, env=env)
+        usage = result.stdout.split("\n\n")[0].splitlines()
+        assert result.returncode == 0 and len(usage) > 1
+        assert max(map(len, usage)) <= columns - 2
+        assert columns == 60 or len(usage) <= 4  # the wide terminal's lines are used

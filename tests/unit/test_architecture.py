@@ -133,10 +133,12 @@ def test_importing_the_cli_and_the_pure_modules_loads_no_driver():
 
 def test_the_driver_loads_without_python_ssl_which_stays_importable_after():
     """`status` pays for every import: psycopg2 loads without `ssl` (and the connection
-    module without `socket`), and code that needs TLS later (boto3, webhooks) still has it."""
+    module without `socket`, the parser without `shutil`), and code that needs TLS later
+    (boto3, webhooks) still has it."""
     code = (
-        "import sys, audifi_db.postgres.connect, audifi_db.planning;"
-        "print(sorted(m for m in ('ssl', 'socket', 'random') if m in sys.modules));"
+        "import sys, audifi_db.postgres.connect, audifi_db.planning, audifi_db.cli.main as m;"
+        "m.build_parser('status').parse_args(['status']);"
+        "print(sorted(m for m in ('ssl', 'socket', 'random', 'shutil') if m in sys.modules));"
         "import ssl; ssl.create_default_context(); print('ssl ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

