@@ -138,6 +138,7 @@ def test_the_driver_loads_without_python_ssl_which_stays_importable_after():
     code = (
         "import sys, audifi_db.postgres.connect, audifi_db.planning, audifi_db.cli.main as m;"
         "m.build_parser('status').parse_args(['status']);"
+        "import audifi_db.postgres.history;"
         "print(sorted(m for m in ('ssl', 'socket', 'random', 'shutil') if m in sys.modules));"
         "import ssl; ssl.create_default_context(); print('ssl ok')"
     )

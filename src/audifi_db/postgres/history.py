@@ -11,7 +11,6 @@ its `run_id` and `notes` (the overrides a human gave it, with their reasons).
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -79,7 +78,6 @@ class History:
         self.name = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.environment = environment
         self.run_id, self.notes = run_id, dict(notes or {})
-        self.applied_by_host = socket.gethostname()
 
     @classmethod
     def of(cls, conn: Connection, settings: Settings) -> History:
@@ -224,7 +222,7 @@ class History:
         """The row; its id, or None when COMMIT followed in the same round trip."""
         values = {
             **values,
-            "applied_by_host": self.applied_by_host,
+            "applied_by_host": _host(),
             "tool_version": __version__,
             "environment": self.environment,
             "run_id": self.run_id,
@@ -385,6 +383,14 @@ class History:
                 "error": f"resolved by hand as {state.value} after: {last.error or last.state}",
             }
         )
+
+
+def _host() -> str:
+    """This machine's name, for `applied_by` (socket is imported here: a read of the history,
+    as `status` does, need not pay for it)."""
+    import socket
+
+    return socket.gethostname()
 
 
 def _now() -> datetime:
