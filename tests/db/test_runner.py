@@ -33,6 +33,17 @@ def test_the_applied_row_is_written_in_the_migrations_own_transaction(engine):
     assert engine.query("select xid from seen") == [(row_xid,)]
 
 
+def test_the_applied_row_says_which_role_applied_it_from_which_machine(engine):
+    import socket
+
+    engine.write("20260101000001", "who", "create table who (id int);\n")
+    engine.deploy()
+    [(applied_by, role)] = engine.query(
+        "select applied_by, current_user from audifi_migrations where version = '20260101000001'"
+    )
+    assert applied_by == f"{role}@{socket.gethostname()}"
+
+
 def test_a_history_insert_refused_by_the_server_rolls_the_migration_back(engine):
     engine.write("20260101000000", "first", "create table first (id int);\n")
     engine.deploy()  # creates the history table
