@@ -65,7 +65,8 @@ def _plain(value: object) -> object:
 @dataclass(frozen=True, kw_only=True)
 class RunStarted(Event):
     """A command began: what it will apply, in order (`version_name`); `pending_total`
-    counts every migration not yet applied, those past `--target` too."""
+    counts every migration not yet applied, those past `--target` too (for `seed`: the seed
+    files it will load)."""
 
     NAME = "run_started"
     command: str

@@ -119,6 +119,16 @@ class MigrationStatus(NamedTuple):
     last: HistoryRow | None
 
 
+class IndexBuild(NamedTuple):
+    """The index a CREATE INDEX CONCURRENTLY builds: `name`, on `table` in `schema` (None:
+    the table the search_path finds). PostgreSQL puts an index in its table's schema: an
+    index of the same name elsewhere on the search_path is another table's."""
+
+    schema: str | None
+    table: str
+    name: str
+
+
 class Step(NamedTuple):
     """Apply `migration` from statement `start` (0 unless resuming a no-transaction one).
 
@@ -130,7 +140,7 @@ class Step(NamedTuple):
 
     migration: Migration
     start: int = 0
-    heal_index: tuple[str | None, str] | None = None
+    heal_index: IndexBuild | None = None
     retry_of: HistoryRow | None = None
     row_id: int | None = None
 
@@ -218,7 +228,7 @@ class RunStatement(NamedTuple):
     line: int
     kind: str
     no_transaction_reason: str | None = None
-    concurrent_index: tuple[str | None, str] | None = None
+    concurrent_index: IndexBuild | None = None
     changes_session: bool = False
     creates_schemas: tuple[str, ...] = ()  # CREATE SCHEMA's, its DO block's: what `reset` drops
     relations: tuple[tuple[str | None, str], ...] = ()  # (schema, name) it names as targets

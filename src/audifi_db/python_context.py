@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import events
 from .errors import PythonMigrationError, SqlSyntaxError
-from .model import Migration, RunStatement
+from .model import IndexBuild, Migration, RunStatement
 from .online import BATCH_SIZE, backfill_batch
 from .postgres import catalog
 
@@ -81,11 +81,9 @@ class MigrationContext:
         self.statements += 1
         return self.last
 
-    def _index_built(
-        self, sql: str, params: tuple | Mapping[str, Any] | None
-    ) -> tuple[str | None, str] | None:
-        """(schema, name) of the index `sql` builds if it is one CREATE INDEX CONCURRENTLY
-        naming it, else None (as for SQL the server will refuse: it says why)."""
+    def _index_built(self, sql: str, params: tuple | Mapping[str, Any] | None) -> IndexBuild | None:
+        """The index `sql` builds if it is one CREATE INDEX CONCURRENTLY naming it, else
+        None (as for SQL the server will refuse: it says why)."""
         if "concurrently" not in sql.lower():
             return None  # most statements: not parsed
         from .sql import concurrent_index, parse  # pglast: 30 ms to import

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pglast import parser as _parser
 
 from .errors import SqlSyntaxError
-from .model import RunStatement
+from .model import IndexBuild, RunStatement
 
 
 @dataclass(frozen=True)
@@ -242,13 +242,14 @@ def named_relations(statement: Statement) -> tuple[tuple[str | None, str], ...]:
     return tuple(dict.fromkeys(names))
 
 
-def concurrent_index(statement: Statement) -> tuple[str | None, str] | None:
-    """(schema, name) of the index a CREATE INDEX CONCURRENTLY builds, if it names one: what
-    a failed build leaves INVALID, for the runner to heal."""
+def concurrent_index(statement: Statement) -> IndexBuild | None:
+    """The index a CREATE INDEX CONCURRENTLY builds, if it names one: what a failed build
+    leaves INVALID, for the runner to heal."""
     body = statement.body
     if statement.node_type != "IndexStmt" or not body.get("concurrent") or not body.get("idxname"):
         return None
-    return body.get("relation", {}).get("schemaname"), body["idxname"]
+    relation = body["relation"]
+    return IndexBuild(relation.get("schemaname"), relation["relname"], body["idxname"])
 
 
 def changes_session(statement: Statement) -> bool:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from . import events
 from .config_sections import OnlineSettings
 from .errors import LOCK_NOT_AVAILABLE, AudiFiDbError, PythonMigrationError, ServerError
-from .model import BlockingSession, RunStatement, Step
+from .model import BlockingSession, IndexBuild, RunStatement, Step
 from .postgres import catalog
 from .postgres.blockers import LockWatch
 from .postgres.connect import Connection
@@ -166,7 +166,7 @@ class StepContext:
         """While the block runs, the watch samples who blocks the migration's session."""
         return self.watch.watching() if self.watch else nullcontext()
 
-    def heal_index(self, version: str, index: tuple[str | None, str]) -> str | None:
+    def heal_index(self, version: str, index: IndexBuild) -> str | None:
         """Before a CREATE INDEX CONCURRENTLY of `index` runs: drop the INVALID index a
         failed build of it left (ours, or one by hand), and say so. The name of a valid one
         found instead (built after all), else None."""
@@ -268,7 +268,7 @@ class StatementByStatement:
         return Applied(elapsed_ms(began), rows, ctx.end(begun, each), row_id=row_id)
 
 
-def _heal(ctx: StepContext, version: str, index: tuple[str | None, str]) -> int:
+def _heal(ctx: StepContext, version: str, index: IndexBuild) -> int:
     """Before retrying a CREATE INDEX CONCURRENTLY: drop the INVALID index it left (0: retry
     it), or skip it if the index was built after all (1: its run was cut short after the
     build, before the history said so)."""

@@ -15,7 +15,8 @@ as its own migration, in order. Pure text: discovery writes the files.
 - `drop-column`: the contract step, with the acknowledgement the linter asks for.
 
 What a renamed or retyped column has comes from the schema model the migrations folder
-leaves (`carry.py`, which also refuses what cannot be carried over safely).
+leaves (`carry.py`, which also refuses what cannot be carried over safely); a column a
+template would add that the table has in that model already is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, fields, replace
 from .carry import Carried, carried
 from .errors import ConfigError, SqlSyntaxError
 from .identifiers import fit
+from .lint.schema import SchemaModel
 from .model import Migration
 from .template_steps import BUILDERS, COLUMN_BUILDERS, Draft, name
 
@@ -60,7 +62,8 @@ OPTIONS = {
     "revert": ({"of"}, set()),
 }
 TEMPLATES = tuple(OPTIONS)
-READ_THE_FOLDER = {"revert", "rename-column", "change-column-type"}  # its schema model
+# the templates that read the folder's schema model
+READ_THE_FOLDER = {"revert", "add-required-column", "rename-column", "change-column-type"}
 
 
 def flag(option: str) -> str:
@@ -73,18 +76,22 @@ def drafts(
     warn: Callable[[str], None] | None = None,
 ) -> list[Draft]:
     """The template's migrations, in order; ConfigError naming the flag when the request is
-    incomplete, has a flag the template does not take, would not parse as SQL, or asks
-    for a column the template cannot carry over safely. `migrations` (the folder's) give
-    the schema model `revert`, `rename-column` and `change-column-type` read; `warn` hears
-    of a column the model does not know."""
+    incomplete, has a flag the template does not take, would not parse as SQL, would add a
+    column the table has already, or asks for a column the template cannot carry over
+    safely. `migrations` (the folder's) give the schema model the templates of
+    READ_THE_FOLDER read; `warn` hears of a column the model does not know."""
     _check_options(request)
     if request.template == "revert":
         from .revert import revert_texts
 
         made = [Draft(step, ".sql", text) for step, text in revert_texts(migrations, request.of)]
     else:
+        from .lint.engine import replay_folder
+
+        model = replay_folder(migrations)  # empty for a template outside READ_THE_FOLDER
+        _check_column_is_free(request, model)
         if request.template in COLUMN_BUILDERS:
-            request, column = _carried(request, migrations, warn or (lambda line: None))
+            request, column = _carried(request, model, warn or (lambda line: None))
             steps = COLUMN_BUILDERS[request.template](request, column)
         else:
             steps = BUILDERS[request.template](request)
@@ -127,13 +134,34 @@ def _check_options(request: Request) -> None:
             )
 
 
+def _check_column_is_free(request: Request, model: SchemaModel) -> None:
+    """ConfigError when the column the template adds is one the table has already."""
+    added = request.column if request.template == "add-required-column" else None
+    if request.template in COLUMN_BUILDERS and request.phase == "expand":
+        added = _old_and_new(request)[1]  # rename-column's contract adds nothing
+    table = model.table_named(request.table)
+    if added is None or table is None or added not in table.columns:
+        return
+    raise ConfigError(
+        f"--template {request.template}: {request.table} already has a column {added} in the "
+        "schema the migrations folder leaves",
+        f"nothing was written; {_TAKEN_HINTS[request.template].format(added)}",
+    )
+
+
+_TAKEN_HINTS = {
+    "add-required-column": "give --column a name the table does not use",
+    "rename-column": "give --to a name the table does not use",
+    "change-column-type": "the template adds {0} for the new type: drop {0}, or finish the "
+    "earlier change that left it, first",
+}
+
+
 def _carried(
-    request: Request, migrations: Sequence[Migration], warn: Callable[[str], None]
+    request: Request, model: SchemaModel, warn: Callable[[str], None]
 ) -> tuple[Request, Carried]:
     """What the renamed or retyped column has, from the model the folder leaves; the
     request with the column's type when `rename-column` was given none."""
-    from .lint.engine import replay_folder
-
     old, new = _old_and_new(request)
     if request.template == "rename-column":
 
@@ -145,7 +173,6 @@ def _carried(
         def index_name(index: str) -> str:
             return fit(f"{index}_new")
 
-    model = replay_folder(migrations)
     found = carried(model, f"--template {request.template}", request.table, old, index_name)
     subject = f"{request.table}.{old}"
     if not found.known:

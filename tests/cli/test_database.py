@@ -1,7 +1,9 @@
 """`db create`, `db drop`, `deploy --create-db` and `deploy --wait` on the real server."""
 
 import json
+import os
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -57,6 +59,40 @@ def test_deploy_create_db_creates_it_then_applies(project, server_url, missing_u
     assert result.returncode == 0, result.stderr
     assert "created database" in result.stderr
     assert query(missing_url, "select to_regclass('users') is not null") == [(True,)]
+
+
+def test_deploy_create_db_opens_the_log_file_once(project, missing_url, tmp_path):
+    """A FIFO as --log-file: its reader sees every event of the command, each once, before
+    its one end-of-file (a second open would wait for a reader that has gone)."""
+    project.write("20260101000001", "users", GOOD)
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.extend(fifo.open().read().splitlines()))
+    reader.start()
+    args = ("deploy", "--create-db", "--json", "--log-file", str(fifo))
+    deploying = subprocess.Popen(
+        project.command(args, missing_url),
+        cwd=project.root,
+        env=project.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        reader.join(60)
+        names = [json.loads(line)["event"] for line in read]
+        assert names[0] == "database_created" and names[-1] == "run_finished"
+        once = ("database_created", "run_started", "run_finished")
+        assert [names.count(name) for name in once] == [1, 1, 1]
+        stdout, stderr = deploying.communicate(timeout=60)
+        assert deploying.returncode == 0, stderr
+        assert stdout.splitlines() == read  # --json prints the same lines
+    finally:
+        deploying.kill()
+        if reader.is_alive():  # the command never opened the FIFO: release its reader
+            fifo.open("w").close()
 
 
 def forward_later(port: int, delay: float, target: tuple[str, int]) -> None:

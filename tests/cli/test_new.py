@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def new(cwd, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -45,3 +47,27 @@ def test_new_warns_when_another_migration_has_the_name(project):
     assert len(list(project.migrations.glob("*_add_users.sql"))) == 2
     other = new(project.root, "add_orders")
     assert other.returncode == 0 and "warning" not in other.stderr
+
+
+TAKEN = [
+    ("add-required-column", ("--column", "plays", "--type", "int"), "plays"),
+    ("rename-column", ("--from", "title", "--to", "plays"), "plays"),
+    ("change-column-type", ("--column", "title", "--type", "varchar(200)"), "title_new"),
+]
+
+
+@pytest.mark.parametrize("template, flags, column", TAKEN, ids=[t[0] for t in TAKEN])
+def test_a_template_refuses_to_add_a_column_the_table_has(project, template, flags, column):
+    project.write(
+        "20260101000001",
+        "songs",
+        "create table songs (id int primary key, title text, plays int, title_new text);\n",
+    )
+    before = sorted(project.migrations.iterdir())
+    result = new(project.root, "x", "--template", template, "--table", "songs", *flags)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"audifi-db: error: --template {template}: songs already has a column {column} "
+    ), line
+    assert sorted(project.migrations.iterdir()) == before

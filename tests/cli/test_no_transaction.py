@@ -88,6 +88,38 @@ def test_an_invalid_index_left_by_a_manual_build_is_rebuilt_not_skipped(project)
     ]
 
 
+def test_the_heal_looks_in_the_schema_of_the_indexed_table_not_at_a_namesake(project):
+    """The index a CREATE INDEX CONCURRENTLY builds lives in its table's schema: one of the
+    same name in a schema earlier on the search_path is another table's, neither dropped
+    nor taken for the build."""
+    admin_execute(
+        project.url,
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = a, b', "
+        "current_database()); END $$",
+    )
+    project.write(
+        "20260101000001",
+        "t",
+        "create schema a;\ncreate schema b;\n"
+        "create table a.other (a int);\ncreate unique index t_a on a.other (a);\n"
+        "create table b.t (a int);\ninsert into b.t values (1), (1);\n",
+    )
+    project.write(
+        "20260101000002",
+        "idx",
+        DIRECTIVE + "create unique index concurrently if not exists t_a on t (a);\n",
+    )
+    assert project.cli("deploy").returncode == 1
+    valid = "select indisvalid from pg_index where indexrelid = %s::regclass"
+    assert project.query(valid, ("b.t_a",)) == [(False,)]
+    project.query("delete from b.t where ctid = (select max(ctid) from b.t); select 1")
+    healed = project.cli("deploy")
+    assert healed.returncode == 0, healed.stderr
+    assert "dropped INVALID index b.t_a" in healed.stderr
+    assert project.query(valid, ("b.t_a",)) == [(True,)]
+    assert project.query(valid, ("a.t_a",)) == [(True,)]
+
+
 def test_failed_no_transaction_migration_blocks_until_resolved(project):
     project.write(
         "20260101000001",

@@ -4,6 +4,7 @@ reaches the archive after the run; `restore` prints the recovery settings."""
 
 import json
 import subprocess
+import time
 
 import psycopg2
 import pytest
@@ -105,8 +106,56 @@ def test_failing_archiving_refuses_the_run(on_archiving, archiving):
         admin.close()
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "WAL archiving is failing" in result.stderr and "--skip-backup" in result.stderr
+    assert "warning" not in result.stderr  # no restore point was made: the error says it all
     assert on_archiving.query("SELECT to_regclass('royalty_splits')") == [(None,)]
     assert list(on_archiving.folder.glob("*")) == []
+
+
+BREAK_ARCHIVING = """-- audifi-db: no-transaction
+ALTER SYSTEM SET archive_command = 'false';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+"""
+
+
+def test_a_restore_point_archiving_fails_to_reach_after_the_run_is_a_warning(
+    on_archiving, archiving
+):
+    """The restore point's own lines stand for the backup guard's note; archiving that
+    breaks during the run (the migration breaks it) is a warning once the run is done."""
+    on_archiving.write("20991231000001", "break_archiving", BREAK_ARCHIVING)
+    env = {**on_archiving.point_env, "AUDIFI_DB_BACKUP_ARCHIVE_WAIT_SECONDS": "5"}
+    try:
+        result = on_archiving.cli("deploy", "--env", "staging", url=None, env=env)
+    finally:
+        _archive_again(archiving)
+    assert result.returncode == 0, result.stderr
+    notes = [line.removeprefix("audifi-db: ") for line in result.stderr.splitlines()]
+    (point,) = [n.rpartition(" ")[2] for n in notes if n.startswith("backup: WAL archiving works")]
+    assert any(n.startswith(f"backup: {point} (restore point, ") for n in notes), notes
+    assert not any(n.startswith("backup: restore-point backup") for n in notes)  # the note
+    (warning,) = [n for n in notes if n.startswith("warning:")]
+    assert warning.startswith(f"warning: restore point {point} may not be archived: "), warning
+
+
+def _archive_again(archiving) -> None:
+    """archive_command back, and the WAL it refused archived, for the tests after."""
+    admin = psycopg2.connect(archiving.url())
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("ALTER SYSTEM RESET archive_command")
+            cur.execute("SELECT pg_reload_conf(), pg_switch_wal()")
+            for _ in range(150):
+                cur.execute(
+                    "SELECT last_failed_time IS NULL OR last_archived_time > last_failed_time "
+                    "FROM pg_stat_archiver"
+                )
+                if cur.fetchone()[0]:
+                    return
+                time.sleep(0.2)
+    finally:
+        admin.close()
 
 
 def test_without_archiving_a_restore_point_is_refused_and_nothing_applied(project, tmp_path):

@@ -211,3 +211,19 @@ def test_status_and_an_unconfigured_deploy_stay_light(project):
     assert deployed == {"prometheus": False, "observe": True, "threads": ["lock watch"]}
     checked = _probe(project, "operations.status(settings)")
     assert checked == {"prometheus": False, "observe": False, "threads": []}
+
+
+def test_a_seed_run_leaves_the_pending_migrations_gauge_as_it_was(project, tmp_path):
+    textfile = tmp_path / "audifi.prom"
+    env = project.env(AUDIFI_DB_METRICS_TEXTFILE=str(textfile))
+    project.write("20260101000001", "create", FINE)
+    assert project.cli("deploy", env=env).returncode == 0
+    seeds = project.root / "db" / "seeds"
+    seeds.mkdir()
+    (seeds / "001_more.sql").write_text("INSERT INTO t VALUES (8);\n")
+    (seeds / "002_bad.sql").write_text("INSERT INTO t VALUES ('x');\n")
+    assert project.cli("seed", env=env).returncode == 1
+
+    found = families(textfile)
+    assert one(found["audifi_db_last_run_success"]) == 0  # the seed run wrote the file
+    assert one(found["audifi_db_migrations_pending"]) == 0  # seed files are not migrations

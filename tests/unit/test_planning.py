@@ -133,7 +133,7 @@ def test_failed_concurrent_index_is_healed_and_resumed():
         [row(1, A, "failed", transactional=False, applied=1, total=3)],
     )
     step = plan_deploy(items, {A: parsed(sql)}).steps[0]
-    assert (step.start, step.heal_index) == (1, (None, "t_a"))
+    assert (step.start, step.heal_index) == (1, (None, "t", "t_a"))
 
 
 @pytest.mark.parametrize("transactional", [True, False])

@@ -67,7 +67,7 @@ def test_the_schemas_a_statement_creates(statement, schemas):
 
 def test_facts_the_runner_keeps_of_a_statement():
     create = sql.run_statement(sql.parse("create index concurrently if not exists i on s.t (a)")[0])
-    assert create.concurrent_index == ("s", "i")
+    assert create.concurrent_index == ("s", "t", "i")
     assert create.no_transaction_reason == "CREATE INDEX CONCURRENTLY"
     plain = sql.run_statement(sql.parse("create index i on t (a)")[0])
     assert plain.concurrent_index is None and plain.no_transaction_reason is None

@@ -73,21 +73,24 @@ def run_options(args, *, dry_run: bool = False):
 
 
 def run(args) -> int:
+    from functools import partial
+
     from ..operations import deploy
 
     options = run_options(args, dry_run=args.dry_run)
     settings = settings_from(args)
-    prepare_database(args, settings)
+    wait_for_server(args, settings)
     if args.dry_run:
         return show_plan(args, settings, options)
-    return run_and_render(args, settings, deploy, options)
+    # --create-db inside the run: one fan-out, so one --log-file handle, sees every event
+    return run_and_render(args, settings, partial(deploy, create_db=args.create_db), options)
 
 
-def prepare_database(args, settings) -> None:
-    """--wait for the server, then --create-db, before the run."""
+def wait_for_server(args, settings) -> None:
+    """--wait for the server (for --create-db, the server alone) before the run."""
     from ..errors import UsageError
-    from ..operations import create_database, wait_for_database
-    from .output import info, log_listeners
+    from ..operations import wait_for_database
+    from .output import info
 
     if args.create_db and args.dry_run:
         raise UsageError(
@@ -96,8 +99,6 @@ def prepare_database(args, settings) -> None:
         )
     if args.wait:
         wait_for_database(settings, args.wait, info, server_only=args.create_db)
-    if args.create_db and create_database(settings, log_listeners(args)):
-        info(f"created database {settings.database_name}")
 
 
 def listeners_for(args) -> tuple[list, object]:

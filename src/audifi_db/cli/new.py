@@ -27,7 +27,8 @@ TEMPLATE_HELP = """templates (each step its own migration, named <version>_<NAME
       back empty)
 rename-column and change-column-type read the column in the schema the migrations
 leave; one they cannot carry over safely (in a primary or foreign key, with a check,
-in an index the model cannot build again) is refused: exit 2, nothing written."""
+in an index the model cannot build again) is refused: exit 2, nothing written. So is
+a column a template would add (C, B, C_new) that the table has already."""
 
 
 OPTIONS = ("table", "column", "type", "default", "backfill", "from_", "to", "reason", "of")

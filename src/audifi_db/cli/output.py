@@ -154,7 +154,11 @@ class HumanPrinter:
 
     def __init__(self) -> None:
         self.command = ""
-        self.backed_up = False  # its own lines said it all: no guard note after them
+        # the backup's own lines said what the backup guard's note would: no note after them
+        self.backup_lines_shown = False
+        # a backup finished: a backup_failed after it is a warning about that backup (the
+        # WAL switch after a restore point); before it, the command's error line says it all
+        self.backup_finished = False
         self.backfills = None  # a backfill_progress.BackfillProgress once a backfill reports
 
     def on_event(self, event: events.Event) -> None:
@@ -176,7 +180,7 @@ class HumanPrinter:
         info(f"{event.guard} guard overridden by {event.by}: {event.reason}")
 
     def _guard_passed(self, event: events.GuardPassed) -> None:
-        quiet = ("plan", "lint", "backup") if self.backed_up else ("plan", "lint")
+        quiet = ("plan", "lint", "backup") if self.backup_lines_shown else ("plan", "lint")
         if event.guard not in quiet and event.note:
             info(f"{event.guard}: {event.note}")
 
@@ -192,12 +196,12 @@ class HumanPrinter:
         what = size(event.size_bytes) if event.size_bytes else "restore point"
         where = f", uploaded to {event.uploaded_to}" if event.uploaded_to else ""
         info(f"backup: {event.file} ({what}, {event.duration_ms / 1000:.1f} s{where})")
-        self.backed_up = True
+        self.backup_lines_shown = self.backup_finished = True
         if event.size_bytes and not event.uploaded_to and in_github_actions():
             _warn_backup_on_runner(event.file)
 
     def _backup_failed(self, event: events.BackupFailed) -> None:
-        if self.backed_up:  # a backup taken, then found wanting; before, it is the error line
+        if self.backup_finished:
             info(f"warning: {event.message} — {event.hint}")
 
     def _migration_started(self, event: events.MigrationStarted) -> None:

@@ -7,8 +7,10 @@ grouped by environment and database; a POST, so metrics this run does not set ke
 last value there). FAMILIES below lists the metrics; each carries `environment` and
 `database` labels. `audifi_db_last_success_timestamp_seconds` is the last run that
 succeeded: a failed run keeps the value the textfile already had (without a textfile it
-pushes none, and the Pushgateway keeps its own). How long others waited on a migration's locks is not here: the
-lock watcher sees it after the migration's event, and the history row keeps it.
+pushes none, and the Pushgateway keeps its own). A `seed` run keeps
+`audifi_db_migrations_pending` so: seed files are not migrations. How long others waited on
+a migration's locks is not here: the lock watcher sees it after the migration's event, and
+the history row keeps it.
 
 A file that cannot be written or a push that fails (no answer within END_WAIT_SECONDS
 included) is one line through `report`.
@@ -27,6 +29,7 @@ from .delivery import shown, with_basic_auth
 
 JOB = "audifi_db"
 LAST_SUCCESS = "audifi_db_last_success_timestamp_seconds"
+PENDING = "audifi_db_migrations_pending"
 _MIGRATION = ("version", "name")
 FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "audifi_db_migration_duration_seconds": (
@@ -42,7 +45,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Relations the migration locked, by the strongest mode it held on each.",
         (*_MIGRATION, "mode"),
     ),
-    "audifi_db_migrations_pending": ("Migrations not yet applied after the last run.", ()),
+    PENDING: ("Migrations not yet applied after the last run.", ()),
     "audifi_db_run_migrations_applied": ("Migrations the last run applied.", ()),
     "audifi_db_last_run_success": ("1 if the last run succeeded, else 0.", ()),
     "audifi_db_last_run_timestamp_seconds": ("When the last run ended (Unix time).", ()),
@@ -114,20 +117,28 @@ class PrometheusMetrics:
                     put("audifi_db_migration_locked_relations", count, **ident, mode=mode)
         applied = sum(m["state"] == "applied" for m in self.migrations)
         success = isinstance(ended, events.RunFinished)
-        put("audifi_db_migrations_pending", max(0, self.started.pending_total - applied))
         put("audifi_db_run_migrations_applied", applied)
         put("audifi_db_last_run_success", float(success))
         put("audifi_db_last_run_timestamp_seconds", ended.at.timestamp())
         put("audifi_db_last_run_duration_seconds", ended.duration_ms / 1000)
-        last_success = ended.at.timestamp() if success else self._previous_success()
-        if last_success is None:
-            registry.unregister(gauges[LAST_SUCCESS])
-        else:
-            put(LAST_SUCCESS, last_success)
+        kept = {
+            # a seed run's files are not migrations: it leaves the pending gauge as it was
+            PENDING: self._previous(PENDING, base)
+            if self.started.command == "seed"
+            else max(0, self.started.pending_total - applied),
+            LAST_SUCCESS: ended.at.timestamp() if success else self._previous(LAST_SUCCESS, base),
+        }
+        for family, value in kept.items():
+            if value is None:
+                registry.unregister(gauges[family])
+            else:
+                put(family, value)
         return registry
 
-    def _previous_success(self) -> float | None:
-        """The last success the textfile recorded, so that a failed run keeps it."""
+    def _previous(self, family: str, labels: dict[str, str]) -> float | None:
+        """The value the textfile holds for `family` with these labels, so that a run that
+        does not set it (a failed run, the last success; a seed run, the pending gauge)
+        keeps it."""
         if not self.settings.textfile:
             return None
         from prometheus_client.parser import text_string_to_metric_families
@@ -137,7 +148,13 @@ class PrometheusMetrics:
             families = list(text_string_to_metric_families(text))
         except (OSError, ValueError):
             return None
-        samples = [s for f in families if f.name == LAST_SUCCESS for s in f.samples]
+        samples = [
+            s
+            for f in families
+            if f.name == family
+            for s in f.samples
+            if labels.items() <= s.labels.items()
+        ]
         return samples[0].value if samples else None
 
     def _write(self, registry) -> None:

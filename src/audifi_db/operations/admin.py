@@ -23,14 +23,20 @@ def _url(settings: Settings) -> str:
 
 def create_database(settings: Settings, listeners: Sequence[events.Listener] = ()) -> bool:
     """Create the environment's database; False when it exists already."""
+    with listening(settings, listeners) as emit:
+        return database_created(settings, emit)
+
+
+def database_created(settings: Settings, emit: events.Emit) -> bool:
+    """Create the environment's database, an event when it did; False when it existed
+    (`deploy --create-db` calls it inside its own run's fan-out)."""
     from .. import events
     from ..postgres import admin
     from ..runner import target_of
 
-    with listening(settings, listeners) as emit:
-        created = admin.create_database(_url(settings))
-        if created:
-            emit(events.DatabaseCreated(target=target_of(settings)))
+    created = admin.create_database(_url(settings))
+    if created:
+        emit(events.DatabaseCreated(target=target_of(settings)))
     return created
 
 

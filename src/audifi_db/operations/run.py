@@ -12,6 +12,7 @@ from ..config import Settings
 from ..errors import ConfigError, PlanError, ResetRefusedError
 from ..model import RunOptions
 from ..planning import statements_of
+from .admin import database_created
 from .common import database_url, listening, refuse_protected
 
 Report = Callable[[str], None] | None
@@ -32,14 +33,18 @@ def deploy(
     *,
     report: Report = None,
     command: str = "deploy",
+    create_db: bool = False,
 ):
-    """Apply every pending migration in version order, stopping at the first failure.
+    """Apply every pending migration in version order, stopping at the first failure;
+    `create_db`: create the database first when it is missing.
 
     With `options.dry_run`, plan and ask every guard, change nothing: the result's verdicts
     say what would be refused."""
     with listening(settings, listeners, report) as emit:
         if command == "dev":
             refuse_protected(settings, "dev", emit)
+        if create_db and database_created(settings, emit) and report is not None:
+            report(f"created database {settings.database_name}")
         migrations = discovery.discover(settings.migrations.dir)
         result = _runner(settings, emit, command, options).deploy(migrations)
     if settings.migrations.dump_schema and not (options and options.dry_run):

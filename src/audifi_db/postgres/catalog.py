@@ -13,8 +13,12 @@ def server_version(conn: Connection) -> int:
     return int(conn.query_one("SHOW server_version_num")[0])
 
 
-def find_index(conn: Connection, schema: str | None, name: str) -> tuple[str, bool] | None:
-    """(qualified name, is valid) of index `name`, or None if there is none."""
+def find_index(
+    conn: Connection, schema: str | None, table: str, name: str
+) -> tuple[str, bool] | None:
+    """(qualified name, is valid) of index `name` in the schema of `table` (found through
+    the search_path when `schema` is None, as PostgreSQL finds it), or None if there is none."""
+    relation = ".".join(quote_ident(part) for part in (schema, table) if part)
     row = conn.query_one(
         """
         SELECT format('%%I.%%I', n.nspname, c.relname), i.indisvalid
@@ -22,9 +26,9 @@ def find_index(conn: Connection, schema: str | None, name: str) -> tuple[str, bo
           JOIN pg_class c ON c.oid = i.indexrelid
           JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relname = %s
-           AND (n.nspname = %s OR (%s IS NULL AND n.oid = ANY (current_schemas(false)::regnamespace[])))
+           AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s))
         """,
-        (name, schema, schema),
+        (name, relation),
     )
     return (row[0], row[1]) if row else None
 

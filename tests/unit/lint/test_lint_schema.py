@@ -47,6 +47,16 @@ def test_search_path_from_the_migration_resolves_unqualified_names():
     assert schema.table_named("invoices") is None
 
 
+def test_an_unqualified_index_is_the_first_on_the_search_path_that_has_it():
+    two = "CREATE SCHEMA a;\nCREATE SCHEMA b;\n" + "".join(
+        f"CREATE TABLE {s}.t (id int);\nCREATE INDEX foo ON {s}.t (id);\n" for s in "ab"
+    )
+    schema = model(two + "SET search_path TO b, a;\nDROP INDEX foo;\n")
+    assert sorted(schema.indexes) == ["a.foo"]
+    schema = model(two + "SET search_path TO public;\nDROP INDEX IF EXISTS foo;\n")
+    assert sorted(schema.indexes) == ["a.foo", "b.foo"] and schema.index_named("foo") is None
+
+
 def test_renames_carry_indexes_and_constraints():
     schema = model(
         CREATE
