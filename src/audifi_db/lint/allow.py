@@ -11,7 +11,7 @@ run (see `apply_allows`).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from pglast import parser as _parser
 
@@ -22,8 +22,7 @@ from .rules import allow_missing_reason, allow_unknown_rule, unused_allow
 MARK = "audifi-db: allow"
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(NamedTuple):
     line: int
     column: int
     rule: str
@@ -120,7 +119,7 @@ def _acknowledge(
     """Mark, in `findings`, the findings of `allow`'s rule on statement `target`."""
     matched = [i for i, (index, f) in enumerate(found) if index == target and f.rule == allow.rule]
     for i in matched:
-        findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
+        findings[i] = findings[i]._replace(acknowledged=True, reason=allow.reason)
     return bool(matched)
 
 
@@ -157,8 +156,9 @@ def _unknown_rule(path: str, allow: Allow) -> Finding:
 
     close = difflib.get_close_matches(allow.rule, sorted(_rule_ids()), n=1)
     known = f"did you mean {close[0]}?" if close else "see docs/rules.md for the rule ids"
-    return replace(
-        _about_allow(path, allow, allow_unknown_rule, f"no rule is named {allow.rule!r}"),
+    return _about_allow(
+        path, allow, allow_unknown_rule, f"no rule is named {allow.rule!r}"
+    )._replace(
         recipe=f"-- {MARK} {close[0] if close else '<rule-id>'} <why it is safe here>\n-- {known}",
     )
 

@@ -8,8 +8,8 @@ the rules to say which lock a finding is about, and by `audifi-db lint --explain
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from ..sql import Statement
 from .column_types import Change
@@ -53,8 +53,7 @@ class LockMode(IntEnum):
         return self >= LockMode.SHARE
 
 
-@dataclass(frozen=True)
-class LockEffect:
+class LockEffect(NamedTuple):
     """One relation's lock, taken by one statement and held until its transaction ends."""
 
     relation: str
@@ -83,8 +82,7 @@ def describe(statement: Statement, server_version: int, schema: SchemaModel | No
     return "; ".join(e.describe() for e in effects(statement, server_version, schema))
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     """What a reader may use: the server version and, when there is one, the model."""
 
     version: int
