@@ -8,6 +8,7 @@ session settings are in `replay_objects.py`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from .column_types import column_type
@@ -335,9 +336,7 @@ def _rename(model: SchemaModel, body: dict) -> None:
             constraint = table.constraints.pop(body["subname"])
             table.constraints[body["newname"]] = constraint._replace(name=body["newname"])
     else:
-        from .replay_objects import rename_object
-
-        rename_object(model, body)
+        _objects().rename_object(model, body)
 
 
 def rename_table(model: SchemaModel, old: str, new: str) -> None:
@@ -383,17 +382,25 @@ def _alter_schema_of(model: SchemaModel, body: dict) -> None:
             rename_table(model, key, f"{body['newschema']}.{key.partition('.')[2]}")
 
 
+@functools.cache
 def _alter():
+    """`replay_alter.py`, which builds on this module: imported on first use, once."""
     from . import replay_alter
 
     return replay_alter
 
 
+@functools.cache
+def _objects():
+    """`replay_objects.py`, which builds on this module: imported on first use, once."""
+    from . import replay_objects
+
+    return replay_objects
+
+
 def _apply_objects(kind: str) -> Callable[[SchemaModel, dict], None]:
     def handler(model: SchemaModel, body: dict) -> None:
-        from .replay_objects import APPLY
-
-        APPLY[kind](model, body)
+        _objects().APPLY[kind](model, body)
 
     return handler
 
