@@ -36,7 +36,7 @@ class Context:
         self.estimate: Callable[[str], float | None] = lambda _sql: None
         # ALTER TABLE subcommands of the statement last asked about: most of the rules look
         # at each ALTER TABLE, so its commands are collected once, not once per rule.
-        self._altered: tuple[int, str, dict[str, list[tuple[str, dict]]]] = (-1, "", {})
+        self._altered: tuple[Statement | None, dict[str, list[tuple[str, dict]]]] = (None, {})
 
     def table(self, range_var: dict) -> Table | None:
         """The model's table for a RangeVar (None: a table the model does not know)."""
@@ -60,13 +60,12 @@ class Context:
     def altered(self, statement: Statement, *subtypes: str) -> list[tuple[str, dict]]:
         """(table, subcommand) for an ALTER TABLE's subcommands of these kinds, when the table
         existed before this run (what is done to a new table is safe)."""
-        key = (statement.index, statement.text)
-        if self._altered[:2] != key:
-            by_kind: dict[str, list[tuple[str, dict]]] = {}
+        asked, by_kind = self._altered
+        if asked is not statement:
+            by_kind = {}
             for table, cmd in self._existing_table_commands(statement):
                 by_kind.setdefault(cmd["subtype"], []).append((table, cmd))
-            self._altered = (*key, by_kind)
-        by_kind = self._altered[2]
+            self._altered = (statement, by_kind)
         if len(subtypes) == 1:
             return by_kind.get(subtypes[0], [])
         return [pair for subtype in subtypes for pair in by_kind.get(subtype, ())]
