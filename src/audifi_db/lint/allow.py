@@ -17,6 +17,7 @@ from pglast import parser as _parser
 
 from ..sql import Statement
 from .model import Finding
+from .registry import ALL_RULES, TRACE_RULE_IDS
 from .rules import allow_missing_reason, allow_unknown_rule, unused_allow
 
 MARK = "audifi-db: allow"
@@ -64,8 +65,6 @@ def apply_allows(
     `unjudged`: indexes of statements found safe only because an earlier migration of the
     same run created what they touch. An allow on one acknowledges nothing here but is
     needed where that migration is applied, so it is not reported unused."""
-    from .registry import TRACE_RULE_IDS
-
     allows, comment_lines = find_allows(text)
     by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
@@ -95,8 +94,6 @@ def acknowledge(
     comment names marked acknowledged; and, by the index of its statement, an `unused-allow`
     finding for each allow of a trace rule that acknowledged nothing (the static lint leaves
     those to the trace)."""
-    from .registry import TRACE_RULE_IDS
-
     allows, comment_lines = find_allows(text)
     by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
@@ -146,8 +143,6 @@ def allows_in_unchecked_file(path: str, text: str) -> list[Finding]:
 
 
 def _rule_ids() -> frozenset[str]:
-    from .registry import ALL_RULES
-
     return frozenset(rule.ID for rule in ALL_RULES)
 
 
