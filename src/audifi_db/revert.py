@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .lint.engine import replay_folder
 from .lint.recipes import not_null
 from .lint.replay import dotted_range
-from .lint.schema import Column, Index, SchemaModel, Table, evolve, sql_name
+from .lint.schema import Column, Index, SchemaModel, Table, sql_name
 from .model import Migration
 from .sql import expand, parse
 
@@ -103,7 +103,7 @@ def _before(table: str, column: str, earlier: list[_Renames]) -> tuple[str, str]
 
 def _index_before(index: Index, earlier: list[_Renames]) -> Index:
     columns = tuple(_before(index.table, c, earlier)[1] for c in index.columns)
-    return evolve(index, table=_before(index.table, "", earlier)[0], columns=columns)
+    return index._replace(table=_before(index.table, "", earlier)[0], columns=columns)
 
 
 @dataclass
@@ -264,7 +264,7 @@ class _Diff:
                 f"ALTER TABLE {t} ALTER COLUMN {sql_name(column_name)} DROP DEFAULT;"
             )
         elif was.has_default and (not now.has_default or was.default_sql() != now.default_sql()):
-            self._default(t, qualified, evolve(was, name=column_name))
+            self._default(t, qualified, was._replace(name=column_name))
 
     def _default(self, t: str, qualified: str, was: Column) -> None:
         """`was`'s default back on its column (of that name now), or a TODO line when the

@@ -15,7 +15,7 @@ import bisect
 import functools
 import json
 import sys
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from pglast import parser as _parser
 
@@ -23,18 +23,18 @@ from .errors import SqlSyntaxError
 from .model import IndexBuild, RunStatement
 
 
-@dataclass(frozen=True)
-class Statement:
-    """One SQL statement of a file."""
+class Statement(NamedTuple):
+    """One SQL statement of a file (a named tuple: cheap to create, at import and per
+    statement)."""
 
     index: int
     text: str
     line: int
     column: int
     node_type: str
-    node: dict = field(repr=False, compare=False, hash=False)
+    node: dict
     byte_start: int = 0
-    source: SourceText | None = field(default=None, repr=False, compare=False, hash=False)
+    source: SourceText | None = None
     inside: str = ""  # for a statement inside a DO block: "DO block" or "EXECUTE"
 
     def position_of(self, byte_location: int) -> tuple[int, int]:
@@ -94,21 +94,9 @@ def parse(text: str, path: str = "<sql>", *, first_line: int = 1) -> list[Statem
         if not raw.get("stmt_len") and ("--" in statement_text or "/*" in statement_text):
             # the last statement runs to the end of the file, trailing comments included
             statement_text = _without_trailing_comments(statement_text)
-        # Statement's own __init__ costs 7 µs (a frozen dataclass sets each field through
-        # object.__setattr__): a tenth of linting a statement. Same fields, filled directly.
-        statement = object.__new__(Statement)
-        statement.__dict__.update(
-            index=index,
-            text=statement_text,
-            line=line,
-            column=column,
-            node_type=next(iter(node)),
-            node=node,
-            byte_start=start,
-            source=source,
-            inside="",
+        statements.append(
+            Statement(index, statement_text, line, column, next(iter(node)), node, start, source)
         )
-        statements.append(statement)
     return statements
 
 
@@ -257,8 +245,7 @@ def changes_session(statement: Statement) -> bool:
     return statement.node_type == "VariableSetStmt" and not statement.body.get("is_local")
 
 
-@dataclass(frozen=True)
-class Embedded:
+class Embedded(NamedTuple):
     """A SQL statement inside a DO block: its text, its line in the file, and whether it is
     a constant string run by EXECUTE."""
 
@@ -267,8 +254,7 @@ class Embedded:
     dynamic: bool = False
 
 
-@dataclass(frozen=True)
-class DoBlock:
+class DoBlock(NamedTuple):
     """What a PL/pgSQL DO block runs: its SQL statements and its COMMITs / ROLLBACKs."""
 
     statements: list[Embedded]
@@ -322,7 +308,7 @@ def expand(statement: Statement) -> list[Statement]:
         except SqlSyntaxError:
             continue  # PL/pgSQL variables may make a statement that is not SQL alone
         inside = "EXECUTE" if embedded.dynamic else "DO block"
-        found.extend(replace(s, index=statement.index, inside=inside) for s in inner)
+        found.extend(s._replace(index=statement.index, inside=inside) for s in inner)
     return found
 
 

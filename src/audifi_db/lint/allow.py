@@ -11,19 +11,19 @@ run (see `apply_allows`).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from pglast import parser as _parser
 
 from ..sql import Statement
 from .model import Finding
+from .registry import ALL_RULES, TRACE_RULE_IDS
 from .rules import allow_missing_reason, allow_unknown_rule, unused_allow
 
 MARK = "audifi-db: allow"
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(NamedTuple):
     line: int
     column: int
     rule: str
@@ -65,8 +65,6 @@ def apply_allows(
     `unjudged`: indexes of statements found safe only because an earlier migration of the
     same run created what they touch. An allow on one acknowledges nothing here but is
     needed where that migration is applied, so it is not reported unused."""
-    from .registry import TRACE_RULE_IDS
-
     allows, comment_lines = find_allows(text)
     by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
@@ -96,8 +94,6 @@ def acknowledge(
     comment names marked acknowledged; and, by the index of its statement, an `unused-allow`
     finding for each allow of a trace rule that acknowledged nothing (the static lint leaves
     those to the trace)."""
-    from .registry import TRACE_RULE_IDS
-
     allows, comment_lines = find_allows(text)
     by_line = _statement_lines(statements)
     findings = [finding for _, finding in found]
@@ -120,7 +116,7 @@ def _acknowledge(
     """Mark, in `findings`, the findings of `allow`'s rule on statement `target`."""
     matched = [i for i, (index, f) in enumerate(found) if index == target and f.rule == allow.rule]
     for i in matched:
-        findings[i] = replace(findings[i], acknowledged=True, reason=allow.reason)
+        findings[i] = findings[i]._replace(acknowledged=True, reason=allow.reason)
     return bool(matched)
 
 
@@ -147,8 +143,6 @@ def allows_in_unchecked_file(path: str, text: str) -> list[Finding]:
 
 
 def _rule_ids() -> frozenset[str]:
-    from .registry import ALL_RULES
-
     return frozenset(rule.ID for rule in ALL_RULES)
 
 
@@ -157,8 +151,9 @@ def _unknown_rule(path: str, allow: Allow) -> Finding:
 
     close = difflib.get_close_matches(allow.rule, sorted(_rule_ids()), n=1)
     known = f"did you mean {close[0]}?" if close else "see docs/rules.md for the rule ids"
-    return replace(
-        _about_allow(path, allow, allow_unknown_rule, f"no rule is named {allow.rule!r}"),
+    return _about_allow(
+        path, allow, allow_unknown_rule, f"no rule is named {allow.rule!r}"
+    )._replace(
         recipe=f"-- {MARK} {close[0] if close else '<rule-id>'} <why it is safe here>\n-- {known}",
     )
 

@@ -8,7 +8,6 @@ compares equal to the same type written in a migration.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from pglast import parser
 
@@ -23,7 +22,7 @@ _CONTYPES = {"c": "check", "f": "foreign", "u": "unique", "p": "primary", "x": "
 
 def build(values: CatalogValues) -> SchemaModel:
     session = Session(tuple(values.search_path), values.timezone)
-    model = SchemaModel(schemas=set(values.schemas), base_session=session, session=replace(session))
+    model = SchemaModel(schemas=set(values.schemas), base_session=session, session=session)
     types = _parse_types([c[2] for c in values.columns] + [d[1] for d in values.domains])
     qualify = _qualifier(values)
     columns: dict[str, dict[str, Column]] = {}

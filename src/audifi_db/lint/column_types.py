@@ -15,8 +15,8 @@ the table and its indexes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .nodes import unwrap
 
@@ -120,8 +120,7 @@ UTC_ZONES = frozenset(
 TIMESTAMPTZ_WITHOUT_REWRITE_VERSION = 120000
 
 
-@dataclass(frozen=True)
-class ColumnType:
+class ColumnType(NamedTuple):
     """A column's type: `name` without `pg_catalog.` (`int4`, `varchar`, `myschema.mood`),
     the type modifiers as written (`(20)`, `(10, 2)`), and array dimensions."""
 
@@ -173,8 +172,7 @@ class Change(StrEnum):
     REWRITE = "rewrites the table"
 
 
-@dataclass(frozen=True)
-class Domain:
+class Domain(NamedTuple):
     """A domain: its base type and whether it has constraints (which force a rewrite)."""
 
     base: ColumnType

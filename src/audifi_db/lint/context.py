@@ -8,29 +8,35 @@ always sees the state *before* its statement.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from ..sql import Statement
 from .nodes import alter_commands, column_constraints, relation_name
 from .schema import SchemaModel, Table
 
 
-@dataclass
 class Context:
     """The state of one file as the linter walks its statements in order.
 
     `estimate(sql)` is the planner's estimate of the rows a write statement touches, when a
     database is at hand (`EXPLAIN` without `ANALYZE`); None when it cannot tell."""
 
-    path: str
-    server_version: int
-    transactional: bool
-    statements: list[Statement] = field(default_factory=list)
-    schema: SchemaModel = field(default_factory=SchemaModel)
-    estimate: Callable[[str], float | None] = lambda _sql: None
-    # ALTER TABLE subcommands of the statement last asked about: most of the rules look at
-    # each ALTER TABLE, so its commands are collected once, not once per rule.
-    _altered: tuple[int, str, dict[str, list[tuple[str, dict]]]] = (-1, "", {})
+    def __init__(
+        self,
+        path: str,
+        server_version: int,
+        transactional: bool,
+        statements: list[Statement] | None = None,
+        schema: SchemaModel | None = None,
+    ) -> None:
+        self.path = path
+        self.server_version = server_version
+        self.transactional = transactional
+        self.statements = [] if statements is None else statements
+        self.schema = SchemaModel() if schema is None else schema
+        self.estimate: Callable[[str], float | None] = lambda _sql: None
+        # ALTER TABLE subcommands of the statement last asked about: most of the rules look
+        # at each ALTER TABLE, so its commands are collected once, not once per rule.
+        self._altered: tuple[Statement | None, dict[str, list[tuple[str, dict]]]] = (None, {})
 
     def table(self, range_var: dict) -> Table | None:
         """The model's table for a RangeVar (None: a table the model does not know)."""
@@ -54,13 +60,12 @@ class Context:
     def altered(self, statement: Statement, *subtypes: str) -> list[tuple[str, dict]]:
         """(table, subcommand) for an ALTER TABLE's subcommands of these kinds, when the table
         existed before this run (what is done to a new table is safe)."""
-        key = (statement.index, statement.text)
-        if self._altered[:2] != key:
-            by_kind: dict[str, list[tuple[str, dict]]] = {}
+        asked, by_kind = self._altered
+        if asked is not statement:
+            by_kind = {}
             for table, cmd in self._existing_table_commands(statement):
                 by_kind.setdefault(cmd["subtype"], []).append((table, cmd))
-            self._altered = (*key, by_kind)
-        by_kind = self._altered[2]
+            self._altered = (statement, by_kind)
         if len(subtypes) == 1:
             return by_kind.get(subtypes[0], [])
         return [pair for subtype in subtypes for pair in by_kind.get(subtype, ())]

@@ -10,8 +10,7 @@ file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..errors import SqlSyntaxError
 from ..sql import Statement, expand, parse
@@ -197,13 +196,12 @@ def blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.blocking]
 
 
-@dataclass(frozen=True)
-class Explained:
+class Explained(NamedTuple):
     """One statement, the locks it takes and the model facts behind them (`--explain`)."""
 
     statement: Statement
     effects: list[locks.LockEffect]
-    facts: list[str] = field(default_factory=list)
+    facts: list[str]
 
 
 def explain_source(

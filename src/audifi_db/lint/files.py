@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import discovery
 from .engine import explain_folder, explain_source, lint_folder, lint_source
@@ -25,8 +25,7 @@ from .schema import SchemaModel, Session
 POOL_MIN_BYTES = 400_000  # below this, starting worker processes costs more than it saves
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One migration's text and what the engine needs to know of it."""
 
     path: str
@@ -35,8 +34,7 @@ class Source:
     version: str = ""
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """Files linted in one pass over one schema model: a folder's migrations (only those in
     `only` reported, when given), or one lone file."""
 
@@ -53,8 +51,7 @@ class Unit:
         return len(self.sources) == 1 and not self.sources[0].version
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     server_version: int
     session: Session
     new_since: str | None = None

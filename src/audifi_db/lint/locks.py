@@ -8,8 +8,8 @@ the rules to say which lock a finding is about, and by `audifi-db lint --explain
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from ..sql import Statement
 from .column_types import Change
@@ -53,8 +53,7 @@ class LockMode(IntEnum):
         return self >= LockMode.SHARE
 
 
-@dataclass(frozen=True)
-class LockEffect:
+class LockEffect(NamedTuple):
     """One relation's lock, taken by one statement and held until its transaction ends."""
 
     relation: str
@@ -83,8 +82,7 @@ def describe(statement: Statement, server_version: int, schema: SchemaModel | No
     return "; ".join(e.describe() for e in effects(statement, server_version, schema))
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     """What a reader may use: the server version and, when there is one, the model."""
 
     version: int
@@ -157,13 +155,9 @@ def _partitions(body: dict, parent: Table | None) -> list[LockEffect]:
     constraints are made or made standalone): writes to `users` wait while a month of
     events is attached or detached."""
     found = []
-    referenced = sorted(
-        {c.references for c in parent.constraints.values() if c.kind == "foreign" and c.references}
-        if parent is not None
-        else set()
-    )
     for cmd in alter_commands(body):
         if cmd["subtype"] in ("AT_AttachPartition", "AT_DetachPartition"):
+            referenced = _referenced_by(parent)
             partition = cmd["def"]["PartitionCmd"]
             concurrent = partition.get("concurrent")
             mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
@@ -171,6 +165,15 @@ def _partitions(body: dict, parent: Table | None) -> list[LockEffect]:
             found.append(LockEffect(relation_name(partition["name"]), mode, scan=attach))
             found.extend(LockEffect(r, LockMode.SHARE_ROW_EXCLUSIVE) for r in referenced)
     return found
+
+
+def _referenced_by(table: Table | None) -> list[str]:
+    """The tables `table`'s foreign keys reference, sorted (read only for a partition
+    command: a table altered thousands of times may hold thousands of keys)."""
+    if table is None:
+        return []
+    constraints = table.constraints.values()
+    return sorted({c.references for c in constraints if c.kind == "foreign" and c.references})
 
 
 def _command_mode(cmd: dict) -> LockMode:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .schema import Table
@@ -17,8 +16,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """What a rule found in one statement, before the engine adds the file and position.
 
     `at` is the byte location (pglast's `location`) of the offending part, when known;
@@ -35,8 +33,7 @@ class Hit:
     table: Table | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem at one place; `acknowledged` by an allow comment with its `reason`."""
 
     rule: str

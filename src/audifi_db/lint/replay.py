@@ -8,11 +8,12 @@ session settings are in `replay_objects.py`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from .column_types import column_type
 from .nodes import column_constraints, column_refs, unwrap
-from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table, evolve
+from .schema import UNKNOWN, Column, Constraint, Index, SchemaModel, Table
 
 _RELATION_KINDS = {
     "OBJECT_TABLE": "table",
@@ -110,7 +111,7 @@ def _copy_columns(model: SchemaModel, key: str, source: dict) -> None:
         table.columns_known = False
         return
     for name, column in other.columns.items():
-        table.columns.setdefault(name, evolve(column, since=model.path, origin=model.path))
+        table.columns.setdefault(name, column._replace(since=model.path, origin=model.path))
 
 
 def add_column(model: SchemaModel, key: str, column_def: dict) -> None:
@@ -215,7 +216,7 @@ def not_null_check_column(constraint: dict) -> str | None:
 def set_columns(table: Table, names: tuple[str, ...], **changes) -> None:
     for name in names:
         if name in table.columns:
-            table.columns[name] = evolve(table.columns[name], **changes)
+            table.columns[name] = table.columns[name]._replace(**changes)
 
 
 def _create_table_as(model: SchemaModel, body: dict) -> None:
@@ -327,17 +328,15 @@ def _rename(model: SchemaModel, body: dict) -> None:
         if index is not None:
             model.drop_index(index.name)
             new_key = f"{index.name.partition('.')[0]}.{body['newname']}"
-            model.add_index(evolve(index, name=new_key))
+            model.add_index(index._replace(name=new_key))
     elif kind == "OBJECT_TABCONSTRAINT" and "relation" in body:
         key = model.table_key(body["relation"])
         table = model.tables.get(key) if key else None
         if table is not None and body["subname"] in table.constraints:
             constraint = table.constraints.pop(body["subname"])
-            table.constraints[body["newname"]] = evolve(constraint, name=body["newname"])
+            table.constraints[body["newname"]] = constraint._replace(name=body["newname"])
     else:
-        from .replay_objects import rename_object
-
-        rename_object(model, body)
+        _objects().rename_object(model, body)
 
 
 def rename_table(model: SchemaModel, old: str, new: str) -> None:
@@ -345,9 +344,9 @@ def rename_table(model: SchemaModel, old: str, new: str) -> None:
     table.name = new
     model.tables[new] = table
     for key in table.indexes:
-        model.indexes[key] = evolve(model.indexes[key], table=new)
+        model.indexes[key] = model.indexes[key]._replace(table=new)
     for referencing, constraint in model.foreign_keys_to(old):
-        referencing.constraints[constraint.name] = evolve(constraint, references=new)
+        referencing.constraints[constraint.name] = constraint._replace(references=new)
 
 
 def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
@@ -355,14 +354,13 @@ def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
     if old not in table.columns:
         return
     table.columns = {(new if n == old else n): c for n, c in table.columns.items()}
-    table.columns[new] = evolve(table.columns[new], name=new)
+    table.columns[new] = table.columns[new]._replace(name=new)
 
     def renamed(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(new if n == old else n for n in names)
 
     table.constraints = {
-        n: evolve(
-            c,
+        n: c._replace(
             columns=renamed(c.columns),
             not_null_of=new if c.not_null_of == old else c.not_null_of,
         )
@@ -371,10 +369,10 @@ def _rename_column(model: SchemaModel, key: str, old: str, new: str) -> None:
     for name in table.indexes:
         index = model.indexes[name]
         columns, mentions = renamed(index.columns), renamed(index.mentions)
-        model.indexes[name] = evolve(index, columns=columns, mentions=mentions)
+        model.indexes[name] = index._replace(columns=columns, mentions=mentions)
     for referencing, constraint in model.foreign_keys_to(key):
         referenced = renamed(constraint.referenced)
-        referencing.constraints[constraint.name] = evolve(constraint, referenced=referenced)
+        referencing.constraints[constraint.name] = constraint._replace(referenced=referenced)
 
 
 def _alter_schema_of(model: SchemaModel, body: dict) -> None:
@@ -384,17 +382,25 @@ def _alter_schema_of(model: SchemaModel, body: dict) -> None:
             rename_table(model, key, f"{body['newschema']}.{key.partition('.')[2]}")
 
 
+@functools.cache
 def _alter():
+    """`replay_alter.py`, which builds on this module: imported on first use, once."""
     from . import replay_alter
 
     return replay_alter
 
 
+@functools.cache
+def _objects():
+    """`replay_objects.py`, which builds on this module: imported on first use, once."""
+    from . import replay_objects
+
+    return replay_objects
+
+
 def _apply_objects(kind: str) -> Callable[[SchemaModel, dict], None]:
     def handler(model: SchemaModel, body: dict) -> None:
-        from .replay_objects import APPLY
-
-        APPLY[kind](model, body)
+        _objects().APPLY[kind](model, body)
 
     return handler
 

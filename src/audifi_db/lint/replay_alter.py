@@ -11,7 +11,7 @@ from collections.abc import Callable
 from .column_types import column_type
 from .nodes import alter_commands
 from .replay import add_column, add_constraint, known_or_stub, set_columns
-from .schema import SchemaModel, evolve
+from .schema import SchemaModel
 
 
 def alter_table(model: SchemaModel, body: dict) -> None:
@@ -29,7 +29,7 @@ def _alter_type(model: SchemaModel, key: str, cmd: dict) -> None:
     column = table.columns.get(cmd["name"])
     if column is not None:
         new_type = column_type(cmd["def"]["ColumnDef"]["typeName"], model.type_name)
-        table.columns[column.name] = evolve(column, type=new_type, since=model.path)
+        table.columns[column.name] = column._replace(type=new_type, since=model.path)
 
 
 def _drop_column(model: SchemaModel, key: str, cmd: dict) -> None:
@@ -58,7 +58,7 @@ def _validate(model: SchemaModel, key: str, cmd: dict) -> None:
     table = model.tables[key]
     constraint = table.constraints.get(cmd["name"])
     if constraint is not None:
-        table.constraints[constraint.name] = evolve(constraint, validated=True)
+        table.constraints[constraint.name] = constraint._replace(validated=True)
 
 
 def _drop_constraint(model: SchemaModel, key: str, cmd: dict) -> None:

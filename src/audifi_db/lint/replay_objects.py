@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .column_types import Domain, column_type
 from .nodes import unwrap
-from .schema import SchemaModel, evolve
+from .schema import SchemaModel
 
 
 def _names(nodes: list[dict]) -> list[str]:
@@ -58,7 +58,7 @@ def _alter_domain(model: SchemaModel, body: dict) -> None:
     key = model.type_name(".".join(_names(body["typeName"])))
     domain = model.domains.get(key)
     if domain is not None and body.get("subtype") == "C":
-        model.domains[key] = evolve(domain, constrained=True)
+        model.domains[key] = domain._replace(constrained=True)
 
 
 def _schema(model: SchemaModel, body: dict) -> None:
@@ -86,7 +86,7 @@ def _setting(model: SchemaModel, body: dict) -> None:
         value = tuple(values) if name == "search_path" else values[0]
     else:
         return
-    model.session = evolve(model.session, **{name: value})
+    model.session = model.session._replace(**{name: value})
 
 
 def _setting_value(node: dict) -> str:
@@ -169,7 +169,7 @@ def _rename_schema(model: SchemaModel, old: str, new: str) -> None:
         model.created[new] = model.created.pop(old)
     for key in [k for k in model.indexes if k.startswith(prefix)]:
         index = model.drop_index(key)
-        model.add_index(evolve(index, name=new + key[len(old) :]))
+        model.add_index(index._replace(name=new + key[len(old) :]))
 
 
 APPLY: dict[str, Callable[[SchemaModel, dict], None]] = {

@@ -6,19 +6,21 @@ plain values (`from_catalog`, fed by `postgres/catalog_schema.py`), then advance
 pending migrations. Shared by the linter, `lint --explain` and `lint --trace`, and meant for
 drift detection and revert drafts.
 
-Columns, constraints and indexes are frozen values; a `Table` is updated in place (a
-folder of thousands of statements replays in linear time), and `snapshot()` copies what
-later changes would touch. Names are stored as PostgreSQL stores them
-(the parser already folded unquoted identifiers to lower case) and qualified with their
-schema: `public.users`. `resolve` finds an unqualified name through the search path, as
-PostgreSQL does.
+Columns, constraints, indexes and sessions are named tuples (immutable, and cheap to
+create: a dataclass costs a millisecond at import, which every `audifi-db lint` pays); a
+`Table` is updated in place (a folder of thousands of statements replays in linear time),
+and `snapshot()` copies what later changes would touch. Names are stored as PostgreSQL
+stores them (the parser already folded unquoted identifiers to lower case) and qualified
+with their schema: `public.users`. `resolve` finds an unqualified name through the search
+path, as PostgreSQL does.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from .column_types import ColumnType, Domain, is_utc
 
@@ -27,8 +29,7 @@ _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 UNKNOWN = "outside what the linter read"  # a table only known from statements about it
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A column; `since` is where its current type was set (a file, or the database).
     `default` is the default's expression as parsed (`lint.deparse.sql_of` gives its SQL),
     None when there is none or it is not an expression the model read: a serial's,
@@ -41,7 +42,7 @@ class Column:
     since: str = LIVE
     origin: str = LIVE
     new: bool = False
-    default: dict | None = field(default=None, compare=False, repr=False)
+    default: dict | None = None
 
     def default_sql(self) -> str | None:
         """The default's expression as SQL; None when the model has none."""
@@ -52,8 +53,7 @@ class Column:
         return sql_of(self.default)
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     """A table constraint. `kind`: check, foreign, unique, primary, exclusion.
     `not_null_of` names the column of a `CHECK (col IS NOT NULL)`. A foreign key
     `references` a table, and its `referenced` columns (empty: the table's primary key, or
@@ -69,8 +69,7 @@ class Constraint:
     referenced: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     """An index: its key `columns` (those named plainly), and the columns it `mentions`
     otherwise (in an expression, its predicate, INCLUDE). `plain`: its columns and `unique`
     are all there is to it (a B-tree on plain columns in their default order), so it can
@@ -90,7 +89,6 @@ class Index:
         return column in self.columns or column in self.mentions
 
 
-@dataclass
 class Table:
     """A relation with columns. `kind`: table, partitioned, view, matview, foreign.
     `rows` is the catalogue's estimate (None: unknown); `new` means created in this run or
@@ -98,27 +96,54 @@ class Table:
     learns of only because a statement alters it has `origin` UNKNOWN and no known
     columns: it exists, and what later statements do to it is recorded."""
 
-    name: str
-    kind: str = "table"
-    columns: dict[str, Column] = field(default_factory=dict)
-    constraints: dict[str, Constraint] = field(default_factory=dict)
-    triggers: dict[str, bool] = field(default_factory=dict)  # name -> enabled
-    origin: str = LIVE
-    new: bool = False
-    rows: float | None = None
-    partition_of: str | None = None
-    partition_key: tuple[str, ...] = ()
-    unlogged: bool = False
-    columns_known: bool = True
-    indexes: set[str] = field(default_factory=set)  # keys of SchemaModel.indexes
+    def __init__(
+        self,
+        name: str,
+        kind: str = "table",
+        columns: dict[str, Column] | None = None,
+        constraints: dict[str, Constraint] | None = None,
+        triggers: dict[str, bool] | None = None,  # name -> enabled
+        origin: str = LIVE,
+        new: bool = False,
+        rows: float | None = None,
+        partition_of: str | None = None,
+        partition_key: tuple[str, ...] = (),
+        unlogged: bool = False,
+        columns_known: bool = True,
+        indexes: set[str] | None = None,  # keys of SchemaModel.indexes
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.columns = {} if columns is None else columns
+        self.constraints = {} if constraints is None else constraints
+        self.triggers = {} if triggers is None else triggers
+        self.origin = origin
+        self.new = new
+        self.rows = rows
+        self.partition_of = partition_of
+        self.partition_key = partition_key
+        self.unlogged = unlogged
+        self.columns_known = columns_known
+        self.indexes = set() if indexes is None else indexes
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r}, kind={self.kind!r}, origin={self.origin!r})"
 
     def copy(self) -> Table:
-        return evolve(
-            self,
-            columns=dict(self.columns),
-            constraints=dict(self.constraints),
-            triggers=dict(self.triggers),
-            indexes=set(self.indexes),
+        return Table(
+            self.name,
+            self.kind,
+            dict(self.columns),
+            dict(self.constraints),
+            dict(self.triggers),
+            self.origin,
+            self.new,
+            self.rows,
+            self.partition_of,
+            self.partition_key,
+            self.unlogged,
+            self.columns_known,
+            set(self.indexes),
         )
 
     @property
@@ -154,14 +179,6 @@ def sql_name(dotted: str) -> str:
     return ".".join(p if _PLAIN_NAME.match(p) else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
-def evolve(value, **changes):
-    """A copy of a frozen dataclass value with some fields changed: `dataclasses.replace`
-    without its generic checks (20 times cheaper; replaying a folder makes thousands)."""
-    copy = object.__new__(type(value))
-    copy.__dict__.update(value.__dict__, **changes)
-    return copy
-
-
 SMALL_TABLE_ROWS = 1000  # below this, a lock or a rewrite lasts milliseconds: a warning
 
 
@@ -176,33 +193,45 @@ def _rounded(rows: float) -> str:
     return f"{rows:.0f}"
 
 
-@dataclass
-class Session:
+class Session(NamedTuple):
     """Session state a migration can SET; reset for each migration (the runner does too)."""
 
     search_path: tuple[str, ...] = ("public",)
     timezone: str = "UTC"
 
 
-@dataclass
 class SchemaModel:
-    """Tables (with columns, constraints, triggers), indexes, schemas, enums and domains."""
+    """Tables (with columns, constraints, triggers), indexes, schemas, enums and domains.
 
-    tables: dict[str, Table] = field(default_factory=dict)
-    indexes: dict[str, Index] = field(default_factory=dict)
-    schemas: set[str] = field(default_factory=lambda: {"public"})
-    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    domains: dict[str, Domain] = field(default_factory=dict)
-    base_session: Session = field(default_factory=Session)
-    session: Session = field(default_factory=Session)
-    path: str = ""
-    in_run: bool = True
-    # schemas and types (enums, domains) created by a file, by their current names:
-    # name -> (file, in the run)
-    created: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    # Set when an object was judged new only because an earlier migration of this run
-    # created it: where that migration is applied already, the verdict would differ.
-    leaned_on_run: bool = False
+    `created`: schemas and types (enums, domains) created by a file, by their current
+    names: name -> (file, in the run). `leaned_on_run` is set when an object was judged
+    new only because an earlier migration of this run created it: where that migration
+    is applied already, the verdict would differ."""
+
+    def __init__(
+        self,
+        tables: dict[str, Table] | None = None,
+        indexes: dict[str, Index] | None = None,
+        schemas: set[str] | None = None,
+        enums: dict[str, tuple[str, ...]] | None = None,
+        domains: dict[str, Domain] | None = None,
+        base_session: Session | None = None,
+        session: Session | None = None,
+        path: str = "",
+        in_run: bool = True,
+        created: dict[str, tuple[str, bool]] | None = None,
+    ) -> None:
+        self.tables = {} if tables is None else tables
+        self.indexes = {} if indexes is None else indexes
+        self.schemas = {"public"} if schemas is None else schemas
+        self.enums = {} if enums is None else enums
+        self.domains = {} if domains is None else domains
+        self.base_session = Session() if base_session is None else base_session
+        self.session = Session() if session is None else session
+        self.path = path
+        self.in_run = in_run
+        self.created = {} if created is None else created
+        self.leaned_on_run = False
 
     # -- files -------------------------------------------------------------------------
     def begin_file(self, path: str, *, in_run: bool) -> None:
@@ -210,26 +239,28 @@ class SchemaModel:
         creates stays new for the migrations after it (pending ones) or not (applied).
         Within the migration itself, what it created earlier is always new."""
         self.path, self.in_run = path, in_run
-        self.session = replace(self.base_session)
+        self.session = self.base_session
 
     def snapshot(self) -> SchemaModel:
         """A copy that later `apply` calls on either side do not change."""
-        return replace(
-            self,
-            tables={key: table.copy() for key, table in self.tables.items()},
-            indexes=dict(self.indexes),
-            schemas=set(self.schemas),
-            enums=dict(self.enums),
-            domains=dict(self.domains),
-            session=replace(self.session),
-            created=dict(self.created),
+        copy = SchemaModel(
+            {key: table.copy() for key, table in self.tables.items()},
+            dict(self.indexes),
+            set(self.schemas),
+            dict(self.enums),
+            dict(self.domains),
+            self.base_session,
+            self.session,
+            self.path,
+            self.in_run,
+            dict(self.created),
         )
+        copy.leaned_on_run = self.leaned_on_run
+        return copy
 
     def apply(self, statement) -> None:
         """Advance the model past one parsed statement (`sql.Statement`)."""
-        from .replay import apply
-
-        apply(self, statement.node_type, statement.body)
+        _replay().apply(self, statement.node_type, statement.body)
 
     # -- names -------------------------------------------------------------------------
     def qualify(self, name: str, schema: str | None = None) -> str:
@@ -339,6 +370,15 @@ class SchemaModel:
             self.indexes.pop(name, None)
 
 
+@functools.cache
+def _replay():
+    """`replay.py`, which builds on this module: imported on first use, once (an import
+    statement in `apply` costs 2 µs of every statement)."""
+    from . import replay
+
+    return replay
+
+
 def from_catalog(catalog: CatalogValues) -> SchemaModel:
     """The model of a live database, from `postgres.catalog_schema.read_catalog`'s values."""
     from .catalog_model import build
@@ -346,8 +386,7 @@ def from_catalog(catalog: CatalogValues) -> SchemaModel:
     return build(catalog)
 
 
-@dataclass(frozen=True)
-class CatalogValues:
+class CatalogValues(NamedTuple):
     """What `postgres/catalog_schema.py` reads, as plain values (rows of tuples).
 
     tables: (schema, name, relkind, relpersistence, rows or None, parent or None, key columns)

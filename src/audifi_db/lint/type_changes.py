@@ -10,7 +10,7 @@ know), only the target type is seen: a change to `text`, `varchar` or `numeric` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .column_types import Change, ColumnType, column_type, same_index_class, type_change
 from .schema import Column, SchemaModel, Table
@@ -18,14 +18,13 @@ from .schema import Column, SchemaModel, Table
 _ASSUMED_FREE_TARGETS = {"text", "varchar", "numeric"}
 
 
-@dataclass(frozen=True)
-class TypeChange:
+class TypeChange(NamedTuple):
     change: Change
     why: str
     new: ColumnType
     old: Column | None = None
-    rebuilt_indexes: list[str] = field(default_factory=list)
-    rechecked: list[str] = field(default_factory=list)
+    rebuilt_indexes: tuple[str, ...] = ()
+    rechecked: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -56,12 +55,12 @@ def analyse(
     )
     if change is not Change.NONE or table is None:
         return TypeChange(change, why, new, old)
-    rebuilt = [
+    rebuilt = tuple(
         i.name.rpartition(".")[2]
         for i in schema.indexes_on(table.name, old.name)
         if not same_index_class(old.type, new)
-    ]
-    rechecked = [c.name for c in table.checks_on(old.name)]
+    )
+    rechecked = tuple(c.name for c in table.checks_on(old.name))
     if rebuilt or rechecked:
         return TypeChange(Change.SCAN, why, new, old, rebuilt, rechecked)
     return TypeChange(change, why, new, old)

@@ -1,7 +1,6 @@
 """Report formats: text with the offending part marked, exact JSON keys, GitHub annotations."""
 
 import json
-from dataclasses import replace
 
 from lint_helpers import lint
 
@@ -47,7 +46,7 @@ def test_github_annotation_format():
 def test_github_acknowledged_is_a_notice_and_properties_are_escaped():
     findings = lint("-- audifi-db: allow dropping-table gone since 2026.10\nDROP TABLE a;")
     [finding] = findings
-    line = report.github([replace(finding, file="a,b:c.sql")])
+    line = report.github([finding._replace(file="a,b:c.sql")])
     assert line.startswith("::notice file=a%2Cb%3Ac.sql,")
 
 
