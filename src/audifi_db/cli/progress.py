@@ -51,23 +51,22 @@ class ProgressBars:
 
     def _bar(self, event: events.BackupProgress) -> None:
         if self._rich is None:
-            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 DownloadColumn,
-                Progress,
                 TextColumn,
                 TimeElapsedColumn,
                 TransferSpeedColumn,
             )
 
-            self._rich = Progress(
+            from .display import progress_display
+
+            self._rich = progress_display(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
             )
             self._rich.start()
         if event.phase not in self._tasks:

@@ -115,13 +115,14 @@ class StatementProgress:
     def _spin(self, running: _Running) -> None:
         if not self._still_running(running, self.show_after):
             return
-        from rich.console import Console
         from rich.markup import escape
-        from rich.progress import Progress, SpinnerColumn, TextColumn
+        from rich.progress import SpinnerColumn, TextColumn
+
+        from .display import progress_display
 
         text = escape(running.text)  # SQL may hold [brackets]
         columns = (SpinnerColumn(), TextColumn("{task.description}"))
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        with progress_display(*columns, transient=True) as progress:
             task = progress.add_task(text)
             while self._still_running(running, 0.2):
                 elapsed = time.monotonic() - running.began
