@@ -146,6 +146,27 @@ MUTATIONS = [
         '_ROW_CHANGING_TAGS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"})',
         '_ROW_CHANGING_TAGS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SELECT"})',
     ),
+    Mutation(
+        "display-frees-stand-ins",
+        "a progress display going away while a listener prints crashes nothing",
+        "cli/display.py",
+        "            _STAND_INS.extend(s for s in (sys.stdout, sys.stderr) if s not in _STAND_INS)",
+        "            pass",
+    ),
+    Mutation(
+        "fanout-wakes-per-event",
+        "a burst of events wakes a listener's thread a few times, not once per event",
+        "fanout.py",
+        "            time.sleep(GATHER_SECONDS)",
+        "            pass",
+    ),
+    Mutation(
+        "driver-loads-ssl",
+        "psycopg2 loads without Python's ssl (10-20 ms of every command), which stays importable",
+        "postgres/connect.py",
+        '    if "ssl" in sys.modules:',
+        "    if True:",
+    ),
 ]
 
 
