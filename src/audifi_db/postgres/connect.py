@@ -9,31 +9,34 @@ from __future__ import annotations
 
 import select
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, unquote, urlsplit
-
-
-def _import_psycopg2_without_ssl():
-    """psycopg2 imports Python's `ssl` at import only to call libpq's `PQinitOpenSSL(1, 0)`,
-    which does nothing with OpenSSL 1.1.0 and later (libpq's documentation; psycopg2-binary
-    ships OpenSSL 3). `ssl` costs 10-20 ms of every command's start: hide it while psycopg2
-    loads. TLS connections are libpq's own and unaffected; `import ssl` works afterwards."""
-    if "ssl" in sys.modules:
-        import psycopg2.extensions
-        return
-    sys.modules["ssl"] = None  # type: ignore[assignment]
-    try:
-        import psycopg2.extensions  # noqa: F401
-    finally:
-        del sys.modules["ssl"]
-
-
-_import_psycopg2_without_ssl()
-import psycopg2  # noqa: E402
-import psycopg2.extensions  # noqa: E402
 
 from .. import __version__
 from ..config import redact
 from ..errors import ConfigError, ConnectError, ServerError
+
+
+@contextmanager
+def _ssl_hidden() -> Iterator[None]:
+    """psycopg2 imports Python's `ssl` at import only to call libpq's `PQinitOpenSSL(1, 0)`,
+    which does nothing with OpenSSL 1.1.0 and later (libpq's documentation; psycopg2-binary
+    ships OpenSSL 3). `ssl` costs 10-20 ms of every command's start: hidden while psycopg2
+    loads. TLS connections are libpq's own and unaffected; `import ssl` works afterwards."""
+    if "ssl" in sys.modules:
+        yield
+        return
+    sys.modules["ssl"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        del sys.modules["ssl"]
+
+
+with _ssl_hidden():
+    import psycopg2
+    import psycopg2.extensions
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Keepalives so a long run on a quiet lock connection is not cut by a firewall.
